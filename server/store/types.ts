@@ -1,0 +1,56 @@
+// The storage contract. Both implementations (Redis, in-memory) honour it, and one contract
+// suite (test/store/store-contract.test.ts) proves it for both.
+//
+// Invalidation rules (the fosite habit of writing them down):
+// - Every oidc record expires on its own TTL; its secondary indexes (uid, userCode) expire with it
+//   and are removed with it.
+// - Records that carry a grantId are listed in that grant's index; revokeByGrantId removes every
+//   record of the grant, of every model, and the index itself.
+// - consume() marks a record consumed at most once: of N concurrent calls exactly one wins.
+
+/** What oidc-provider hands its adapter: a plain JSON object. */
+export interface OidcPayload {
+  [claim: string]: unknown;
+  jti?: string;
+  uid?: string;
+  userCode?: string;
+  grantId?: string;
+  consumed?: number;
+}
+
+export interface OidcStore {
+  upsert(model: string, id: string, payload: OidcPayload, expiresIn?: number): Promise<void>;
+  find(model: string, id: string): Promise<OidcPayload | undefined>;
+  findByUid(model: string, uid: string): Promise<OidcPayload | undefined>;
+  findByUserCode(model: string, userCode: string): Promise<OidcPayload | undefined>;
+  /** Sets `consumed` (epoch seconds). Resolves true for the one caller that consumed it, false
+   * when it was already consumed or does not exist. */
+  consume(model: string, id: string): Promise<boolean>;
+  destroy(model: string, id: string): Promise<void>;
+  /** Removes every record (any model) of the grant and the grant's index. */
+  revokeByGrantId(grantId: string): Promise<void>;
+}
+
+/**
+ * Small JSON documents grouped in collections (users, clients, keys, ...). Values are strings;
+ * the repositories above the store own their shape.
+ */
+export interface Documents {
+  get(collection: string, id: string): Promise<string | undefined>;
+  /** Every document of the collection, by id. */
+  all(collection: string): Promise<Map<string, string>>;
+  put(collection: string, id: string, value: string): Promise<void>;
+  /** Writes only when the id is free; resolves false when it was taken. */
+  insert(collection: string, id: string, value: string): Promise<boolean>;
+  /** Resolves false when there was nothing to remove. */
+  remove(collection: string, id: string): Promise<boolean>;
+}
+
+export interface Store {
+  readonly kind: 'redis' | 'memory';
+  readonly oidc: OidcStore;
+  readonly documents: Documents;
+  /** Rejects when the backing store cannot be reached. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
