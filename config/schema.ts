@@ -1,0 +1,95 @@
+// One schema for every setting Latchkey reads from the environment. The README's configuration
+// table documents exactly these variables; keep them in step.
+import { z } from 'zod';
+
+const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const boolean = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .transform((v) => v === 'true' || v === '1' || v === 'yes')
+    .optional()
+    .transform((v) => v ?? fallback);
+
+const list = z
+  .string()
+  .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
+
+const hostPorts = list.pipe(
+  z
+    .array(z.string().regex(/^[^:\s]+:\d{1,5}$/, 'expected host:port'))
+    .min(1)
+    .transform((items) =>
+      items.map((item) => {
+        const [host, port] = item.split(':') as [string, string];
+        return { host, port: Number(port) };
+      }),
+    ),
+);
+
+// 32 bytes, written as 64 hex digits or as base64/base64url.
+const encryptionKey = z.string().transform((value, ctx) => {
+  const bytes = /^[0-9a-f]{64}$/i.test(value)
+    ? Buffer.from(value, 'hex')
+    : Buffer.from(value, 'base64url');
+  if (bytes.length !== 32) {
+    ctx.addIssue({ code: 'custom', message: 'each key must be 32 bytes (64 hex digits or 43 base64url characters)' });
+    return z.NEVER;
+  }
+  return bytes;
+});
+
+const resourceServer = z.object({
+  identifier: z.url(),
+  scopes: z.array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/)).default([]),
+  accessTokenFormat: z.enum(['jwt', 'opaque']).default('jwt'),
+  accessTokenTTL: z.number().int().positive().optional(),
+});
+
+export const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  ISSUER: z.url().optional(),
+  TRUST_PROXY: boolean(false),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  REDIS_SENTINELS: hostPorts.optional(),
+  REDIS_SENTINEL_NAME: z.string().min(1).default('mymaster'),
+  REDIS_CLUSTER_NODES: hostPorts.optional(),
+  REDIS_KEY_PREFIX: z.string().regex(/^[\w:.-]*$/, 'letters, digits, _ : . - only').default('latchkey:'),
+
+  KEYS_ENCRYPTION_KEY: list.pipe(z.array(encryptionKey).min(1)).optional(),
+  COOKIE_SECRETS: list.pipe(z.array(z.string().min(32, 'each secret needs at least 32 characters')).min(1)).optional(),
+  ADMIN_TOKEN: z.string().min(32, 'needs at least 32 characters').optional(),
+  SIGNING_ALG: z.enum(['ES256', 'RS256']).default('ES256'),
+
+  BCRYPT_COST: z.coerce.number().int().min(4).max(17).default(12),
+  CLIENTS_FILE: z.string().min(1).optional(),
+  RESOURCE_SERVERS: z
+    .string()
+    .transform((v, ctx) => {
+      try {
+        return JSON.parse(v) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON array' });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.array(resourceServer))
+    .optional(),
+  DEV_SEED: z.enum(['true', 'false', '1', '0', 'yes', 'no']).optional(),
+
+  ACCESS_TOKEN_TTL: seconds(3600),
+  ID_TOKEN_TTL: seconds(3600),
+  REFRESH_TOKEN_TTL: seconds(14 * 24 * 3600),
+  AUTHORIZATION_CODE_TTL: seconds(60),
+  DEVICE_CODE_TTL: seconds(600),
+  INTERACTION_TTL: seconds(3600),
+  SESSION_TTL: seconds(14 * 24 * 3600),
+  GRANT_TTL: seconds(14 * 24 * 3600),
+});
+
+export type Env = z.infer<typeof schema>;
+export type ResourceServer = z.infer<typeof resourceServer>;

@@ -1,0 +1,130 @@
+// Users, kept as documents in the store. `sub` is a random, stable identifier; the email is a
+// unique, case-insensitive lookup key that may change without breaking relying parties.
+import { randomBytes } from 'node:crypto';
+import type { Documents } from '../store/types.ts';
+import type { Passwords } from './passwords.ts';
+
+export interface User {
+  sub: string;
+  email: string;
+  emailVerified: boolean;
+  name?: string;
+  givenName?: string;
+  familyName?: string;
+  preferredUsername?: string;
+  passwordHash: string;
+  disabled: boolean;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface NewUser {
+  email: string;
+  password: string;
+  name?: string;
+  givenName?: string;
+  familyName?: string;
+  preferredUsername?: string;
+  emailVerified?: boolean;
+}
+
+/** What the admin API and CLI show: never the hash. */
+export type UserView = Omit<User, 'passwordHash'>;
+
+export class UserExistsError extends Error {
+  override name = 'UserExistsError';
+}
+export class UserNotFoundError extends Error {
+  override name = 'UserNotFoundError';
+}
+
+const USERS = 'users';
+const EMAILS = 'user-emails';
+
+export const normalizeEmail = (email: string) => email.trim().toLowerCase();
+
+export function toView({ passwordHash: _omit, ...view }: User): UserView {
+  return view;
+}
+
+export interface Users {
+  create(input: NewUser): Promise<User>;
+  get(sub: string): Promise<User | undefined>;
+  findByEmail(email: string): Promise<User | undefined>;
+  list(): Promise<User[]>;
+  setDisabled(email: string, disabled: boolean): Promise<User>;
+  setPassword(email: string, password: string): Promise<User>;
+  /** The active user whose password matches, or undefined; equal cost either way. */
+  authenticate(email: string, password: string): Promise<User | undefined>;
+}
+
+export function createUsers(documents: Documents, passwords: Passwords, now = () => Date.now()): Users {
+  const parse = (raw: string | undefined) => (raw === undefined ? undefined : (JSON.parse(raw) as User));
+  const get = async (sub: string) => parse(await documents.get(USERS, sub));
+  const findByEmail = async (email: string) => {
+    const sub = await documents.get(EMAILS, normalizeEmail(email));
+    return sub === undefined ? undefined : get(sub);
+  };
+  const save = (user: User) => documents.put(USERS, user.sub, JSON.stringify(user));
+  const update = async (email: string, change: (user: User) => void) => {
+    const user = await findByEmail(email);
+    if (!user) throw new UserNotFoundError(`no user with email ${normalizeEmail(email)}`);
+    change(user);
+    user.updatedAt = now();
+    await save(user);
+    return user;
+  };
+
+  return {
+    async create(input) {
+      const email = normalizeEmail(input.email);
+      const passwordHash = await passwords.hash(input.password);
+      const sub = randomBytes(16).toString('base64url');
+      // The email index is claimed first, atomically: two racing creates cannot both win.
+      if (!(await documents.insert(EMAILS, email, sub))) {
+        throw new UserExistsError(`a user with email ${email} already exists`);
+      }
+      const at = now();
+      const user: User = {
+        sub,
+        email,
+        emailVerified: input.emailVerified ?? false,
+        name: input.name,
+        givenName: input.givenName,
+        familyName: input.familyName,
+        preferredUsername: input.preferredUsername,
+        passwordHash,
+        disabled: false,
+        createdAt: at,
+        updatedAt: at,
+      };
+      await save(user);
+      return user;
+    },
+    get,
+    findByEmail,
+    async list() {
+      const all = await documents.all(USERS);
+      return [...all.values()]
+        .map((raw) => JSON.parse(raw) as User)
+        .sort((a, b) => a.email.localeCompare(b.email));
+    },
+    setDisabled(email, disabled) {
+      return update(email, (user) => {
+        user.disabled = disabled;
+      });
+    },
+    async setPassword(email, password) {
+      const passwordHash = await passwords.hash(password);
+      return update(email, (user) => {
+        user.passwordHash = passwordHash;
+      });
+    },
+    async authenticate(email, password) {
+      const user = await findByEmail(email);
+      if (!user) return passwords.verifyNothing(password).then(() => undefined);
+      const ok = await passwords.verify(password, user.passwordHash);
+      return ok && !user.disabled ? user : undefined;
+    },
+  };
+}

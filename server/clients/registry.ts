@@ -1,0 +1,113 @@
+// The client registry: OAuth clients kept as documents in the store, with their secrets sealed
+// (AES-256-GCM) rather than stored in the clear. oidc-provider reads clients through its
+// `Client` adapter, which this registry provides, so a change here is seen by the next request.
+import { randomBytes } from 'node:crypto';
+import type { Adapter, AdapterPayload, ClientMetadata } from 'oidc-provider';
+import type { SealedBox, Sealed } from '../keys/sealed-box.ts';
+import type { Documents } from '../store/types.ts';
+
+const CLIENTS = 'clients';
+
+interface StoredClient {
+  /** Never holds client_secret: that is sealed apart. */
+  metadata: ClientMetadata;
+  secret?: Sealed;
+  createdAt: number;
+}
+
+export interface ClientView {
+  clientId: string;
+  /** Never holds client_secret: that is sealed apart. */
+  metadata: ClientMetadata;
+  createdAt: number;
+}
+
+export class ClientExistsError extends Error {
+  override name = 'ClientExistsError';
+}
+
+/** Validates metadata the way oidc-provider will read it; throws with a readable message. */
+export type ValidateClient = (metadata: ClientMetadata) => Promise<void>;
+
+export interface ClientRegistry {
+  /** Registers a client. A confidential client without a secret gets a generated one, which
+   * is returned here once and never again. */
+  add(metadata: ClientMetadata): Promise<{ client: ClientView; secret?: string }>;
+  get(clientId: string): Promise<ClientView | undefined>;
+  list(): Promise<ClientView[]>;
+  remove(clientId: string): Promise<boolean>;
+  /** The read-only adapter oidc-provider uses for its Client model. */
+  adapter(): Adapter;
+}
+
+export function generateClientSecret(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+export function createClientRegistry(
+  documents: Documents,
+  box: SealedBox,
+  validate: ValidateClient,
+  now = () => Date.now(),
+): ClientRegistry {
+  const read = async (clientId: string) => {
+    const raw = await documents.get(CLIENTS, clientId);
+    return raw === undefined ? undefined : (JSON.parse(raw) as StoredClient);
+  };
+  const view = (stored: StoredClient): ClientView => ({
+    clientId: stored.metadata.client_id,
+    metadata: stored.metadata,
+    createdAt: stored.createdAt,
+  });
+  const unsupported = async () => {
+    throw new Error('clients are managed through the admin API, not by oidc-provider');
+  };
+
+  return {
+    async add(input) {
+      const { client_secret: given, ...metadata } = input;
+      const isPublic = metadata.token_endpoint_auth_method === 'none';
+      const needsSecret = !isPublic && metadata.token_endpoint_auth_method !== 'private_key_jwt';
+      const secret = needsSecret ? (given ?? generateClientSecret()) : undefined;
+      await validate(secret ? { ...metadata, client_secret: secret } : metadata);
+      const stored: StoredClient = {
+        metadata,
+        secret: secret ? box.seal(secret, `client:${metadata.client_id}`) : undefined,
+        createdAt: now(),
+      };
+      if (!(await documents.insert(CLIENTS, metadata.client_id, JSON.stringify(stored)))) {
+        throw new ClientExistsError(`a client with id ${metadata.client_id} already exists`);
+      }
+      return { client: view(stored), secret: given ? undefined : secret };
+    },
+    async get(clientId) {
+      const stored = await read(clientId);
+      return stored && view(stored);
+    },
+    async list() {
+      const all = await documents.all(CLIENTS);
+      return [...all.values()]
+        .map((raw) => view(JSON.parse(raw) as StoredClient))
+        .sort((a, b) => a.clientId.localeCompare(b.clientId));
+    },
+    remove(clientId) {
+      return documents.remove(CLIENTS, clientId);
+    },
+    adapter() {
+      return {
+        async find(clientId: string): Promise<AdapterPayload | undefined> {
+          const stored = await read(clientId);
+          if (!stored) return undefined;
+          const client_secret = stored.secret && box.open(stored.secret, `client:${clientId}`);
+          return { ...stored.metadata, ...(client_secret ? { client_secret } : {}) } as AdapterPayload;
+        },
+        upsert: unsupported,
+        findByUid: unsupported,
+        findByUserCode: unsupported,
+        consume: unsupported,
+        destroy: unsupported,
+        revokeByGrantId: unsupported,
+      };
+    },
+  };
+}

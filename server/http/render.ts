@@ -1,0 +1,43 @@
+import { join } from 'node:path';
+import nunjucks from 'nunjucks';
+
+/** The repository's views/ folder, where every server-rendered template lives. */
+export const viewsDir: string = join(import.meta.dirname, '..', '..', 'views');
+
+export type Render = (template: string, data: Record<string, unknown>) => string;
+
+/**
+ * Builds the one function routes use to turn a template and its data into HTML.
+ *
+ * Autoescaping is on so anything a client or user controls (client names, hosts, emails, error
+ * text) is HTML-escaped; templates never use `| safe`. Templates ship with the code, so they are
+ * cached and never watched (a watcher would also keep test processes alive). Undefined values
+ * render as empty strings, so an optional field a route leaves out is harmless.
+ */
+export function createRenderer(dir: string = viewsDir): Render {
+  const loader = new nunjucks.FileSystemLoader(dir, { noCache: false, watch: false });
+  const env = new nunjucks.Environment(loader, {
+    autoescape: true,
+    throwOnUndefined: false,
+    trimBlocks: true,
+    lstripBlocks: true,
+  });
+  env.addFilter('href', safeHref);
+  return (template, data) => env.render(template.endsWith('.njk') ? template : `${template}.njk`, data);
+}
+
+/**
+ * Escaping stops markup injection but not `javascript:` or `data:` URLs in an href, and client
+ * metadata (policy_uri, tos_uri) or a back link may come from outside. Only http(s) URLs and
+ * same-origin paths are linked; anything else renders as no link at all.
+ */
+export function safeHref(value: unknown): string {
+  if (typeof value !== 'string' || value === '') return '';
+  if (value.startsWith('/') && !value.startsWith('//') && !value.startsWith('/\\')) return value;
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : '';
+  } catch {
+    return '';
+  }
+}

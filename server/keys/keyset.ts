@@ -1,0 +1,35 @@
+// The signing keyset as stored: one record per key with its lifecycle state. A key is published
+// in the JWKS while it is `next`, `current` or `previous`, and signs only while `current`.
+// Private halves are sealed; the public halves are kept beside them for listing without
+// decrypting anything.
+import type { JWK } from 'jose';
+import type { Sealed } from './sealed-box.ts';
+
+export const SIGNING_ALGS = ['ES256', 'RS256'] as const;
+export type SigningAlg = (typeof SIGNING_ALGS)[number];
+
+export type KeyState = 'next' | 'current' | 'previous';
+
+export interface StoredKey {
+  kid: string;
+  alg: SigningAlg;
+  state: KeyState;
+  createdAt: number;
+  promotedAt?: number;
+  retiredAt?: number;
+  publicJwk: JWK;
+  privateJwk: Sealed;
+}
+
+export interface StoredKeyset {
+  /** Increases with every change; a writer must name the version it read (fencing). */
+  version: number;
+  keys: StoredKey[];
+}
+
+const ORDER: Record<KeyState, number> = { current: 0, next: 1, previous: 2 };
+
+/** Signing keys first: oidc-provider signs with the first key of a matching alg. */
+export function publicationOrder(keys: StoredKey[]): StoredKey[] {
+  return [...keys].sort((a, b) => ORDER[a.state] - ORDER[b.state] || b.createdAt - a.createdAt);
+}
