@@ -1,0 +1,144 @@
+// Login and consent: the interactions oidc-provider hands over to Latchkey's own pages.
+//   GET  /interaction/:uid          shows the login or consent page the prompt asks for
+//   POST /interaction/:uid/login    checks the password, finishes the login prompt
+//   POST /interaction/:uid/consent  Allow or Deny, finishes the consent prompt
+//   GET  /interaction/:uid/abort    the person walked away: access_denied to the client
+import { bodyParser } from '@koa/bodyparser';
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+import type { Users } from '../accounts/users.ts';
+import { verifyCsrf } from '../http/csrf.ts';
+import { badRequest, HttpError } from '../http/errors.ts';
+import type { Render } from '../http/render.ts';
+import { consentView, grantFor } from './consent.ts';
+
+type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
+
+export interface InteractionDeps {
+  provider: () => Provider;
+  users: Users;
+  render: Render;
+  issuer: string;
+  cookieSecrets: string[];
+}
+
+const LOGIN_FAILED = 'Incorrect email or password.';
+const EXPIRED = new HttpError(
+  400,
+  'interaction_expired',
+  'This sign-in page has expired or was opened in another browser. Go back to the app you were signing in to and start again.',
+);
+
+function field(body: unknown, name: string): string {
+  const value = (body as Record<string, unknown> | undefined)?.[name];
+  return typeof value === 'string' ? value : '';
+}
+
+export function interactionRoutes({ provider, users, render, issuer, cookieSecrets }: InteractionDeps) {
+  const router = new Router({ prefix: '/interaction' });
+  const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
+
+  async function load(ctx: Context): Promise<Details> {
+    let details: Details;
+    try {
+      details = await provider().interactionDetails(ctx.req, ctx.res);
+    } catch {
+      throw EXPIRED;
+    }
+    // The interaction cookie decides which interaction this browser is in; a uid in the URL
+    // that is not that one is a stale tab or a forged link.
+    if (details.uid !== ctx.params.uid) throw EXPIRED;
+    return details;
+  }
+
+  async function clientOf(details: Details) {
+    const client = await provider().Client.find(String(details.params.client_id));
+    const redirect = String(details.params.redirect_uri ?? client?.redirectUris?.[0] ?? '');
+    return {
+      name: client?.clientName ?? String(details.params.client_id),
+      host: URL.parse(redirect)?.host ?? '',
+      policyUri: client?.policyUri,
+      tosUri: client?.tosUri,
+    };
+  }
+
+  async function finish(ctx: Context, result: Parameters<Provider['interactionFinished']>[2], merge: boolean) {
+    await provider().interactionFinished(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge });
+    ctx.respond = false;
+  }
+
+  function showLogin(ctx: Context, details: Details, client: Awaited<ReturnType<typeof clientOf>>, email: string, error?: string) {
+    ctx.type = 'html';
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = render('login', {
+      title: 'Sign in',
+      issuer,
+      action: `/interaction/${details.uid}/login`,
+      csrf: ctx.state.csrf,
+      email,
+      error,
+      client,
+    });
+  }
+
+  router.get('/:uid', async (ctx) => {
+    const details = await load(ctx);
+    const client = await clientOf(details);
+    if (details.prompt.name === 'login') {
+      const hint = details.params.login_hint;
+      return showLogin(ctx, details, client, typeof hint === 'string' ? hint : '');
+    }
+    if (details.prompt.name === 'consent') {
+      const account = details.session?.accountId ? await users.get(details.session.accountId) : undefined;
+      if (!account) throw EXPIRED;
+      ctx.type = 'html';
+      ctx.set('Cache-Control', 'no-store');
+      ctx.body = render('consent', {
+        title: 'Allow access',
+        issuer,
+        action: `/interaction/${details.uid}/consent`,
+        csrf: ctx.state.csrf,
+        client,
+        user: { email: account.email, name: account.name },
+        ...consentView(details),
+      });
+      return;
+    }
+    throw badRequest(`unsupported prompt ${details.prompt.name}`);
+  });
+
+  router.post('/:uid/login', form, async (ctx) => {
+    verifyCsrf(ctx, cookieSecrets, field(ctx.request.body, '_csrf'));
+    const details = await load(ctx);
+    if (details.prompt.name !== 'login') throw EXPIRED;
+    const email = field(ctx.request.body, 'email').trim();
+    const password = field(ctx.request.body, 'password');
+    const user = email && password ? await users.authenticate(email, password) : undefined;
+    if (!user) {
+      ctx.status = 401;
+      return showLogin(ctx, details, await clientOf(details), email.slice(0, 320), LOGIN_FAILED);
+    }
+    await finish(ctx, { login: { accountId: user.sub, amr: ['pwd'] } }, false);
+  });
+
+  router.post('/:uid/consent', form, async (ctx) => {
+    verifyCsrf(ctx, cookieSecrets, field(ctx.request.body, '_csrf'));
+    const details = await load(ctx);
+    if (details.prompt.name !== 'consent') throw EXPIRED;
+    const decision = field(ctx.request.body, 'decision');
+    if (decision === 'deny') {
+      return finish(ctx, { error: 'access_denied', error_description: 'The user denied the request' }, false);
+    }
+    if (decision !== 'allow') throw badRequest('Choose Allow or Deny.');
+    const grantId = await grantFor(provider(), details);
+    await finish(ctx, { consent: { grantId } }, true);
+  });
+
+  router.get('/:uid/abort', async (ctx) => {
+    await load(ctx);
+    await finish(ctx, { error: 'access_denied', error_description: 'The user cancelled the sign-in' }, false);
+  });
+
+  return router;
+}

@@ -1,0 +1,120 @@
+// The one place Latchkey's oidc-provider configuration is written. Every option below is
+// documented in oidc-provider's docs/README.md under the same name; the comments say why we
+// chose what we chose.
+import { errors, type Adapter, type ClientMetadata, type Configuration, type FindAccount } from 'oidc-provider';
+import type { JWK } from 'jose';
+import type { Config } from '../../config/index.ts';
+import type { Render } from '../http/render.ts';
+import { claimsByScope } from '../accounts/find-account.ts';
+import { providerPages } from './pages.ts';
+import { OIDC_SCOPES } from './scopes.ts';
+
+export interface ProviderDeps {
+  config: Config;
+  /** adapter(name): the persistence for each oidc-provider model. */
+  adapter: (name: string) => Adapter;
+  findAccount: FindAccount;
+  jwks: JWK[];
+  staticClients: ClientMetadata[];
+  render: Render;
+}
+
+export function buildConfiguration({ config, adapter, findAccount, jwks, staticClients, render }: ProviderDeps): Configuration {
+  const pages = providerPages(render, config.issuer);
+  const apis = new Map(config.resourceServers.map((api) => [api.identifier, api]));
+
+  return {
+    adapter,
+    clients: staticClients,
+    findAccount,
+    jwks: { keys: jwks as Configuration['jwks'] extends { keys: infer K } | undefined ? K : never },
+    claims: claimsByScope,
+    scopes: OIDC_SCOPES,
+    // Signed with the first of these keys' secrets, verified with any (rotation-friendly).
+    cookies: { keys: config.cookieSecrets },
+    ttl: {
+      AccessToken: config.ttl.accessToken,
+      ClientCredentials: config.ttl.accessToken,
+      AuthorizationCode: config.ttl.authorizationCode,
+      IdToken: config.ttl.idToken,
+      RefreshToken: config.ttl.refreshToken,
+      DeviceCode: config.ttl.deviceCode,
+      Interaction: config.ttl.interaction,
+      Session: config.ttl.session,
+      Grant: config.ttl.grant,
+    },
+    clientDefaults: {
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      id_token_signed_response_alg: config.signingAlg,
+    },
+    // The code flow only: implicit and hybrid leak tokens through the front channel.
+    responseTypes: ['code'],
+    // PKCE (S256, the only method oidc-provider v9 offers) for every client, public or not.
+    pkce: { required: () => true },
+    // Every refresh rotates; oidc-provider revokes the whole grant when a rotated token comes back.
+    rotateRefreshToken: true,
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    renderError: pages.renderError,
+    enabledJWA: {
+      idTokenSigningAlgValues: ['ES256', 'RS256'],
+      userinfoSigningAlgValues: ['ES256', 'RS256'],
+      introspectionSigningAlgValues: ['ES256', 'RS256'],
+      authorizationSigningAlgValues: ['ES256', 'RS256'],
+      requestObjectSigningAlgValues: ['ES256', 'RS256', 'PS256', 'EdDSA'],
+      clientAuthSigningAlgValues: ['ES256', 'RS256', 'PS256', 'EdDSA'],
+      dPoPSigningAlgValues: ['ES256', 'EdDSA', 'PS256', 'RS256'],
+    },
+    features: {
+      // Latchkey draws its own login and consent pages.
+      devInteractions: { enabled: false },
+      claimsParameter: { enabled: true },
+      clientCredentials: { enabled: true },
+      introspection: { enabled: true },
+      revocation: { enabled: true },
+      userinfo: { enabled: true },
+      dPoP: { enabled: true },
+      pushedAuthorizationRequests: { enabled: true },
+      deviceFlow: {
+        enabled: true,
+        userCodeInputSource: pages.userCodeInputSource,
+        userCodeConfirmSource: pages.userCodeConfirmSource,
+        successSource: pages.successSource,
+      },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: pages.logoutSource,
+        postLogoutSuccessSource: pages.postLogoutSuccessSource,
+      },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: async (_ctx, _client, oneOf) => oneOf,
+        useGrantedResource: async () => true,
+        // Only registered APIs may be named as a resource; their tokens are RFC 9068 JWTs
+        // unless the API asks for opaque ones.
+        getResourceServerInfo: async (_ctx, identifier) => {
+          const api = apis.get(identifier);
+          if (!api) throw new errors.InvalidTarget(`unknown resource ${identifier}`);
+          return {
+            scope: api.scopes.join(' '),
+            audience: api.identifier,
+            accessTokenTTL: api.accessTokenTTL ?? config.ttl.accessToken,
+            accessTokenFormat: api.accessTokenFormat,
+            ...(api.accessTokenFormat === 'jwt' ? { jwt: { sign: { alg: config.signingAlg } } } : {}),
+          };
+        },
+      },
+    },
+    // SPAs (public clients) may call the token, userinfo and revocation endpoints from the
+    // origins of their registered redirect URIs; confidential clients never need CORS.
+    clientBasedCORS: (ctx, origin, client) => {
+      if (origin === 'null') return false;
+      if (client.clientAuthMethod !== 'none' && ctx.oidc.route !== 'userinfo') return false;
+      return client.redirectUris?.some((uri) => URL.parse(uri)?.origin === origin) ?? false;
+    },
+    discovery: {
+      service_documentation: `${config.issuer}/`,
+    },
+  };
+}

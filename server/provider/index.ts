@@ -1,0 +1,16 @@
+// Builds the Provider. oidc-provider fixes its keystore and configuration in its constructor,
+// so a new keyset means a new Provider built here, never one mutated in place.
+import Provider from 'oidc-provider';
+import type { Logger } from 'pino';
+import { buildConfiguration, type ProviderDeps } from './configuration.ts';
+
+export function createProvider(deps: ProviderDeps, logger: Logger): Provider {
+  const provider = new Provider(deps.config.issuer, buildConfiguration(deps));
+  provider.proxy = deps.config.trustProxy;
+  provider.on('server_error', (ctx, err) => {
+    logger.error({ err, requestId: ctx.state?.requestId, route: ctx.oidc?.route }, 'oidc-provider server_error');
+  });
+  return provider;
+}
+
+export type { ProviderDeps } from './configuration.ts';

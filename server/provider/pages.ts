@@ -1,0 +1,65 @@
+// The pages oidc-provider renders itself (logout confirmation, signed out, device code entry and
+// confirmation, errors), drawn with Latchkey's templates instead of the library's defaults.
+// See docs/README.md of oidc-provider: features.rpInitiatedLogout.logoutSource,
+// postLogoutSuccessSource, features.deviceFlow.userCodeInputSource, userCodeConfirmSource,
+// successSource, and renderError.
+import type { KoaContextWithOIDC } from 'oidc-provider';
+import type { Render } from '../http/render.ts';
+import { renderErrorPage } from '../http/errors.ts';
+
+type Ctx = KoaContextWithOIDC;
+
+function clientOf(ctx: Ctx) {
+  const client = ctx.oidc?.client;
+  if (!client) return undefined;
+  const uri = client.redirectUris?.[0] ?? client.postLogoutRedirectUris?.[0];
+  return { name: client.clientName ?? client.clientId, host: uri ? URL.parse(uri)?.host : undefined };
+}
+
+// oidc-provider hands these hooks a ready-made <form> whose hidden xsrf field protects the POST;
+// the templates draw their own form, so the secret is read from the same place it was.
+const xsrfOf = (ctx: Ctx) => (ctx.oidc.session?.state as { secret?: string } | undefined)?.secret ?? '';
+
+export function providerPages(render: Render, issuer: string) {
+  const page = (ctx: Ctx, template: string, data: Record<string, unknown>) => {
+    ctx.type = 'html';
+    ctx.body = render(template, { issuer, ...data });
+  };
+
+  return {
+    async logoutSource(ctx: Ctx) {
+      const xsrf = xsrfOf(ctx);
+      page(ctx, 'logout', { title: 'Sign out', action: ctx.oidc.urlFor('end_session_confirm'), xsrf, csrf: xsrf, client: clientOf(ctx) });
+    },
+    async postLogoutSuccessSource(ctx: Ctx) {
+      page(ctx, 'signed-out', { title: 'Signed out', client: clientOf(ctx) });
+    },
+    async userCodeInputSource(ctx: Ctx, _form: string, _out: unknown, err?: Error & { userCode?: string }) {
+      let error: string | undefined;
+      if (err && (err.userCode || err.name === 'NoCodeError')) error = 'That code is not valid or has expired. Check the code on your device and try again.';
+      else if (err?.name === 'AbortedError') error = 'The sign-in request was cancelled.';
+      else if (err) error = 'We could not process that request. Start again on your device.';
+      if (err) ctx.status = 400;
+      const xsrf = xsrfOf(ctx);
+      page(ctx, 'device-code', { title: 'Connect a device', action: ctx.oidc.urlFor('code_verification'), xsrf, csrf: xsrf, userCode: err?.userCode ?? '', error });
+    },
+    async userCodeConfirmSource(ctx: Ctx, _form: string, _client: unknown, _deviceInfo: unknown, userCode: string) {
+      const xsrf = xsrfOf(ctx);
+      page(ctx, 'device-code', { title: 'Confirm the device', action: ctx.oidc.urlFor('code_verification'), xsrf, csrf: xsrf, userCode, client: clientOf(ctx) });
+    },
+    async successSource(ctx: Ctx) {
+      const client = clientOf(ctx);
+      page(ctx, 'device-success', { title: 'Device connected', client, message: `You are signed in${client ? ` to ${client.name}` : ''} on your device. You can close this page.` });
+    },
+    async renderError(ctx: Ctx, out: { error: string; error_description?: string }, error: Error & { status?: number }) {
+      const status = error.status ?? (ctx.status >= 400 ? ctx.status : 500);
+      ctx.type = 'html';
+      ctx.body = renderErrorPage(render, issuer, {
+        status,
+        error: out.error,
+        description: status >= 500 ? 'Something went wrong on our side. Try again in a moment.' : out.error_description ?? 'The request could not be completed.',
+        requestId: ctx.state?.requestId as string | undefined,
+      });
+    },
+  };
+}

@@ -1,0 +1,106 @@
+// A person with a browser, over plain HTTP: keeps cookies, follows redirects, reads pages, and
+// fills forms by their labels (the way a person reads them), carrying hidden fields along.
+import { parse, type HTMLElement } from 'node-html-parser';
+
+export interface Page {
+  url: string;
+  status: number;
+  html: string;
+  doc: HTMLElement;
+}
+
+export class Browser {
+  readonly #cookies = new Map<string, Map<string, string>>();
+  /** Redirects to these origins are not followed: they are the relying party's. */
+  readonly stopAt: string[];
+
+  constructor(stopAt: string[] = []) {
+    this.stopAt = stopAt;
+  }
+
+  #cookieHeader(url: URL): string {
+    return [...(this.#cookies.get(url.host) ?? new Map()).entries()].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+
+  #store(url: URL, response: Response) {
+    const jar = this.#cookies.get(url.host) ?? new Map<string, string>();
+    for (const line of response.headers.getSetCookie()) {
+      const [pair] = line.split(';');
+      const eq = pair!.indexOf('=');
+      const name = pair!.slice(0, eq).trim();
+      const value = pair!.slice(eq + 1).trim();
+      if (/expires=Thu, 01 Jan 1970/i.test(line) || value === '') jar.delete(name);
+      else jar.set(name, value);
+    }
+    this.#cookies.set(url.host, jar);
+  }
+
+  /** One request, no redirect following. */
+  async request(method: string, target: string, body?: URLSearchParams): Promise<Response> {
+    const url = new URL(target);
+    const response = await fetch(url, {
+      method,
+      redirect: 'manual',
+      headers: {
+        accept: 'text/html',
+        cookie: this.#cookieHeader(url),
+        ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+      },
+      body,
+    });
+    this.#store(url, response);
+    return response;
+  }
+
+  /** Follows redirects (303/302 become GET) until a page, or a redirect to a stopAt origin. */
+  async navigate(method: string, target: string, body?: URLSearchParams): Promise<Page> {
+    let response = await this.request(method, target, body);
+    let url = target;
+    for (let hops = 0; hops < 20 && response.status >= 300 && response.status < 400; hops++) {
+      url = new URL(response.headers.get('location')!, url).href;
+      await response.body?.cancel();
+      if (this.stopAt.some((origin) => url.startsWith(origin))) {
+        return { url, status: response.status, html: '', doc: parse('') };
+      }
+      response = await this.request('GET', url);
+    }
+    const html = await response.text();
+    return { url, status: response.status, html, doc: parse(html) };
+  }
+
+  get(url: string): Promise<Page> {
+    return this.navigate('GET', url);
+  }
+
+  /**
+   * Submits the form holding the labelled fields (or the only/first form), filling each field
+   * by its label text and pressing the button with that text, as a person would.
+   */
+  submit(page: Page, fields: Record<string, string>, button?: string): Promise<Page> {
+    const forms = page.doc.querySelectorAll('form');
+    const labels = Object.keys(fields);
+    const form =
+      forms.find((f) => labels.every((label) => f.querySelectorAll('label').some((l) => l.text.trim() === label))) ?? forms[0];
+    if (!form) throw new Error(`no form on ${page.url}:\n${page.html.slice(0, 500)}`);
+    const data = new URLSearchParams();
+    for (const input of form.querySelectorAll('input')) {
+      const type = input.getAttribute('type') ?? 'text';
+      const name = input.getAttribute('name');
+      if (name && type === 'hidden') data.set(name, input.getAttribute('value') ?? '');
+      else if (name && input.getAttribute('value') !== undefined) data.set(name, input.getAttribute('value') ?? '');
+    }
+    for (const [label, value] of Object.entries(fields)) {
+      const labelEl = form.querySelectorAll('label').find((l) => l.text.trim() === label);
+      if (!labelEl) throw new Error(`no field labelled ${label} on ${page.url}`);
+      const input = form.querySelector(`#${labelEl.getAttribute('for')}`);
+      if (!input?.getAttribute('name')) throw new Error(`label ${label} is not tied to a named input`);
+      data.set(input.getAttribute('name')!, value);
+    }
+    const buttons = form.querySelectorAll('button');
+    const pressed = button ? buttons.find((b) => b.text.trim() === button) : buttons.find((b) => (b.getAttribute('type') ?? 'submit') === 'submit');
+    if (button && !pressed) throw new Error(`no button ${button} on ${page.url}`);
+    if (pressed?.getAttribute('name')) data.set(pressed.getAttribute('name')!, pressed.getAttribute('value') ?? '');
+    const action = new URL(form.getAttribute('action') ?? page.url, page.url).href;
+    return this.navigate((form.getAttribute('method') ?? 'get').toUpperCase(), action, data);
+  }
+}
