@@ -1,0 +1,83 @@
+// /admin/clients: register, list and remove OAuth clients. The body is oidc-provider client
+// metadata (snake_case). The fields the CLI sets are typed here; everything else is passed
+// through to the registry, whose validator (oidc-provider's own rules) has the last word.
+import type { Router } from '@koa/router';
+import type { ClientMetadata } from 'oidc-provider';
+import { z } from 'zod';
+import type { ClientRegistry } from '../clients/registry.ts';
+import { readBody } from './body.ts';
+import { notFound } from './errors.ts';
+
+const AUTH_METHODS = [
+  'client_secret_basic',
+  'client_secret_post',
+  'client_secret_jwt',
+  'private_key_jwt',
+  'tls_client_auth',
+  'self_signed_tls_client_auth',
+  'attest_jwt_client_auth',
+  'none',
+] as const;
+const RESPONSE_TYPES = [
+  'code',
+  'id_token',
+  'code id_token',
+  'id_token token',
+  'code token',
+  'code id_token token',
+  'none',
+] as const;
+// Metadata names are snake_case, optionally with a language tag (client_name#fr-CA).
+const METADATA_KEY = /^[a-z][a-z0-9_]*(#[A-Za-z0-9-]+)?$/;
+
+const uris = z.array(z.string().min(1).max(2000)).max(50);
+
+const ClientBody = z
+  .looseObject({
+    // Printable ASCII keeps ids safe in URLs, terminals and logs.
+    client_id: z
+      .string()
+      .min(1)
+      .max(200)
+      .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces'),
+    client_secret: z.string().min(1).max(512).optional(),
+    client_name: z.string().trim().min(1).max(200).optional(),
+    token_endpoint_auth_method: z.enum(AUTH_METHODS).optional(),
+    redirect_uris: uris.optional(),
+    post_logout_redirect_uris: uris.optional(),
+    grant_types: z.array(z.string().min(1).max(200)).max(20).optional(),
+    response_types: z.array(z.enum(RESPONSE_TYPES)).max(10).optional(),
+    scope: z.string().max(2000).optional(),
+  })
+  .superRefine((body, ctx) => {
+    for (const key of Object.keys(body)) {
+      if (!METADATA_KEY.test(key)) {
+        ctx.addIssue({ code: 'custom', path: [key], message: 'not a client metadata name' });
+      }
+    }
+    // The registry would silently drop it; an operator who sent one should hear it was ignored.
+    if (body.client_secret !== undefined && body.token_endpoint_auth_method === 'none') {
+      ctx.addIssue({ code: 'custom', path: ['client_secret'], message: 'a public client has no secret' });
+    }
+  });
+
+export function clientRoutes(router: Router, clients: ClientRegistry): void {
+  router.get('/clients', async (ctx) => {
+    ctx.body = { clients: await clients.list() };
+  });
+
+  router.post('/clients', async (ctx) => {
+    const metadata: ClientMetadata = readBody(ctx, ClientBody);
+    // `secret` is present only when the registry generated it: this response is the one time
+    // it is shown. A secret the caller supplied is never echoed back.
+    const { client, secret } = await clients.add(metadata);
+    ctx.status = 201;
+    ctx.body = secret === undefined ? { client } : { client, secret };
+  });
+
+  router.delete('/clients/:id', async (ctx) => {
+    const id = ctx.params.id ?? '';
+    if (!(await clients.remove(id))) throw notFound(`no client with id ${id}`);
+    ctx.status = 204;
+  });
+}

@@ -1,0 +1,74 @@
+// The admin API, what the `latchkey` CLI talks to. JSON only, under /admin, behind a bearer
+// token. Without a configured token the whole surface answers 404, as if it did not exist.
+import { Router } from '@koa/router';
+import type { Context, Middleware, Next } from 'koa';
+import type { Users } from '../accounts/users.ts';
+import type { ClientRegistry } from '../clients/registry.ts';
+import type { Keystore } from '../keys/keystore.ts';
+import { requireBearerToken } from './auth.ts';
+import { parseJsonBody } from './body.ts';
+import { clientRoutes } from './clients.ts';
+import { handleErrors, notFound, type ErrorBody } from './errors.ts';
+import { keyRoutes } from './keys.ts';
+import { userRoutes } from './users.ts';
+
+export const ADMIN_PREFIX = '/admin';
+
+export interface AdminApiDeps {
+  /** Undefined disables the admin API. */
+  adminToken?: string;
+  users: Users;
+  clients: ClientRegistry;
+  keystore: Keystore;
+}
+
+const isAdminPath = (path: string) => path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`);
+
+/** Runs middleware in order, like koa-compose, without depending on it directly. */
+function chain(middleware: Middleware[]): (ctx: Context) => Promise<void> {
+  const run = async (ctx: Context, index: number): Promise<void> => {
+    const current = middleware[index];
+    if (current) await current(ctx, () => run(ctx, index + 1));
+  };
+  return (ctx) => run(ctx, 0);
+}
+
+export function createAdminApi(deps: AdminApiDeps): Middleware {
+  const { adminToken } = deps;
+  if (adminToken === undefined) {
+    return async (ctx: Context, next: Next) => {
+      if (!isAdminPath(ctx.path)) return next();
+      ctx.status = 404;
+      ctx.body = { error: 'not_found', error_description: 'the admin API is disabled on this server' } satisfies ErrorBody;
+    };
+  }
+  // An empty token would be a configuration mistake that locks everyone out (or worse, in
+  // another implementation, lets everyone in): refuse to build rather than guess.
+  if (adminToken === '') throw new Error('adminToken must not be empty; leave it unset to disable the admin API');
+
+  const router = new Router({ prefix: ADMIN_PREFIX });
+  userRoutes(router, deps.users);
+  clientRoutes(router, deps.clients);
+  keyRoutes(router, deps.keystore);
+
+  const handle = chain([
+    handleErrors,
+    async (ctx, next) => {
+      await next();
+      // Checked on the way out so allowedMethods can first answer 405 for a known path.
+      if (ctx.status === 404 && ctx.body === undefined) throw notFound('no such admin endpoint');
+    },
+    async (ctx, next) => {
+      // Responses may carry a freshly generated client secret.
+      ctx.set('Cache-Control', 'no-store');
+      await next();
+    },
+    // Authentication comes before body parsing: unauthenticated bodies are never read.
+    requireBearerToken(adminToken),
+    parseJsonBody(),
+    router.routes() as Middleware,
+    router.allowedMethods({ throw: true }) as Middleware,
+  ]);
+
+  return async (ctx: Context, next: Next) => (isAdminPath(ctx.path) ? handle(ctx) : next());
+}

@@ -1,0 +1,57 @@
+// /admin/users: create, list, disable/enable and reset passwords. Responses carry UserView,
+// which never holds the password hash.
+import type { Router } from '@koa/router';
+import { z } from 'zod';
+import { toView, type Users } from '../accounts/users.ts';
+import { readBody } from './body.ts';
+
+// Deliberately loose: operators run internal domains (alice@corp, bob@localhost). Uniqueness and
+// case-folding are the Users repository's job.
+const email = z
+  .string()
+  .trim()
+  .min(3)
+  .max(254)
+  .regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address');
+// The real policy (length, bcrypt's 72 bytes) is checkPasswordPolicy's; this only bounds input.
+const password = z.string().min(1).max(1024);
+const text = z.string().trim().min(1).max(200);
+
+const NewUserBody = z.strictObject({
+  email,
+  password,
+  name: text.optional(),
+  givenName: text.optional(),
+  familyName: text.optional(),
+  preferredUsername: text.optional(),
+  emailVerified: z.boolean().optional(),
+});
+const EmailBody = z.strictObject({ email });
+const PasswordBody = z.strictObject({ email, password });
+
+export function userRoutes(router: Router, users: Users): void {
+  router.get('/users', async (ctx) => {
+    ctx.body = { users: (await users.list()).map(toView) };
+  });
+
+  router.post('/users', async (ctx) => {
+    const input = readBody(ctx, NewUserBody);
+    ctx.status = 201;
+    ctx.body = { user: toView(await users.create(input)) };
+  });
+
+  router.post('/users/disable', async (ctx) => {
+    const { email } = readBody(ctx, EmailBody);
+    ctx.body = { user: toView(await users.setDisabled(email, true)) };
+  });
+
+  router.post('/users/enable', async (ctx) => {
+    const { email } = readBody(ctx, EmailBody);
+    ctx.body = { user: toView(await users.setDisabled(email, false)) };
+  });
+
+  router.post('/users/password', async (ctx) => {
+    const { email, password } = readBody(ctx, PasswordBody);
+    ctx.body = { user: toView(await users.setPassword(email, password)) };
+  });
+}

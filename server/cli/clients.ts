@@ -1,0 +1,98 @@
+// latchkey clients add | list | remove
+import { Option, type Command } from 'commander';
+import type { ClientView } from '../clients/registry.ts';
+import { collect, leaf, type CommandContext } from './context.ts';
+import { date, table } from './format.ts';
+
+interface ClientBody {
+  client: ClientView;
+  secret?: string;
+}
+interface ClientsBody {
+  clients: ClientView[];
+}
+
+interface AddOptions {
+  json?: boolean;
+  id: string;
+  name?: string;
+  public?: boolean;
+  secret?: string;
+  redirectUri: string[];
+  postLogoutRedirectUri: string[];
+  grantType: string[];
+  scope?: string;
+}
+
+const DEFAULT_GRANTS = ['authorization_code', 'refresh_token'];
+
+/** The oidc-provider metadata `clients add` sends; exported for tests. */
+export function clientMetadata(options: AddOptions): Record<string, unknown> {
+  const grants = options.grantType.length > 0 ? options.grantType : DEFAULT_GRANTS;
+  return {
+    client_id: options.id,
+    ...(options.name === undefined ? {} : { client_name: options.name }),
+    ...(options.public ? { token_endpoint_auth_method: 'none' } : {}),
+    ...(options.secret === undefined ? {} : { client_secret: options.secret }),
+    ...(options.redirectUri.length > 0 ? { redirect_uris: options.redirectUri } : {}),
+    ...(options.postLogoutRedirectUri.length > 0 ? { post_logout_redirect_uris: options.postLogoutRedirectUri } : {}),
+    grant_types: grants,
+    // oidc-provider requires response types to match the grants: code only with authorization_code.
+    response_types: grants.includes('authorization_code') ? ['code'] : [],
+    ...(options.scope === undefined ? {} : { scope: options.scope }),
+  };
+}
+
+function describeAdded(body: ClientBody): string {
+  const kind = body.client.metadata.token_endpoint_auth_method === 'none' ? 'public client' : 'client';
+  const lines = [`created ${kind} ${body.client.clientId}`];
+  if (body.secret !== undefined) {
+    lines.push(`client secret: ${body.secret}`, 'This secret cannot be shown again; store it now.');
+  }
+  return lines.join('\n');
+}
+
+export function registerClients(program: Command, cli: CommandContext): void {
+  const clients = program.command('clients').description('manage OAuth clients');
+
+  leaf(clients, 'add', 'register a client (confidential unless --public; a secret is generated unless --secret)')
+    .requiredOption('--id <id>', 'client_id')
+    .option('--name <name>', 'client_name shown on the consent page')
+    .option('--public', 'public client (SPA, native app): no secret, PKCE')
+    .addOption(new Option('--secret <secret>', 'use this secret instead of a generated one').conflicts('public'))
+    .option('--redirect-uri <uri>', 'allowed redirect URI (repeatable)', collect, [])
+    .option('--post-logout-redirect-uri <uri>', 'allowed post-logout redirect URI (repeatable)', collect, [])
+    .option('--grant-type <type>', 'grant type (repeatable; default authorization_code and refresh_token)', collect, [])
+    .option('--scope <scopes>', 'space-separated scopes the client may request')
+    .action(async (options: AddOptions) => {
+      const body = (await (await cli.api()).request('POST', 'clients', clientMetadata(options))) as ClientBody;
+      cli.print(options.json, body, () => describeAdded(body));
+    });
+
+  leaf(clients, 'list', 'list clients').action(async (options: { json?: boolean }) => {
+    const body = (await (await cli.api()).request('GET', 'clients')) as ClientsBody;
+    cli.print(options.json, body, () =>
+      body.clients.length === 0
+        ? 'no clients'
+        : table(
+            ['CLIENT ID', 'NAME', 'AUTH', 'GRANTS', 'CREATED', 'REDIRECT URIS'],
+            body.clients.map(({ clientId, metadata, createdAt }) => [
+              clientId,
+              metadata.client_name,
+              metadata.token_endpoint_auth_method ?? 'client_secret_basic',
+              (metadata.grant_types ?? DEFAULT_GRANTS).join(','),
+              date(createdAt),
+              (metadata.redirect_uris ?? []).join(' '),
+            ]),
+          ),
+    );
+  });
+
+  leaf(clients, 'remove', 'delete a client; its tokens stop working')
+    .requiredOption('--id <id>', 'client_id')
+    .action(async (options: { json?: boolean; id: string }) => {
+      await (await cli.api()).request('DELETE', `clients/${encodeURIComponent(options.id)}`);
+      // The API answers 204 with no body; scripts still get a JSON line to parse.
+      cli.print(options.json, { clientId: options.id, removed: true }, () => `removed client ${options.id}`);
+    });
+}

@@ -1,0 +1,83 @@
+// latchkey users add | list | disable | enable | set-password
+import type { Command } from 'commander';
+import type { UserView } from '../accounts/users.ts';
+import { leaf, type CommandContext } from './context.ts';
+import { date, table } from './format.ts';
+import { readPasswordStdin } from './io.ts';
+
+// The admin API's response shapes (server/admin/users.ts); the server is ours, so trusted.
+interface UserBody {
+  user: UserView;
+}
+interface UsersBody {
+  users: UserView[];
+}
+
+interface JsonOption {
+  json?: boolean;
+}
+interface EmailOptions extends JsonOption {
+  email: string;
+}
+
+export function registerUsers(program: Command, cli: CommandContext): void {
+  const users = program.command('users').description('manage user accounts');
+
+  leaf(users, 'add', 'create a user; the password is read from stdin, never from the command line')
+    .requiredOption('--email <email>', 'email address (the sign-in name)')
+    .option('--name <name>', 'full name')
+    .requiredOption('--password-stdin', 'read the password from stdin')
+    .action(async (options: EmailOptions & { name?: string }) => {
+      // The server is located first, so a missing configuration fails before anyone types.
+      const api = await cli.api();
+      const password = await readPasswordStdin(cli.io);
+      const body = (await api.request('POST', 'users', {
+        email: options.email,
+        password,
+        ...(options.name === undefined ? {} : { name: options.name }),
+      })) as UserBody;
+      cli.print(options.json, body, () => `created user ${body.user.email} (sub ${body.user.sub})`);
+    });
+
+  leaf(users, 'list', 'list users').action(async (options: JsonOption) => {
+    const body = (await (await cli.api()).request('GET', 'users')) as UsersBody;
+    cli.print(options.json, body, () =>
+      body.users.length === 0
+        ? 'no users'
+        : table(
+            ['EMAIL', 'NAME', 'STATUS', 'VERIFIED', 'SUB', 'CREATED'],
+            body.users.map((user) => [
+              user.email,
+              user.name,
+              user.disabled ? 'disabled' : 'active',
+              user.emailVerified ? 'yes' : 'no',
+              user.sub,
+              date(user.createdAt),
+            ]),
+          ),
+    );
+  });
+
+  for (const [name, disabled] of [
+    ['disable', true],
+    ['enable', false],
+  ] as const) {
+    leaf(users, name, `${name} a user's sign-in`)
+      .requiredOption('--email <email>', 'email address of the user')
+      .action(async (options: EmailOptions) => {
+        const api = await cli.api();
+        const body = (await api.request('POST', `users/${name}`, { email: options.email })) as UserBody;
+        cli.print(options.json, body, () => `${disabled ? 'disabled' : 'enabled'} user ${body.user.email}`);
+      });
+  }
+
+  leaf(users, 'set-password', "replace a user's password; the new one is read from stdin")
+    .requiredOption('--email <email>', 'email address of the user')
+    .requiredOption('--password-stdin', 'read the password from stdin')
+    .action(async (options: EmailOptions) => {
+      const api = await cli.api();
+      const password = await readPasswordStdin(cli.io);
+      const body = (await api.request('POST', 'users/password', { email: options.email, password })) as UserBody;
+      cli.print(options.json, body, () => `password changed for ${body.user.email}`);
+    });
+}

@@ -1,0 +1,17 @@
+// The store's public face: pick the backing store from configuration.
+import type { RedisConfig } from '../../config/index.ts';
+import { createMemoryStore } from './memory.ts';
+import { createRedisStore, type RedisStoreOptions } from './redis.ts';
+import type { Store } from './types.ts';
+
+export type { Documents, OidcPayload, OidcStore, Store } from './types.ts';
+export type { MemoryStore } from './memory.ts';
+export type { RedisStoreOptions } from './redis.ts';
+export { createAdapter } from './adapter.ts';
+export { createMemoryStore } from './memory.ts';
+export { createRedisStore } from './redis.ts';
+
+/** Redis when configured, else the in-memory store (config refuses that in production). */
+export async function openStore(redis: RedisConfig | undefined, options: RedisStoreOptions = {}): Promise<Store> {
+  return redis ? createRedisStore(redis, options) : createMemoryStore();
+}

@@ -1,0 +1,215 @@
+// The embedded store for development and tests: the same contract as Redis (see types.ts), held
+// in process. It mirrors the Redis layout on purpose (records, secondary indexes pointing at record
+// keys, one member set per grant, one map per document collection) so that both behave alike and
+// size() counts what Redis would hold as keys.
+//
+// Expiry is lazy (an expired entry is dropped when read) plus a periodic sweep on an unref'd timer,
+// so entries nobody reads again do not accumulate and the timer never keeps the process alive.
+import type { Documents, OidcPayload, OidcStore, Store } from './types.ts';
+
+export interface MemoryStore extends Store {
+  readonly kind: 'memory';
+  /** Live entries, counted like Redis keys (records, indexes, grant sets, collections). For tests. */
+  size(): number;
+  /** Drops every expired entry now (the timer does it every minute). */
+  sweep(): void;
+}
+
+interface Timed<T> {
+  value: T;
+  /** Epoch milliseconds; Infinity when it never expires. */
+  expiresAt: number;
+}
+
+interface StoredRecord {
+  /** JSON, so that callers never share objects with the store, as with Redis. */
+  payload: string;
+  consumed?: number;
+  indexes: string[];
+  grantKey?: string;
+}
+
+const SWEEP_INTERVAL_MS = 60_000;
+
+export function createMemoryStore(options: { now?: () => number } = {}): MemoryStore {
+  const now = options.now ?? Date.now;
+  const records = new Map<string, Timed<StoredRecord>>();
+  const indexes = new Map<string, Timed<string>>();
+  const grants = new Map<string, Timed<Set<string>>>();
+  const collections = new Map<string, Map<string, string>>();
+
+  function live<T>(map: Map<string, Timed<T>>, key: string): T | undefined {
+    const entry = map.get(key);
+    if (!entry) return undefined;
+    if (entry.expiresAt > now()) return entry.value;
+    map.delete(key);
+    return undefined;
+  }
+
+  function expiresAt(expiresIn: number | undefined): number {
+    return expiresIn === undefined ? Infinity : now() + ttlMs(expiresIn);
+  }
+
+  function read(key: string): OidcPayload | undefined {
+    const record = live(records, key);
+    if (!record) return undefined;
+    const payload = JSON.parse(record.payload) as OidcPayload;
+    if (record.consumed !== undefined) payload.consumed = record.consumed;
+    return payload;
+  }
+
+  function drop(key: string): string | undefined {
+    const record = live(records, key);
+    records.delete(key);
+    if (!record) return undefined;
+    // An index may already point at a newer record (a Session saved under a new id keeps its uid).
+    for (const index of record.indexes) if (live(indexes, index) === key) indexes.delete(index);
+    return record.grantKey;
+  }
+
+  const oidc: OidcStore = {
+    async upsert(model, id, payload, expiresIn) {
+      const key = recordKey(model, id);
+      const until = expiresAt(expiresIn);
+      const record: StoredRecord = { payload: JSON.stringify(payload), indexes: [] };
+      if (typeof payload.consumed === 'number') record.consumed = payload.consumed;
+      for (const index of indexKeys(model, payload)) {
+        indexes.set(index, { value: key, expiresAt: until });
+        record.indexes.push(index);
+      }
+      if (payload.grantId) {
+        record.grantKey = payload.grantId;
+        const grant = grants.get(payload.grantId);
+        if (grant && grant.expiresAt > now()) {
+          grant.value.add(key);
+          grant.expiresAt = Math.max(grant.expiresAt, until);
+        } else {
+          grants.set(payload.grantId, { value: new Set([key]), expiresAt: until });
+        }
+      }
+      records.set(key, { value: record, expiresAt: until });
+    },
+
+    async find(model, id) {
+      return read(recordKey(model, id));
+    },
+
+    async findByUid(model, uid) {
+      const key = live(indexes, indexKey(model, 'uid', uid));
+      const payload = key === undefined ? undefined : read(key);
+      return payload?.uid === uid ? payload : undefined;
+    },
+
+    async findByUserCode(model, userCode) {
+      const key = live(indexes, indexKey(model, 'userCode', userCode));
+      const payload = key === undefined ? undefined : read(key);
+      return payload?.userCode === userCode ? payload : undefined;
+    },
+
+    // Atomic because nothing awaits between the check and the write.
+    async consume(model, id) {
+      const record = live(records, recordKey(model, id));
+      if (!record || record.consumed !== undefined) return false;
+      record.consumed = epochSeconds(now());
+      return true;
+    },
+
+    async destroy(model, id) {
+      const key = recordKey(model, id);
+      const grantKey = drop(key);
+      const grant = grantKey === undefined ? undefined : grants.get(grantKey);
+      if (grantKey !== undefined && grant) {
+        grant.value.delete(key);
+        if (grant.value.size === 0) grants.delete(grantKey);
+      }
+    },
+
+    async revokeByGrantId(grantId) {
+      const members = live(grants, grantId);
+      grants.delete(grantId);
+      for (const key of members ?? []) drop(key);
+    },
+  };
+
+  const documents: Documents = {
+    async get(collection, id) {
+      return collections.get(collection)?.get(id);
+    },
+    async all(collection) {
+      return new Map(collections.get(collection));
+    },
+    async put(collection, id, value) {
+      collectionFor(collection).set(id, value);
+    },
+    async insert(collection, id, value) {
+      const docs = collectionFor(collection);
+      if (docs.has(id)) return false;
+      docs.set(id, value);
+      return true;
+    },
+    async remove(collection, id) {
+      const docs = collections.get(collection);
+      const removed = docs?.delete(id) ?? false;
+      // Like a Redis HASH, an empty collection does not linger.
+      if (docs?.size === 0) collections.delete(collection);
+      return removed;
+    },
+  };
+
+  function collectionFor(name: string): Map<string, string> {
+    let docs = collections.get(name);
+    if (!docs) collections.set(name, (docs = new Map()));
+    return docs;
+  }
+
+  function sweep(): void {
+    const t = now();
+    for (const map of [records, indexes, grants] as Map<string, Timed<unknown>>[]) {
+      for (const [key, entry] of map) if (entry.expiresAt <= t) map.delete(key);
+    }
+  }
+
+  const timer = setInterval(sweep, SWEEP_INTERVAL_MS);
+  timer.unref();
+
+  return {
+    kind: 'memory',
+    oidc,
+    documents,
+    async ping() {},
+    async close() {
+      clearInterval(timer);
+    },
+    size() {
+      sweep();
+      return records.size + indexes.size + grants.size + collections.size;
+    },
+    sweep,
+  };
+}
+
+function recordKey(model: string, id: string): string {
+  return `${model}:${id}`;
+}
+
+function indexKey(model: string, field: 'uid' | 'userCode', value: string): string {
+  return `${model}:${field}:${value}`;
+}
+
+function indexKeys(model: string, payload: OidcPayload): string[] {
+  const keys: string[] = [];
+  if (payload.uid) keys.push(indexKey(model, 'uid', payload.uid));
+  if (payload.userCode) keys.push(indexKey(model, 'userCode', payload.userCode));
+  return keys;
+}
+
+// Shared with redis.ts so both stores round TTLs and stamp `consumed` identically.
+
+/** Seconds to milliseconds; at least 1 ms, because Redis refuses a zero expiry. */
+export function ttlMs(expiresIn: number): number {
+  return Math.max(1, Math.round(expiresIn * 1000));
+}
+
+export function epochSeconds(ms: number): number {
+  return Math.floor(ms / 1000);
+}

@@ -1,0 +1,287 @@
+// The Redis store: standalone (REDIS_URL), Sentinel (REDIS_SENTINELS) or Cluster (REDIS_CLUSTER_NODES).
+//
+// Key schema (P = keyPrefix; {…} is the Cluster hash tag, so each key names its own slot):
+//   P<Model>:{<id>}                 HASH  payload (JSON), consumed (epoch s, set once),
+//                                         uidIndex / userCodeIndex / grantIndex (the keys below that
+//                                         list this record, so it can be removed without parsing JSON)
+//   P<Model>:uid:{<uid>}            STRING → record key              (Session)
+//   P<Model>:userCode:{<userCode>}  STRING → record key              (DeviceCode)
+//   Pgrant:{<grantId>}              SET of record keys of that grant (any model with a grantId)
+//   Pdocs:{<collection>}            HASH  id → document
+//
+// Invalidation rules:
+// - A record and its uid/userCode indexes get the same TTL; no expiry when expiresIn is undefined.
+// - A grant set's TTL is extended to its longest-lived member (persistent if any member is), so it
+//   outlives every member and then disappears; members that expired first are skipped on revoke.
+// - Removing a record deletes an index only while it still points at that record (a Session saved
+//   under a new id keeps its uid, and the old id is destroyed afterwards).
+// - uid, userCode and grantId never change for a given id in oidc-provider, so upsert does not
+//   read the previous version to clean its indexes (that would cost a round trip on the hot path);
+//   lookups through an index check that the record still carries the value.
+// - consume is HSETNX on the record behind an EXISTS check in one script: atomic, keeps the TTL,
+//   and never resurrects an expired record.
+//
+// Round trips: find is one HMGET. upsert is one MULTI when standalone; in Cluster its keys live in
+// different slots, so the same commands are sent concurrently (still one round trip of latency).
+import { Cluster, Redis } from 'ioredis';
+import type { ChainableCommander, ClientContext, ClusterOptions, RedisOptions, Result } from 'ioredis';
+import type { RedisConfig } from '../../config/index.ts';
+import { epochSeconds, ttlMs } from './memory.ts';
+import type { Documents, OidcPayload, OidcStore, Store } from './types.ts';
+
+declare module 'ioredis' {
+  interface RedisCommander<Context extends ClientContext = { type: 'default' }> {
+    lkPut(key: string, ttl: string, ...fields: string[]): Result<unknown, Context>;
+    lkConsume(key: string, now: string): Result<number, Context>;
+    lkGrantAdd(key: string, member: string, ttl: string): Result<unknown, Context>;
+    lkDelIf(key: string, expected: string): Result<number, Context>;
+    lkTake(key: string): Result<(string | null)[], Context>;
+    lkTakeSet(key: string): Result<string[], Context>;
+    lkDestroy(key: string): Result<unknown, Context>;
+    lkRevoke(key: string): Result<unknown, Context>;
+  }
+}
+
+// Single-key scripts: safe in every topology.
+const SINGLE_KEY = {
+  lkPut: `redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+if ARGV[1] ~= '' then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end`,
+  lkConsume: `if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+return redis.call('HSETNX', KEYS[1], 'consumed', ARGV[1])`,
+  lkGrantAdd: `local existed = redis.call('EXISTS', KEYS[1])
+redis.call('SADD', KEYS[1], ARGV[1])
+if ARGV[2] == '' then redis.call('PERSIST', KEYS[1]) return end
+local ttl = tonumber(ARGV[2])
+local current = redis.call('PTTL', KEYS[1])
+if existed == 0 or (current >= 0 and current < ttl) then redis.call('PEXPIRE', KEYS[1], ttl) end`,
+  lkDelIf: `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`,
+  lkTake: `local refs = redis.call('HMGET', KEYS[1], 'uidIndex', 'userCodeIndex', 'grantIndex')
+redis.call('DEL', KEYS[1])
+return refs`,
+  lkTakeSet: `local members = redis.call('SMEMBERS', KEYS[1])
+redis.call('DEL', KEYS[1])
+return members`,
+};
+
+// Standalone/Sentinel only: they touch keys found inside the data (undeclared, other slots), which a
+// Cluster refuses. One script each, so a destroy or a revoke is all-or-nothing.
+const DROP = `local function drop(key)
+  local refs = redis.call('HMGET', key, 'uidIndex', 'userCodeIndex', 'grantIndex')
+  for i = 1, 2 do
+    if refs[i] and redis.call('GET', refs[i]) == key then redis.call('DEL', refs[i]) end
+  end
+  redis.call('DEL', key)
+  return refs[3]
+end
+`;
+const STANDALONE = {
+  lkDestroy: `${DROP}local grant = drop(KEYS[1])
+if grant then redis.call('SREM', grant, KEYS[1]) end`,
+  lkRevoke: `${DROP}for _, key in ipairs(redis.call('SMEMBERS', KEYS[1])) do drop(key) end
+redis.call('DEL', KEYS[1])`,
+};
+
+// Fail fast when Redis is down: a request should get an error within seconds, not wait in an
+// offline queue for a reconnect that may never come.
+const COMMAND_TIMEOUT_MS = 5_000;
+const CONNECT_TIMEOUT_MS = 5_000;
+const COMMON: RedisOptions = {
+  lazyConnect: true,
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 1,
+  commandTimeout: COMMAND_TIMEOUT_MS,
+  connectTimeout: CONNECT_TIMEOUT_MS,
+};
+
+export interface RedisStoreOptions {
+  /** Connection errors (ioredis reconnects on its own); without it ioredis prints them. */
+  onError?: (error: Error) => void;
+}
+
+export async function createRedisStore(config: RedisConfig, options: RedisStoreOptions = {}): Promise<Store> {
+  const prefix = config.keyPrefix;
+  // A brace in the prefix would become the hash tag of every key and pile them into one slot.
+  if (/[{}]/.test(prefix)) throw new Error(`REDIS_KEY_PREFIX must not contain { or } (got ${prefix})`);
+
+  const clustered = Boolean(config.clusterNodes?.length);
+  const client = connect(config);
+  if (options.onError) client.on('error', options.onError);
+  for (const [name, lua] of Object.entries(SINGLE_KEY)) client.defineCommand(name, { numberOfKeys: 1, lua });
+  if (!clustered) for (const [name, lua] of Object.entries(STANDALONE)) client.defineCommand(name, { numberOfKeys: 1, lua });
+  try {
+    await client.connect();
+  } catch (error) {
+    client.disconnect();
+    throw new Error(`cannot connect to Redis: ${(error as Error).message}`, { cause: error });
+  }
+
+  const record = (model: string, id: string) => `${prefix}${model}:{${id}}`;
+  const index = (model: string, field: 'uid' | 'userCode', value: string) => `${prefix}${model}:${field}:{${value}}`;
+  const grant = (grantId: string) => `${prefix}grant:{${grantId}}`;
+  const docs = (collection: string) => `${prefix}docs:{${collection}}`;
+
+  type Op = (commands: ChainableCommander) => ChainableCommander;
+
+  /** Standalone: one MULTI (atomic, one round trip). Cluster: each op alone, all at once. */
+  async function run(ops: Op[]): Promise<void> {
+    if (!clustered) {
+      const multi = client.multi();
+      for (const op of ops) op(multi);
+      check(await multi.exec());
+      return;
+    }
+    await Promise.all(ops.map(async (op) => check(await op(client.pipeline()).exec())));
+  }
+
+  async function load(key: string): Promise<OidcPayload | undefined> {
+    const [payload, consumed] = await client.hmget(key, 'payload', 'consumed');
+    if (payload == null) return undefined;
+    const parsed = JSON.parse(payload) as OidcPayload;
+    if (consumed != null) parsed.consumed = Number(consumed);
+    return parsed;
+  }
+
+  /** Cluster path: take the record atomically, then clean up what pointed at it. */
+  async function dropSpread(key: string, options: { fromGrant: boolean }): Promise<void> {
+    const [uidIndex, userCodeIndex, grantIndex] = await client.lkTake(key);
+    const cleanup: Promise<unknown>[] = [];
+    for (const ref of [uidIndex, userCodeIndex]) if (ref) cleanup.push(client.lkDelIf(ref, key));
+    if (grantIndex && options.fromGrant) cleanup.push(client.srem(grantIndex, key));
+    await Promise.all(cleanup);
+  }
+
+  const oidc: OidcStore = {
+    async upsert(model, id, payload, expiresIn) {
+      const key = record(model, id);
+      const ttl = expiresIn === undefined ? '' : String(ttlMs(expiresIn));
+      const px = (commands: ChainableCommander, k: string) =>
+        ttl === '' ? commands.set(k, key) : commands.set(k, key, 'PX', ttl);
+      const fields = ['payload', JSON.stringify(payload)];
+      const ops: Op[] = [];
+      if (typeof payload.consumed === 'number') fields.push('consumed', String(payload.consumed));
+      if (payload.uid) {
+        const k = index(model, 'uid', payload.uid);
+        fields.push('uidIndex', k);
+        ops.push((c) => px(c, k));
+      }
+      if (payload.userCode) {
+        const k = index(model, 'userCode', payload.userCode);
+        fields.push('userCodeIndex', k);
+        ops.push((c) => px(c, k));
+      }
+      if (payload.grantId) {
+        const k = grant(payload.grantId);
+        fields.push('grantIndex', k);
+        ops.push((c) => c.lkGrantAdd(k, key, ttl));
+      }
+      ops.push((c) => c.lkPut(key, ttl, ...fields));
+      await run(ops);
+    },
+
+    find: (model, id) => load(record(model, id)),
+
+    async findByUid(model, uid) {
+      const key = await client.get(index(model, 'uid', uid));
+      const payload = key == null ? undefined : await load(key);
+      return payload?.uid === uid ? payload : undefined;
+    },
+
+    async findByUserCode(model, userCode) {
+      const key = await client.get(index(model, 'userCode', userCode));
+      const payload = key == null ? undefined : await load(key);
+      return payload?.userCode === userCode ? payload : undefined;
+    },
+
+    async consume(model, id) {
+      return (await client.lkConsume(record(model, id), String(epochSeconds(Date.now())))) === 1;
+    },
+
+    async destroy(model, id) {
+      const key = record(model, id);
+      if (clustered) await dropSpread(key, { fromGrant: true });
+      else await client.lkDestroy(key);
+    },
+
+    async revokeByGrantId(grantId) {
+      if (!clustered) {
+        await client.lkRevoke(grant(grantId));
+        return;
+      }
+      // Cluster: the members live in other slots, so this cannot be one script. Taking the set is
+      // atomic, so each member is removed exactly once; a token written concurrently with the revoke
+      // could survive it, but oidc-provider checks that the token's Grant exists on every use and
+      // revoke() destroys the Grant too, so such a token is refused. Standalone has the same race
+      // (a write just after the script), so this is no weaker.
+      const members = await client.lkTakeSet(grant(grantId));
+      await Promise.all(members.map((key) => dropSpread(key, { fromGrant: false })));
+    },
+  };
+
+  const documents: Documents = {
+    async get(collection, id) {
+      return (await client.hget(docs(collection), id)) ?? undefined;
+    },
+    async all(collection) {
+      return new Map(Object.entries(await client.hgetall(docs(collection))));
+    },
+    async put(collection, id, value) {
+      await client.hset(docs(collection), id, value);
+    },
+    async insert(collection, id, value) {
+      return (await client.hsetnx(docs(collection), id, value)) === 1;
+    },
+    async remove(collection, id) {
+      return (await client.hdel(docs(collection), id)) === 1;
+    },
+  };
+
+  return {
+    kind: 'redis',
+    oidc,
+    documents,
+    async ping() {
+      await client.ping();
+    },
+    async close() {
+      if (client.status === 'end') return;
+      try {
+        await client.quit();
+      } catch {
+        // Not connected: nothing to say goodbye to, just stop reconnecting.
+        client.disconnect();
+      }
+    },
+  };
+}
+
+function connect(config: RedisConfig): Redis | Cluster {
+  const url = config.url ? new URL(config.url) : undefined;
+  const auth: RedisOptions = {};
+  if (url?.username) auth.username = decodeURIComponent(url.username);
+  if (url?.password) auth.password = decodeURIComponent(url.password);
+  if (url?.protocol === 'rediss:') auth.tls = {};
+  const db = url && url.pathname.length > 1 ? Number(url.pathname.slice(1)) : undefined;
+  if (db !== undefined && !Number.isInteger(db)) throw new Error(`invalid database number in REDIS_URL: ${url?.pathname}`);
+
+  if (config.clusterNodes?.length) {
+    const options: ClusterOptions = {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      redisOptions: { ...auth, maxRetriesPerRequest: 1, commandTimeout: COMMAND_TIMEOUT_MS, connectTimeout: CONNECT_TIMEOUT_MS },
+    };
+    return new Cluster(config.clusterNodes, options);
+  }
+  if (config.sentinels?.length) {
+    // The URL, when given with sentinels, only carries credentials, TLS and db for the master.
+    return new Redis({ ...COMMON, ...auth, db, sentinels: config.sentinels, name: config.sentinelName });
+  }
+  if (!url) throw new Error('Redis configuration needs a url, sentinels or cluster nodes');
+  return new Redis({ ...COMMON, ...auth, db, host: url.hostname.replace(/^\[(.*)\]$/, '$1'), port: Number(url.port || 6379) });
+}
+
+function check(results: [error: Error | null, result: unknown][] | null): void {
+  if (!results) throw new Error('Redis transaction was aborted');
+  for (const [error] of results) if (error) throw error;
+}

@@ -1,0 +1,377 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { expect } from 'chai';
+import Koa from 'koa';
+import { errors } from 'oidc-provider';
+import { createPasswords } from '../../server/accounts/passwords.ts';
+import { createUsers, type Users } from '../../server/accounts/users.ts';
+import { createAdminApi } from '../../server/admin/index.ts';
+import { createClientRegistry, type ValidateClient } from '../../server/clients/registry.ts';
+import { createKeystore } from '../../server/keys/keystore.ts';
+import { createSealedBox } from '../../server/keys/sealed-box.ts';
+import { createMemoryStore } from '../../server/store/memory.ts';
+
+const TOKEN = 'test-admin-token-0123456789';
+
+interface Harness {
+  url: string;
+  users: Users;
+  /** Errors Koa saw as server faults (500s). */
+  faults: unknown[];
+  /** Every response body text, to search for leaked secrets. */
+  seen: string[];
+  call(method: string, path: string, options?: { body?: unknown; raw?: string; type?: string; token?: string | null; authorization?: string }): Promise<{ status: number; headers: Headers; text: string; json: any }>;
+  close(): Promise<void>;
+}
+
+async function start({ adminToken, validate = async () => {} }: { adminToken: string | undefined; validate?: ValidateClient }): Promise<Harness> {
+  const store = createMemoryStore();
+  const box = createSealedBox([randomBytes(32)]);
+  const users = createUsers(store.documents, createPasswords(4));
+  const clients = createClientRegistry(store.documents, box, validate);
+  const keystore = createKeystore(store.documents, box);
+  await keystore.loadOrCreate();
+
+  const app = new Koa();
+  const faults: unknown[] = [];
+  app.silent = true;
+  app.on('error', (error) => faults.push(error));
+  app.use(createAdminApi({ adminToken, users, clients, keystore }));
+  app.use((ctx) => {
+    ctx.body = 'outside admin';
+  });
+  const server: Server = createServer(app.callback());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const seen: string[] = [];
+
+  return {
+    url,
+    users,
+    faults,
+    seen,
+    async call(method, path, options = {}) {
+      const headers: Record<string, string> = {};
+      const token = options.token === undefined ? TOKEN : options.token;
+      if (options.authorization !== undefined) headers.authorization = options.authorization;
+      else if (token !== null) headers.authorization = `Bearer ${token}`;
+      let body: string | undefined;
+      if (options.raw !== undefined || options.body !== undefined) {
+        body = options.raw ?? JSON.stringify(options.body);
+        headers['content-type'] = options.type ?? 'application/json';
+      }
+      const response = await fetch(url + path, { method, headers, body });
+      const text = await response.text();
+      seen.push(text);
+      let json: any;
+      try {
+        json = text === '' ? undefined : JSON.parse(text);
+      } catch {
+        json = undefined;
+      }
+      return { status: response.status, headers: response.headers, text, json };
+    },
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await store.close();
+    },
+  };
+}
+
+describe('admin API', () => {
+  describe('when no admin token is configured', () => {
+    let h: Harness;
+    before(async () => (h = await start({ adminToken: undefined })));
+    after(() => h.close());
+
+    it('answers 404 JSON for every /admin request, authenticated or not', async () => {
+      for (const [method, path] of [['GET', '/admin/users'], ['POST', '/admin/clients'], ['GET', '/admin'], ['DELETE', '/admin/clients/x']]) {
+        const res = await h.call(method!, path!, { body: method === 'POST' ? {} : undefined });
+        expect(res.status, `${method} ${path}`).to.equal(404);
+        expect(res.json.error).to.equal('not_found');
+      }
+    });
+
+    it('leaves other paths alone', async () => {
+      const res = await h.call('GET', '/administrator');
+      expect(res.status).to.equal(200);
+      expect(res.text).to.equal('outside admin');
+    });
+  });
+
+  it('refuses to be built with an empty token', () => {
+    const store = createMemoryStore();
+    const box = createSealedBox([randomBytes(32)]);
+    expect(() =>
+      createAdminApi({
+        adminToken: '',
+        users: createUsers(store.documents, createPasswords(4)),
+        clients: createClientRegistry(store.documents, box, async () => {}),
+        keystore: createKeystore(store.documents, box),
+      }),
+    ).to.throw(/must not be empty/);
+  });
+
+  describe('with an admin token', () => {
+    let h: Harness;
+    before(async () => (h = await start({ adminToken: TOKEN })));
+    after(async () => {
+      await h.close();
+      // No response of the whole suite may carry a bcrypt hash.
+      for (const text of h.seen) expect(text).not.to.match(/\$2[aby]\$/);
+      expect(h.faults, 'no 500s').to.deep.equal([]);
+    });
+
+    describe('authentication', () => {
+      it('401s without credentials, with a Bearer challenge', async () => {
+        const res = await h.call('GET', '/admin/users', { token: null });
+        expect(res.status).to.equal(401);
+        expect(res.headers.get('www-authenticate')).to.match(/^Bearer\b/);
+        expect(res.json.error).to.equal('invalid_token');
+      });
+
+      it('401s with a wrong, longer, shorter or non-Bearer token', async () => {
+        for (const authorization of [`Bearer ${TOKEN}x`, 'Bearer x', `Bearer ${TOKEN.slice(0, -1)}`, `Basic ${TOKEN}`, 'Bearer', `Bearer ${TOKEN} extra`]) {
+          const res = await h.call('GET', '/admin/users', { authorization });
+          expect(res.status, authorization).to.equal(401);
+          expect(res.headers.get('www-authenticate')).to.match(/^Bearer\b/);
+          expect(res.json.error).to.equal('invalid_token');
+        }
+      });
+
+      it('checks the token before reading the body', async () => {
+        const res = await h.call('POST', '/admin/users', { token: 'wrong', raw: '{not json' });
+        expect(res.status).to.equal(401);
+      });
+
+      it('accepts the scheme in any case', async () => {
+        const res = await h.call('GET', '/admin/users', { authorization: `bearer ${TOKEN}` });
+        expect(res.status).to.equal(200);
+        expect(res.headers.get('cache-control')).to.equal('no-store');
+      });
+
+      it('answers unknown endpoints 404 and wrong methods 405, as JSON', async () => {
+        const missing = await h.call('GET', '/admin/nope');
+        expect(missing.status).to.equal(404);
+        expect(missing.json.error).to.equal('not_found');
+        const wrong = await h.call('PUT', '/admin/users', { body: {} });
+        expect(wrong.status).to.equal(405);
+        expect(wrong.json.error).to.equal('invalid_request');
+      });
+    });
+
+    describe('users', () => {
+      it('creates a user and lists it, without the hash', async () => {
+        const res = await h.call('POST', '/admin/users', {
+          body: { email: ' Alice@Example.COM ', password: 'correct horse', name: 'Alice', emailVerified: true },
+        });
+        expect(res.status).to.equal(201);
+        expect(res.json.user).to.include({ email: 'alice@example.com', name: 'Alice', emailVerified: true, disabled: false });
+        expect(res.json.user).not.to.have.property('passwordHash');
+        expect(res.text).not.to.include('correct horse');
+
+        const list = await h.call('GET', '/admin/users');
+        expect(list.status).to.equal(200);
+        expect(list.json.users.map((u: { email: string }) => u.email)).to.include('alice@example.com');
+        expect(list.text).not.to.include('passwordHash');
+      });
+
+      it('409s on a duplicate email, whatever its case', async () => {
+        const res = await h.call('POST', '/admin/users', { body: { email: 'ALICE@example.com', password: 'another password' } });
+        expect(res.status).to.equal(409);
+        expect(res.json.error).to.equal('already_exists');
+      });
+
+      it('400s on a password the policy refuses, without echoing it', async () => {
+        const res = await h.call('POST', '/admin/users', { body: { email: 'bob@example.com', password: 'short' } });
+        expect(res.status).to.equal(400);
+        expect(res.json.error).to.equal('invalid_request');
+        expect(res.json.error_description).to.match(/at least 8/);
+        expect(res.text).not.to.include('"short"');
+      });
+
+      it('disables, enables and changes passwords', async () => {
+        const disabled = await h.call('POST', '/admin/users/disable', { body: { email: 'alice@example.com' } });
+        expect(disabled.status).to.equal(200);
+        expect(disabled.json.user.disabled).to.equal(true);
+        expect(await h.users.authenticate('alice@example.com', 'correct horse')).to.equal(undefined);
+
+        const enabled = await h.call('POST', '/admin/users/enable', { body: { email: 'alice@example.com' } });
+        expect(enabled.json.user.disabled).to.equal(false);
+
+        const changed = await h.call('POST', '/admin/users/password', { body: { email: 'alice@example.com', password: 'battery staple' } });
+        expect(changed.status).to.equal(200);
+        expect(changed.text).not.to.include('battery staple');
+        expect(await h.users.authenticate('alice@example.com', 'battery staple')).to.have.property('email', 'alice@example.com');
+        expect(await h.users.authenticate('alice@example.com', 'correct horse')).to.equal(undefined);
+      });
+
+      it('404s for an unknown email', async () => {
+        for (const path of ['/admin/users/disable', '/admin/users/enable']) {
+          const res = await h.call('POST', path, { body: { email: 'nobody@example.com' } });
+          expect(res.status).to.equal(404);
+          expect(res.json.error).to.equal('not_found');
+        }
+        const res = await h.call('POST', '/admin/users/password', { body: { email: 'nobody@example.com', password: 'long enough' } });
+        expect(res.status).to.equal(404);
+      });
+    });
+
+    describe('hostile and malformed bodies', () => {
+      const endpoints = ['/admin/users', '/admin/users/disable', '/admin/users/enable', '/admin/users/password', '/admin/clients'];
+      const bodies: Array<[string, { raw: string; type?: string }]> = [
+        ['invalid JSON quoting a password', { raw: '{"email":"a@b","password":"hunter2-secret' }],
+        ['an array', { raw: '[1,2,3]' }],
+        ['null', { raw: 'null' }],
+        ['a bare string', { raw: '"x"' }],
+        ['a number', { raw: '42' }],
+        ['an empty body', { raw: '' }],
+        ['wrong types', { raw: '{"email":42,"password":{"$gt":""},"client_id":["x"]}' }],
+        ['a prototype-polluting key', { raw: '{"__proto__":{"isAdmin":true},"constructor":{"prototype":{}}}' }],
+        ['deep nesting', { raw: `${'['.repeat(5000)}${']'.repeat(5000)}` }],
+        ['form encoding', { raw: 'email=a@b&password=xxxxxxxxxx', type: 'application/x-www-form-urlencoded' }],
+        ['text', { raw: '{"email":"a@b.c"}', type: 'text/plain' }],
+        ['a bogus charset', { raw: '{}', type: 'application/json; charset=klingon' }],
+      ];
+
+      for (const path of endpoints) {
+        for (const [label, body] of bodies) {
+          it(`${path} answers 4xx JSON to ${label}`, async () => {
+            const res = await h.call('POST', path, body);
+            expect(res.status, res.text).to.be.within(400, 499);
+            expect(res.json).to.have.keys('error', 'error_description');
+            expect(res.text).not.to.include('hunter2-secret');
+          });
+        }
+      }
+
+      it('413s on a body over the limit', async () => {
+        const res = await h.call('POST', '/admin/users', { body: { email: 'big@example.com', password: 'x'.repeat(200_000) } });
+        expect(res.status).to.equal(413);
+        expect(res.json.error).to.equal('invalid_request');
+      });
+
+      it('400s on unknown user fields and on bad emails', async () => {
+        for (const body of [
+          { email: 'c@example.com', password: 'long enough', admin: true },
+          { email: 'not-an-email', password: 'long enough' },
+          { email: 'c@example.com', password: 'long enough', emailVerified: 'yes' },
+        ]) {
+          const res = await h.call('POST', '/admin/users', { body });
+          expect(res.status, JSON.stringify(body)).to.equal(400);
+        }
+      });
+    });
+
+    describe('clients', () => {
+      let generated: string;
+
+      it('registers a confidential client and shows its generated secret once', async () => {
+        const res = await h.call('POST', '/admin/clients', {
+          body: { client_id: 'web', client_name: 'Web', redirect_uris: ['https://web.example/cb'], grant_types: ['authorization_code'], response_types: ['code'] },
+        });
+        expect(res.status).to.equal(201);
+        expect(res.json.client.clientId).to.equal('web');
+        expect(res.json.client.metadata).not.to.have.property('client_secret');
+        expect(res.json.secret).to.be.a('string').with.length.greaterThan(30);
+        generated = res.json.secret;
+
+        const list = await h.call('GET', '/admin/clients');
+        expect(list.json.clients.map((c: { clientId: string }) => c.clientId)).to.deep.equal(['web']);
+        expect(list.text).not.to.include(generated);
+      });
+
+      it('never echoes a secret the caller supplied', async () => {
+        const res = await h.call('POST', '/admin/clients', { body: { client_id: 'svc', client_secret: 'supplied-secret-value', grant_types: ['client_credentials'], response_types: [] } });
+        expect(res.status).to.equal(201);
+        expect(res.json).not.to.have.property('secret');
+        expect(res.text).not.to.include('supplied-secret-value');
+        const list = await h.call('GET', '/admin/clients');
+        expect(list.text).not.to.include('supplied-secret-value');
+      });
+
+      it('registers a public client without a secret, and refuses one with a secret', async () => {
+        const res = await h.call('POST', '/admin/clients', { body: { client_id: 'spa', token_endpoint_auth_method: 'none' } });
+        expect(res.status).to.equal(201);
+        expect(res.json).not.to.have.property('secret');
+        const refused = await h.call('POST', '/admin/clients', { body: { client_id: 'spa2', token_endpoint_auth_method: 'none', client_secret: 'nope-nope' } });
+        expect(refused.status).to.equal(400);
+        expect(refused.text).not.to.include('nope-nope');
+      });
+
+      it('409s on a duplicate client_id', async () => {
+        const res = await h.call('POST', '/admin/clients', { body: { client_id: 'web' } });
+        expect(res.status).to.equal(409);
+        expect(res.json.error).to.equal('already_exists');
+      });
+
+      it('400s on bad metadata', async () => {
+        for (const body of [
+          {},
+          { client_id: '' },
+          { client_id: 'has space' },
+          { client_id: 'x', redirect_uris: 'https://not-an-array' },
+          { client_id: 'x', token_endpoint_auth_method: 'magic' },
+          { client_id: 'x', 'Weird Key': 1 },
+        ]) {
+          const res = await h.call('POST', '/admin/clients', { body });
+          expect(res.status, JSON.stringify(body)).to.equal(400);
+          expect(res.json.error).to.equal('invalid_request');
+        }
+      });
+
+      it('removes a client: 204, then 404', async () => {
+        expect((await h.call('DELETE', '/admin/clients/spa')).status).to.equal(204);
+        const again = await h.call('DELETE', '/admin/clients/spa');
+        expect(again.status).to.equal(404);
+        expect(again.json.error).to.equal('not_found');
+        expect((await h.call('DELETE', `/admin/clients/${encodeURIComponent('a/b%c')}`)).status).to.equal(404);
+      });
+
+      it('never showed the generated secret anywhere but in its 201', () => {
+        expect(h.seen.filter((text) => text.includes(generated))).to.have.length(1);
+      });
+    });
+
+    describe('keys', () => {
+      it('lists the keyset without key material', async () => {
+        const res = await h.call('GET', '/admin/keys');
+        expect(res.status).to.equal(200);
+        expect(res.json.keys).to.have.length(2);
+        for (const key of res.json.keys) {
+          expect(key).to.have.keys('kid', 'alg', 'state', 'createdAt', 'promotedAt', 'retiredAt');
+          expect(key.state).to.equal('current');
+        }
+        expect(res.text).not.to.match(/"(d|p|q|dp|dq|qi|data|iv|tag)"/);
+      });
+    });
+  });
+
+  describe("with oidc-provider's validator", () => {
+    let h: Harness;
+    before(async () => {
+      h = await start({
+        adminToken: TOKEN,
+        validate: async (metadata) => {
+        if (!metadata.redirect_uris?.length) throw new errors.InvalidClientMetadata('redirect_uris is mandatory property');
+        if (metadata.client_id === 'boom') throw new Error('store exploded');
+        },
+      });
+    });
+    after(() => h.close());
+
+    it('passes its error through as a 400', async () => {
+      const res = await h.call('POST', '/admin/clients', { body: { client_id: 'web' } });
+      expect(res.status).to.equal(400);
+      expect(res.json).to.deep.equal({ error: 'invalid_redirect_uri', error_description: 'redirect_uris is mandatory property' });
+    });
+
+    it('reports a server fault as a bare 500', async () => {
+      const res = await h.call('POST', '/admin/clients', { body: { client_id: 'boom', redirect_uris: ['https://x.example/cb'] } });
+      expect(res.status).to.equal(500);
+      expect(res.json).to.deep.equal({ error: 'server_error', error_description: 'internal server error' });
+      expect(h.faults).to.have.length(1);
+    });
+  });
+});

@@ -1,0 +1,93 @@
+import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
+import { ConfigError, loadConfig, type DevSecrets } from '../../config/index.ts';
+
+const dev: DevSecrets = { keysEncryptionKey: randomBytes(32), cookieSecret: 'c'.repeat(43), adminToken: 'a'.repeat(43) };
+const devSecrets = () => dev;
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env, devSecrets);
+  } catch (error) {
+    expect(error).to.be.instanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+const production = {
+  NODE_ENV: 'production',
+  ISSUER: 'https://id.example.com',
+  REDIS_URL: 'redis://redis:6379',
+  KEYS_ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
+  COOKIE_SECRETS: 'x'.repeat(32),
+};
+
+describe('configuration', () => {
+  it('runs development with no settings at all: port 3000, localhost issuer, memory store, dev secrets', () => {
+    const config = loadConfig({}, devSecrets);
+    expect(config.env).to.equal('development');
+    expect(config.port).to.equal(3000);
+    expect(config.issuer).to.equal('http://localhost:3000');
+    expect(config.redis).to.equal(undefined);
+    expect(config.devSeed).to.equal(true);
+    expect(config.adminToken).to.equal(dev.adminToken);
+    expect(config.keysEncryptionKeys).to.deep.equal([dev.keysEncryptionKey]);
+    expect(config.signingAlg).to.equal('ES256');
+    expect(config.bcryptCost).to.equal(12);
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(loadConfig({ PORT: '', ISSUER: '' }, devSecrets).port).to.equal(3000);
+  });
+
+  it('names the variable and the problem for each bad value', () => {
+    expect(problems({ PORT: 'eighty' })[0]).to.match(/^PORT: /);
+    expect(problems({ PORT: '70000' })[0]).to.match(/^PORT: /);
+    expect(problems({ ISSUER: 'not a url' })[0]).to.match(/^ISSUER: /);
+    expect(problems({ REDIS_URL: 'http://redis' })[0]).to.match(/^REDIS_URL: /);
+    expect(problems({ KEYS_ENCRYPTION_KEY: 'short' })[0]).to.match(/^KEYS_ENCRYPTION_KEY \(at 0\): .*32 bytes/);
+    expect(problems({ COOKIE_SECRETS: 'tooshort' })[0]).to.match(/^COOKIE_SECRETS \(at 0\): .*32 characters/);
+    expect(problems({ BCRYPT_COST: '3' })[0]).to.match(/^BCRYPT_COST: /);
+    expect(problems({ SIGNING_ALG: 'HS256' })[0]).to.match(/^SIGNING_ALG: /);
+    expect(problems({ RESOURCE_SERVERS: '{oops' })[0]).to.match(/^RESOURCE_SERVERS: must be a JSON array/);
+    expect(problems({ RESOURCE_SERVERS: '[{"identifier":"nope"}]' })[0]).to.match(/^RESOURCE_SERVERS \(at 0.identifier\): /);
+    expect(problems({ REDIS_SENTINELS: 'a:1', REDIS_CLUSTER_NODES: 'b:2' })[0]).to.match(/^REDIS_SENTINELS: /);
+    expect(problems({ REDIS_CLUSTER_NODES: 'nohostport' })[0]).to.match(/^REDIS_CLUSTER_NODES/);
+  });
+
+  it('reports every bad variable at once', () => {
+    expect(problems({ PORT: 'x', BCRYPT_COST: 'y' })).to.have.length(2);
+  });
+
+  it('accepts a safe production configuration', () => {
+    const config = loadConfig(production);
+    expect(config.env).to.equal('production');
+    expect(config.devSeed).to.equal(false);
+    expect(config.adminToken).to.equal(undefined);
+    expect(config.redis?.url).to.equal('redis://redis:6379');
+  });
+
+  it('refuses unsafe production settings and says which', () => {
+    const { REDIS_URL: _r, ...noRedis } = production;
+    expect(problems(noRedis)).to.deep.equal(['REDIS_URL: required in production; the in-memory store loses everything on restart']);
+    expect(problems({ ...production, ISSUER: 'http://id.example.com' })[0]).to.match(/^ISSUER: must be an https/);
+    const { KEYS_ENCRYPTION_KEY: _k, COOKIE_SECRETS: _c, ...noSecrets } = production;
+    expect(problems(noSecrets).map((p) => p.split(':')[0])).to.deep.equal(['KEYS_ENCRYPTION_KEY', 'COOKIE_SECRETS']);
+    expect(problems({ ...production, DEV_SEED: 'true' })[0]).to.match(/^DEV_SEED: /);
+  });
+
+  it('accepts several encryption keys and cookie secrets, in order', () => {
+    const [a, b] = [randomBytes(32), randomBytes(32)];
+    const config = loadConfig({ ...production, KEYS_ENCRYPTION_KEY: `${a.toString('hex')}, ${b.toString('base64url')}` });
+    expect(config.keysEncryptionKeys).to.deep.equal([a, b]);
+  });
+
+  it('configures Sentinel and Cluster topologies', () => {
+    const sentinel = loadConfig({ REDIS_SENTINELS: 'a:26379,b:26379', REDIS_SENTINEL_NAME: 'main' }, devSecrets);
+    expect(sentinel.redis).to.include({ sentinelName: 'main' });
+    expect(sentinel.redis?.sentinels).to.deep.equal([{ host: 'a', port: 26379 }, { host: 'b', port: 26379 }]);
+    const cluster = loadConfig({ REDIS_CLUSTER_NODES: 'n1:7000' }, devSecrets);
+    expect(cluster.redis?.clusterNodes).to.deep.equal([{ host: 'n1', port: 7000 }]);
+  });
+});

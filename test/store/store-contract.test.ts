@@ -1,0 +1,310 @@
+// One contract, proven for every store: the in-memory one, Redis standalone, and Redis Cluster
+// (a single cluster-mode node, which refuses cross-slot commands like a real cluster).
+import { randomUUID } from 'node:crypto';
+import { expect } from 'chai';
+import { Redis } from 'ioredis';
+import { errors } from 'oidc-provider';
+import { createAdapter } from '../../server/store/adapter.ts';
+import { createMemoryStore } from '../../server/store/memory.ts';
+import { createRedisStore } from '../../server/store/redis.ts';
+import type { Store } from '../../server/store/types.ts';
+import { startRedis, type TestRedis } from '../support/redis.ts';
+
+interface Harness {
+  store: Store;
+  /** Lets a 1-second TTL run out. */
+  elapse(): Promise<void>;
+  /** What the store holds, counted like Redis keys. */
+  footprint(): Promise<number>;
+  /** Key names relative to the prefix, when the store has them (Redis). */
+  keys?(): Promise<string[]>;
+  dispose(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function contract(name: string, makeStore: () => Promise<Harness>): void {
+  describe(`store contract: ${name}`, function () {
+    let h: Harness;
+    beforeEach(async () => {
+      h = await makeStore();
+    });
+    afterEach(async () => {
+      await h.dispose();
+    });
+
+    const token = (grantId: string, extra: Record<string, unknown> = {}) => ({ grantId, clientId: 'app', ...extra });
+
+    describe('oidc records', () => {
+      it('round-trips a payload by model and id', async () => {
+        const payload = { jti: 'a1', accountId: 'u1', scope: 'openid', nested: { list: [1, 'two'] } };
+        await h.store.oidc.upsert('AccessToken', 'a1', payload, 60);
+        expect(await h.store.oidc.find('AccessToken', 'a1')).to.deep.equal(payload);
+        expect(await h.store.oidc.find('RefreshToken', 'a1')).to.equal(undefined);
+        expect(await h.store.oidc.find('AccessToken', 'nope')).to.equal(undefined);
+        await h.store.oidc.upsert('AccessToken', 'a1', { jti: 'a1', scope: 'email' }, 60);
+        expect(await h.store.oidc.find('AccessToken', 'a1')).to.deep.equal({ jti: 'a1', scope: 'email' });
+      });
+
+      it('honours expiresIn, and keeps records without one', async () => {
+        await h.store.oidc.upsert('AccessToken', 'short', token('g1'), 1);
+        await h.store.oidc.upsert('Session', 's1', { uid: 'u-1' }, 1);
+        await h.store.oidc.upsert('DeviceCode', 'd1', { userCode: 'ABCD-EFGH' }, 1);
+        await h.store.oidc.upsert('Client', 'forever', { clientId: 'forever' });
+        await h.elapse();
+        expect(await h.store.oidc.find('AccessToken', 'short')).to.equal(undefined);
+        expect(await h.store.oidc.findByUid('Session', 'u-1')).to.equal(undefined);
+        expect(await h.store.oidc.findByUserCode('DeviceCode', 'ABCD-EFGH')).to.equal(undefined);
+        expect(await h.store.oidc.find('Client', 'forever')).to.deep.equal({ clientId: 'forever' });
+        // Indexes and the grant set expired with their records: only the client is left.
+        expect(await h.footprint()).to.equal(1);
+      });
+
+      it('finds a Session by uid and a DeviceCode by user code, until destroyed', async () => {
+        await h.store.oidc.upsert('Session', 's1', { jti: 's1', uid: 'u-1', accountId: 'a' }, 60);
+        await h.store.oidc.upsert('DeviceCode', 'd1', { jti: 'd1', userCode: 'WXYZ-1234' }, 60);
+        expect(await h.store.oidc.findByUid('Session', 'u-1')).to.include({ jti: 's1', accountId: 'a' });
+        expect(await h.store.oidc.findByUserCode('DeviceCode', 'WXYZ-1234')).to.include({ jti: 'd1' });
+        expect(await h.store.oidc.findByUid('Interaction', 'u-1')).to.equal(undefined);
+        expect(await h.store.oidc.findByUid('Session', 'other')).to.equal(undefined);
+        await h.store.oidc.destroy('Session', 's1');
+        await h.store.oidc.destroy('DeviceCode', 'd1');
+        await h.store.oidc.destroy('DeviceCode', 'never-existed');
+        expect(await h.store.oidc.findByUid('Session', 'u-1')).to.equal(undefined);
+        expect(await h.store.oidc.findByUserCode('DeviceCode', 'WXYZ-1234')).to.equal(undefined);
+        expect(await h.footprint()).to.equal(0);
+      });
+
+      it('keeps the uid index of a Session saved under a new id when the old id is destroyed', async () => {
+        await h.store.oidc.upsert('Session', 'old', { jti: 'old', uid: 'u-1' }, 60);
+        await h.store.oidc.upsert('Session', 'new', { jti: 'new', uid: 'u-1' }, 60);
+        await h.store.oidc.destroy('Session', 'old');
+        expect(await h.store.oidc.findByUid('Session', 'u-1')).to.include({ jti: 'new' });
+        await h.store.oidc.destroy('Session', 'new');
+        expect(await h.footprint()).to.equal(0);
+      });
+    });
+
+    describe('consume', () => {
+      it('sets consumed once, keeps the record and its TTL', async () => {
+        await h.store.oidc.upsert('AuthorizationCode', 'c1', token('g1'), 1);
+        const before = Math.floor(Date.now() / 1000);
+        expect(await h.store.oidc.consume('AuthorizationCode', 'c1')).to.equal(true);
+        const found = await h.store.oidc.find('AuthorizationCode', 'c1');
+        expect(found).to.include({ grantId: 'g1' });
+        expect(found?.consumed).to.be.a('number').within(before - 1, before + 2);
+        expect(await h.store.oidc.consume('AuthorizationCode', 'c1')).to.equal(false);
+        expect(await h.store.oidc.consume('AuthorizationCode', 'missing')).to.equal(false);
+        await h.elapse();
+        expect(await h.store.oidc.find('AuthorizationCode', 'c1')).to.equal(undefined);
+        expect(await h.store.oidc.consume('AuthorizationCode', 'c1')).to.equal(false);
+        expect(await h.footprint()).to.equal(0);
+      });
+
+      it('lets exactly one of 50 concurrent consumers win', async () => {
+        await h.store.oidc.upsert('RefreshToken', 'r1', token('g1'), 60);
+        const results = await Promise.all(Array.from({ length: 50 }, () => h.store.oidc.consume('RefreshToken', 'r1')));
+        expect(results.filter(Boolean)).to.have.length(1);
+      });
+
+      it('through the adapter: one resolves, 49 reject with invalid_grant', async () => {
+        const adapter = createAdapter(h.store.oidc)('AuthorizationCode');
+        await adapter.upsert('c1', { grantId: 'g1', clientId: 'app' }, 60);
+        const settled = await Promise.allSettled(Array.from({ length: 50 }, () => adapter.consume('c1')));
+        expect(settled.filter((s) => s.status === 'fulfilled')).to.have.length(1);
+        const rejected = settled.filter((s): s is PromiseRejectedResult => s.status === 'rejected');
+        expect(rejected).to.have.length(49);
+        for (const { reason } of rejected) {
+          expect(reason).to.be.instanceOf(errors.InvalidGrant);
+          expect(reason).to.include({ error: 'invalid_grant', statusCode: 400 });
+        }
+        expect(await adapter.find('c1')).to.have.property('consumed').that.is.a('number');
+      });
+
+      it('through the adapter: a reused PAR is an invalid_request_uri', async () => {
+        const adapter = createAdapter(h.store.oidc)('PushedAuthorizationRequest');
+        await adapter.upsert('p1', { clientId: 'app' }, 60);
+        await adapter.consume('p1');
+        const error = await adapter.consume('p1').then(() => undefined, (e: unknown) => e);
+        expect(error).to.be.instanceOf(errors.InvalidRequestUri);
+        expect(error).to.include({ error: 'invalid_request_uri', statusCode: 400 });
+      });
+    });
+
+    describe('revokeByGrantId', () => {
+      async function seed(grantId: string) {
+        await h.store.oidc.upsert('AccessToken', `at-${grantId}`, token(grantId), 60);
+        await h.store.oidc.upsert('RefreshToken', `rt-${grantId}`, token(grantId), 120);
+        await h.store.oidc.upsert('AuthorizationCode', `ac-${grantId}`, token(grantId), 10);
+        await h.store.oidc.upsert('DeviceCode', `dc-${grantId}`, token(grantId, { userCode: `UC-${grantId}` }), 10);
+      }
+
+      it('removes every record of every model of the grant, and nothing of other grants', async () => {
+        await seed('gA');
+        await seed('gB');
+        const footprintOfOne = (await h.footprint()) / 2; // 4 records, 1 user-code index, 1 grant set
+        expect(footprintOfOne).to.equal(6);
+        await h.store.oidc.revokeByGrantId('gA');
+        for (const [model, id] of [['AccessToken', 'at'], ['RefreshToken', 'rt'], ['AuthorizationCode', 'ac'], ['DeviceCode', 'dc']]) {
+          expect(await h.store.oidc.find(model!, `${id}-gA`), `${model} of gA`).to.equal(undefined);
+          expect(await h.store.oidc.find(model!, `${id}-gB`), `${model} of gB`).to.include({ grantId: 'gB' });
+        }
+        expect(await h.store.oidc.findByUserCode('DeviceCode', 'UC-gA')).to.equal(undefined);
+        expect(await h.store.oidc.findByUserCode('DeviceCode', 'UC-gB')).to.include({ grantId: 'gB' });
+        expect(await h.footprint()).to.equal(6);
+        if (h.keys) {
+          expect((await h.keys()).sort()).to.deep.equal([
+            'AccessToken:{at-gB}', 'AuthorizationCode:{ac-gB}', 'DeviceCode:userCode:{UC-gB}',
+            'DeviceCode:{dc-gB}', 'RefreshToken:{rt-gB}', 'grant:{gB}',
+          ]);
+        }
+        await h.store.oidc.revokeByGrantId('gA');
+        await h.store.oidc.revokeByGrantId('unknown');
+        await h.store.oidc.revokeByGrantId('gB');
+        expect(await h.footprint()).to.equal(0);
+      });
+
+      it('tolerates members that expired or were destroyed first', async () => {
+        await h.store.oidc.upsert('AccessToken', 'short', token('g1'), 1);
+        await h.store.oidc.upsert('RefreshToken', 'long', token('g1'), 60);
+        await h.store.oidc.upsert('AuthorizationCode', 'gone', token('g1'), 60);
+        await h.store.oidc.destroy('AuthorizationCode', 'gone');
+        await h.elapse();
+        expect(await h.footprint()).to.equal(2); // the refresh token and the grant set
+        await h.store.oidc.revokeByGrantId('g1');
+        expect(await h.footprint()).to.equal(0);
+      });
+
+      it('leaves no grant set behind once every member is destroyed', async () => {
+        await h.store.oidc.upsert('AccessToken', 'a', token('g1'), 60);
+        await h.store.oidc.upsert('RefreshToken', 'r', token('g1'));
+        await h.store.oidc.destroy('AccessToken', 'a');
+        await h.store.oidc.destroy('RefreshToken', 'r');
+        expect(await h.footprint()).to.equal(0);
+      });
+    });
+
+    describe('documents', () => {
+      it('gets, lists, puts, inserts and removes', async () => {
+        const docs = h.store.documents;
+        expect(await docs.get('users', 'u1')).to.equal(undefined);
+        expect(await docs.all('users')).to.deep.equal(new Map());
+        await docs.put('users', 'u1', '{"email":"a@example.com"}');
+        expect(await docs.insert('users', 'u2', '{"email":"b@example.com"}')).to.equal(true);
+        expect(await docs.insert('users', 'u2', 'overwritten?')).to.equal(false);
+        await docs.put('clients', 'u1', 'a different collection');
+        expect(await docs.get('users', 'u2')).to.equal('{"email":"b@example.com"}');
+        expect(await docs.all('users')).to.deep.equal(
+          new Map([['u1', '{"email":"a@example.com"}'], ['u2', '{"email":"b@example.com"}']]),
+        );
+        await docs.put('users', 'u1', 'replaced');
+        expect(await docs.get('users', 'u1')).to.equal('replaced');
+        expect(await docs.remove('users', 'u1')).to.equal(true);
+        expect(await docs.remove('users', 'u1')).to.equal(false);
+        expect(await docs.remove('users', 'u2')).to.equal(true);
+        expect(await docs.all('users')).to.deep.equal(new Map());
+        expect(await h.footprint()).to.equal(1); // the clients collection
+      });
+    });
+
+    it('pings', async () => {
+      await h.store.ping();
+    });
+  });
+}
+
+contract('memory', async () => {
+  let clock = Date.now();
+  const store = createMemoryStore({ now: () => clock });
+  return {
+    store,
+    elapse: async () => {
+      clock += 1_001;
+    },
+    footprint: async () => store.size(),
+    dispose: () => store.close(),
+  };
+});
+
+function redisHarness(server: () => TestRedis, cluster: boolean): () => Promise<Harness> {
+  return async () => {
+    const keyPrefix = `latchkey-test:${randomUUID()}:`;
+    const { url, node } = server();
+    const store = await createRedisStore(
+      cluster ? { clusterNodes: [node], sentinelName: 'unused', keyPrefix } : { url, sentinelName: 'unused', keyPrefix },
+    );
+    // A plain connection for inspection; the cluster's single node holds every key.
+    const inspector = new Redis(url, { maxRetriesPerRequest: 1 });
+    const keys = async () => {
+      const found: string[] = [];
+      let cursor = '0';
+      do {
+        const [next, batch] = await inspector.scan(cursor, 'MATCH', `${keyPrefix}*`, 'COUNT', 1000);
+        cursor = next;
+        found.push(...batch.map((key) => key.slice(keyPrefix.length)));
+      } while (cursor !== '0');
+      return found;
+    };
+    return {
+      store,
+      elapse: async () => {
+        await sleep(1_100);
+      },
+      footprint: async () => (await keys()).length,
+      keys,
+      dispose: async () => {
+        await store.close();
+        await inspector.quit();
+      },
+    };
+  };
+}
+
+for (const cluster of [false, true]) {
+  describe(cluster ? 'redis cluster' : 'redis', function () {
+    let server: TestRedis;
+    before(async function () {
+      if (cluster && process.env.TEST_REDIS_URL) this.skip();
+      server = await startRedis({ cluster });
+    });
+    after(async () => {
+      await server?.stop();
+    });
+    contract(cluster ? 'redis cluster' : 'redis', redisHarness(() => server, cluster));
+  });
+}
+
+describe('redis store when Redis is down', function () {
+  // These stop the server, so they need one of their own.
+  beforeEach(function () {
+    if (process.env.TEST_REDIS_URL) this.skip();
+  });
+
+  it('fails fast instead of hanging', async function () {
+    const server = await startRedis();
+    const store = await createRedisStore(
+      { url: server.url, sentinelName: 'unused', keyPrefix: `t:${randomUUID()}:` },
+      { onError: () => {} }, // reconnect attempts are expected here
+    );
+    try {
+      await store.ping();
+      await server.stop();
+      const started = Date.now();
+      const failures = await Promise.allSettled([store.ping(), store.oidc.find('AccessToken', 'x'), store.documents.get('users', 'u')]);
+      expect(failures.map((f) => f.status)).to.deep.equal(['rejected', 'rejected', 'rejected']);
+      expect(Date.now() - started).to.be.below(3_000);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('refuses to open when Redis cannot be reached', async () => {
+    const server = await startRedis();
+    await server.stop(); // its port is now (almost certainly) closed
+    const error = await createRedisStore({ url: server.url, sentinelName: 'unused', keyPrefix: 't:' }, { onError: () => {} }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).to.be.instanceOf(Error).with.property('message').that.matches(/cannot connect to Redis/);
+  });
+});
