@@ -11,7 +11,8 @@ import type { Users } from './accounts/users.ts';
 import { createAdminApi } from './admin/index.ts';
 import type { ClientRegistry } from './clients/registry.ts';
 import { csrfToken } from './http/csrf.ts';
-import { errorHandler } from './http/errors.ts';
+import { errorHandler, HttpError } from './http/errors.ts';
+import { hostCheck } from './http/host-check.ts';
 import { health } from './http/health.ts';
 import { createRenderer, viewsDir } from './http/render.ts';
 import { requestContext } from './http/request-context.ts';
@@ -19,8 +20,11 @@ import { securityHeaders } from './http/security-headers.ts';
 import { staticFiles } from './http/static-files.ts';
 import { interactionRoutes } from './interactions/routes.ts';
 import type { Keystore } from './keys/keystore.ts';
+import { deviceSessionRecovery } from './provider/device-session.ts';
 import { mountProvider } from './provider/mount.ts';
 import type { Store } from './store/types.ts';
+
+const methodNotAllowed = () => new HttpError(405, 'invalid_request', 'This page does not accept that method.');
 
 export interface AppDeps {
   config: Config;
@@ -50,12 +54,21 @@ export function createApp({ config, logger, store, users, clients, keystore, pro
       keys: keysLoaded(),
     })),
   );
+  app.use(hostCheck(config.issuer, config.env !== 'production'));
   app.use(staticFiles(join(viewsDir, 'static')));
   app.use(createAdminApi({ adminToken: config.adminToken, users, clients, keystore }));
   const csrf = csrfToken(config.cookieSecrets);
   app.use((ctx, next) => (ctx.path.startsWith('/interaction/') ? csrf(ctx, next) : next()));
   app.use(interactions.routes());
-  app.use(interactions.allowedMethods());
+  // Only for the interaction pages: elsewhere the router would answer 501 for paths it never
+  // declared (every path oidc-provider owns).
+  const methods = interactions.allowedMethods({ throw: true, notImplemented: methodNotAllowed, methodNotAllowed });
+  app.use((ctx, next) => (ctx.path.startsWith('/interaction/') ? methods(ctx as Parameters<typeof methods>[0], next) : next()));
+  app.use(deviceSessionRecovery());
   app.use(mountProvider(provider));
+  // Client errors Node and Koa see outside the middleware (malformed requests) go to the log.
+  app.on('error', (err: Error & { status?: number }) => {
+    logger[err.status && err.status < 500 ? 'debug' : 'error']({ err }, 'request error');
+  });
   return app;
 }

@@ -27,7 +27,7 @@ export interface Latchkey {
 }
 
 export async function build(config: Config, logger: Logger, options: { store?: Store } = {}): Promise<Latchkey> {
-  const store = options.store ?? (await openStore(config.redis));
+  const store = options.store ?? (await openStore(config.redis, { onError: (err) => logger.warn({ err }, 'redis connection error') }));
   try {
     const box = createSealedBox(config.keysEncryptionKeys);
     const users = createUsers(store.documents, createPasswords(config.bcryptCost));

@@ -5,6 +5,7 @@ import type { Context, Next } from 'koa';
 import { PasswordPolicyError } from '../accounts/passwords.ts';
 import { UserExistsError, UserNotFoundError } from '../accounts/users.ts';
 import { ClientExistsError } from '../clients/registry.ts';
+import { isUndecodableBody } from '../http/errors.ts';
 
 export class AdminError extends Error {
   override name = 'AdminError';
@@ -46,6 +47,7 @@ export function toAdminError(err: unknown): AdminError | undefined {
   }
   if (err instanceof UserNotFoundError) return notFound(err.message);
   if (err instanceof PasswordPolicyError) return invalidRequest(err.message);
+  if (isUndecodableBody(err)) return invalidRequest('request body could not be decoded');
   if (!isHttpLike(err) || err.status < 400 || err.status >= 500) return undefined;
   // oidc-provider's InvalidClientMetadata (from the registry's validator) names its own error.
   if (err.expose === true && typeof err.error === 'string' && /^[a-z_]+$/.test(err.error)) {

@@ -1,5 +1,6 @@
 // The admin API, what the `latchkey` CLI talks to. JSON only, under /admin, behind a bearer
 // token. Without a configured token the whole surface answers 404, as if it did not exist.
+import { AdminError } from './errors.ts';
 import { Router } from '@koa/router';
 import type { Context, Middleware, Next } from 'koa';
 import type { Users } from '../accounts/users.ts';
@@ -67,7 +68,7 @@ export function createAdminApi(deps: AdminApiDeps): Middleware {
     requireBearerToken(adminToken),
     parseJsonBody(),
     router.routes() as Middleware,
-    router.allowedMethods({ throw: true }) as Middleware,
+    router.allowedMethods({ throw: true, notImplemented: () => new AdminError(405, 'invalid_request', 'method not allowed on this endpoint') }) as Middleware,
   ]);
 
   return async (ctx: Context, next: Next) => (isAdminPath(ctx.path) ? handle(ctx) : next());

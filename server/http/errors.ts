@@ -10,11 +10,14 @@ export class HttpError extends Error {
   readonly status: number;
   readonly error: string;
   readonly expose = true;
-  constructor(status: number, error: string, description: string) {
+  /** Where a person should go next, offered on the error page. */
+  readonly backUrl?: string;
+  constructor(status: number, error: string, description: string, backUrl?: string) {
     super(description);
     this.name = 'HttpError';
     this.status = status;
     this.error = error;
+    this.backUrl = backUrl;
   }
 }
 
@@ -31,10 +34,18 @@ interface Presentable {
   status: number;
   error: string;
   description: string;
+  backUrl?: string;
+}
+
+/** zlib's errors for a body labelled gzip/deflate that is not: the client's fault, no status. */
+export function isUndecodableBody(err: unknown): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && code.startsWith('Z_');
 }
 
 function present(err: unknown): Presentable {
-  if (err instanceof HttpError) return { status: err.status, error: err.error, description: err.message };
+  if (isUndecodableBody(err)) return { status: 400, error: 'invalid_request', description: 'The request body could not be decoded.' };
+  if (err instanceof HttpError) return { status: err.status, error: err.error, description: err.message, backUrl: err.backUrl };
   const e = err as { status?: unknown; statusCode?: unknown; expose?: unknown; message?: unknown };
   const status = typeof e?.status === 'number' ? e.status : typeof e?.statusCode === 'number' ? e.statusCode : 500;
   if (status < 500 && e?.expose) {

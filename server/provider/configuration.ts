@@ -7,6 +7,7 @@ import type { Config } from '../../config/index.ts';
 import type { Render } from '../http/render.ts';
 import { claimsByScope } from '../accounts/find-account.ts';
 import { providerPages } from './pages.ts';
+import { createPolicy } from './policy.ts';
 import { OIDC_SCOPES } from './scopes.ts';
 
 export interface ProviderDeps {
@@ -55,7 +56,7 @@ export function buildConfiguration({ config, adapter, findAccount, jwks, staticC
     pkce: { required: () => true },
     // Every refresh rotates; oidc-provider revokes the whole grant when a rotated token comes back.
     rotateRefreshToken: true,
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    interactions: { policy: createPolicy(), url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     renderError: pages.renderError,
     enabledJWA: {
       idTokenSigningAlgValues: ['ES256', 'RS256'],
@@ -71,7 +72,12 @@ export function buildConfiguration({ config, adapter, findAccount, jwks, staticC
       devInteractions: { enabled: false },
       claimsParameter: { enabled: true },
       clientCredentials: { enabled: true },
-      introspection: { enabled: true },
+      // Confidential clients act as resource servers and may introspect any token; a public
+      // client may introspect only its own (it cannot authenticate, so it proves nothing more).
+      introspection: {
+        enabled: true,
+        allowedPolicy: async (ctx, client, token) => client.clientAuthMethod !== 'none' || token.clientId === ctx.oidc.client?.clientId,
+      },
       revocation: { enabled: true },
       userinfo: { enabled: true },
       dPoP: { enabled: true },

@@ -166,11 +166,11 @@ describe('render', () => {
   });
 
   describe('logout', () => {
-    it('posts xsrf and a logout field with yes/no', () => {
+    it('posts xsrf, with logout=yes only on Sign out (oidc-provider ends the session on any logout value)', () => {
       const html = renderPage('logout');
       expect(html).to.include('<input type="hidden" name="xsrf" value="xsrf-logout">');
       expect(html).to.include('<button type="submit" name="logout" value="yes" class="btn btn-primary">Sign out</button>');
-      expect(html).to.include('<button type="submit" name="logout" value="no" class="btn">Stay signed in</button>');
+      expect(html).to.include('<button type="submit" class="btn">Stay signed in</button>');
     });
 
     it('works without a client', () => {

@@ -1,0 +1,23 @@
+// Answers only for the issuer's host. oidc-provider builds endpoint URLs from the request's
+// Host (discovery, device verification_uri, form actions), so a forged Host header would make
+// it advertise endpoints elsewhere, and a shared cache could keep that answer for everyone.
+// Development also accepts the loopback aliases of the issuer (localhost, 127.0.0.1, [::1]).
+import type { Middleware } from 'koa';
+import { HttpError } from './errors.ts';
+
+const LOOPBACK = ['localhost', '127.0.0.1', '[::1]'];
+
+export function hostCheck(issuer: string, development: boolean): Middleware {
+  const { host, hostname, port } = new URL(issuer);
+  const allowed = new Set([host]);
+  if (development && LOOPBACK.includes(hostname)) {
+    for (const alias of LOOPBACK) allowed.add(port ? `${alias}:${port}` : alias);
+  }
+  return async (ctx, next) => {
+    // ctx.host honours X-Forwarded-Host only when proxies are trusted (TRUST_PROXY).
+    if (!allowed.has(ctx.host.toLowerCase())) {
+      throw new HttpError(421, 'misdirected_request', `This server answers only as ${issuer}.`);
+    }
+    await next();
+  };
+}
