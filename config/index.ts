@@ -32,6 +32,8 @@ export interface Config {
   bcryptCost: number;
   clientsFile?: string;
   resourceServers: ResourceServer[];
+  /** Seconds in which a just-rotated refresh token yields the same successor; 0 is off. */
+  refreshTokenReuseGrace: number;
   /** Seed a demo account and demo clients (development only). */
   devSeed: boolean;
   ttl: {
@@ -131,6 +133,7 @@ export function loadConfig(
     clientsFile: e.CLIENTS_FILE,
     resourceServers: e.RESOURCE_SERVERS ?? [],
     devSeed,
+    refreshTokenReuseGrace: e.REFRESH_TOKEN_REUSE_GRACE_SECONDS,
     ttl: {
       accessToken: e.ACCESS_TOKEN_TTL,
       idToken: e.ID_TOKEN_TTL,

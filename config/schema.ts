@@ -81,6 +81,7 @@ export const schema = z.object({
     .optional(),
   DEV_SEED: z.enum(['true', 'false', '1', '0', 'yes', 'no']).optional(),
 
+  REFRESH_TOKEN_REUSE_GRACE_SECONDS: z.coerce.number().int().min(0).max(300).default(0),
   ACCESS_TOKEN_TTL: seconds(3600),
   ID_TOKEN_TTL: seconds(3600),
   REFRESH_TOKEN_TTL: seconds(14 * 24 * 3600),

@@ -22,6 +22,7 @@ import { interactionRoutes } from './interactions/routes.ts';
 import type { Keystore } from './keys/keystore.ts';
 import { deviceSessionRecovery } from './provider/device-session.ts';
 import { mountProvider } from './provider/mount.ts';
+import { refreshGrace } from './provider/refresh-grace.ts';
 import type { Store } from './store/types.ts';
 
 const methodNotAllowed = () => new HttpError(405, 'invalid_request', 'This page does not accept that method.');
@@ -65,6 +66,7 @@ export function createApp({ config, logger, store, users, clients, keystore, pro
   const methods = interactions.allowedMethods({ throw: true, notImplemented: methodNotAllowed, methodNotAllowed });
   app.use((ctx, next) => (ctx.path.startsWith('/interaction/') ? methods(ctx as Parameters<typeof methods>[0], next) : next()));
   app.use(deviceSessionRecovery());
+  if (config.refreshTokenReuseGrace > 0) app.use(refreshGrace(config.refreshTokenReuseGrace, provider, store.oidc));
   app.use(mountProvider(provider));
   // Client errors Node and Koa see outside the middleware (malformed requests) go to the log.
   app.on('error', (err: Error & { status?: number }) => {

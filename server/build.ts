@@ -14,6 +14,7 @@ import { createRenderer } from './http/render.ts';
 import { createKeystore, type Keystore } from './keys/keystore.ts';
 import { createSealedBox } from './keys/sealed-box.ts';
 import { createProvider } from './provider/index.ts';
+import { graceAwareRefreshTokens } from './provider/refresh-grace.ts';
 import { createAdapter, openStore, type Store } from './store/index.ts';
 
 export interface Latchkey {
@@ -42,7 +43,11 @@ export async function build(config: Config, logger: Logger, options: { store?: S
     current = createProvider(
       {
         config,
-        adapter: (name) => (name === 'Client' ? clients.adapter() : oidcAdapter(name)),
+        adapter: (name) => {
+          if (name === 'Client') return clients.adapter();
+          if (name === 'RefreshToken' && config.refreshTokenReuseGrace > 0) return graceAwareRefreshTokens(oidcAdapter(name));
+          return oidcAdapter(name);
+        },
         findAccount: createFindAccount(users),
         jwks,
         staticClients,
