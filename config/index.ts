@@ -29,6 +29,13 @@ export interface Config {
   /** Undefined disables the admin API. */
   adminToken?: string;
   signingAlg: 'ES256' | 'RS256';
+  keys: {
+    /** Cron expression (UTC) of scheduled rotations; undefined when "off". */
+    rotationSchedule?: string;
+    prePublicationSeconds: number;
+    pollSeconds: number;
+    jwksMaxAgeSeconds: number;
+  };
   bcryptCost: number;
   clientsFile?: string;
   resourceServers: ResourceServer[];
@@ -105,6 +112,9 @@ export function loadConfig(
   if (e.REDIS_SENTINELS && e.REDIS_CLUSTER_NODES) {
     problems.push('REDIS_SENTINELS: cannot be combined with REDIS_CLUSTER_NODES; choose one topology');
   }
+  if (e.KEY_PREPUBLICATION_SECONDS <= e.JWKS_MAX_AGE_SECONDS) {
+    problems.push(`KEY_PREPUBLICATION_SECONDS: must be longer than JWKS_MAX_AGE_SECONDS (${e.JWKS_MAX_AGE_SECONDS}), or relying parties could meet a signing key they have not fetched`);
+  }
   if (production) {
     if (!redis) problems.push('REDIS_URL: required in production; the in-memory store loses everything on restart');
     if (!issuer.startsWith('https://')) problems.push(`ISSUER: must be an https:// URL in production (got ${issuer})`);
@@ -129,6 +139,12 @@ export function loadConfig(
     cookieSecrets: e.COOKIE_SECRETS ?? [dev!.cookieSecret],
     adminToken: e.ADMIN_TOKEN ?? (e.NODE_ENV === 'development' ? dev!.adminToken : undefined),
     signingAlg: e.SIGNING_ALG,
+    keys: {
+      rotationSchedule: e.KEY_ROTATION_SCHEDULE === 'off' ? undefined : e.KEY_ROTATION_SCHEDULE,
+      prePublicationSeconds: e.KEY_PREPUBLICATION_SECONDS,
+      pollSeconds: e.KEYS_POLL_SECONDS,
+      jwksMaxAgeSeconds: e.JWKS_MAX_AGE_SECONDS,
+    },
     bcryptCost: e.BCRYPT_COST,
     clientsFile: e.CLIENTS_FILE,
     resourceServers: e.RESOURCE_SERVERS ?? [],

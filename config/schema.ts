@@ -1,6 +1,16 @@
 // One schema for every setting Latchkey reads from the environment. The README's configuration
 // table documents exactly these variables; keep them in step.
+import { Cron } from 'croner';
 import { z } from 'zod';
+
+function isCron(expression: string): boolean {
+  try {
+    new Cron(expression, { paused: true }).stop();
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -64,6 +74,13 @@ export const schema = z.object({
   COOKIE_SECRETS: list.pipe(z.array(z.string().min(32, 'each secret needs at least 32 characters')).min(1)).optional(),
   ADMIN_TOKEN: z.string().min(32, 'needs at least 32 characters').optional(),
   SIGNING_ALG: z.enum(['ES256', 'RS256']).default('ES256'),
+  KEY_ROTATION_SCHEDULE: z
+    .string()
+    .default('0 3 * * 1')
+    .refine((v) => v === 'off' || isCron(v), 'must be a cron expression (e.g. "0 3 * * 1", Mondays 03:00 UTC) or "off"'),
+  KEY_PREPUBLICATION_SECONDS: z.coerce.number().int().min(1).default(86_400),
+  KEYS_POLL_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  JWKS_MAX_AGE_SECONDS: z.coerce.number().int().min(0).default(600),
 
   BCRYPT_COST: z.coerce.number().int().min(4).max(17).default(12),
   CLIENTS_FILE: z.string().min(1).optional(),

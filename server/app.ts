@@ -20,6 +20,7 @@ import { securityHeaders } from './http/security-headers.ts';
 import { staticFiles } from './http/static-files.ts';
 import { interactionRoutes } from './interactions/routes.ts';
 import type { Keystore } from './keys/keystore.ts';
+import type { KeyManager } from './keys/manager.ts';
 import { deviceSessionRecovery } from './provider/device-session.ts';
 import { mountProvider } from './provider/mount.ts';
 import { refreshGrace } from './provider/refresh-grace.ts';
@@ -37,12 +38,13 @@ export interface AppDeps {
   provider: () => Provider;
   /** True while the current Provider holds signing keys. */
   keysLoaded: () => boolean;
+  keys: KeyManager;
 }
 
-export function createApp({ config, logger, store, users, clients, keystore, provider, keysLoaded }: AppDeps): Koa {
-  // The same cookie keys as the Provider: mounted, it reads and writes cookies through this
-  // app's context, and signs them only when this app has keys.
-  const app = new Koa({ proxy: config.trustProxy, keys: config.cookieSecrets });
+export function createApp({ config, logger, store, users, clients, keystore, keys, provider, keysLoaded }: AppDeps): Koa {
+  // build() gives this app the Provider's cookie keys (app.keys): mounted, the Provider reads and
+  // writes cookies through this app's context, and signs them only when this app has keys.
+  const app = new Koa({ proxy: config.trustProxy });
   const render = createRenderer();
   const interactions = interactionRoutes({ provider, users, render, issuer: config.issuer, cookieSecrets: config.cookieSecrets });
 
@@ -57,7 +59,7 @@ export function createApp({ config, logger, store, users, clients, keystore, pro
   );
   app.use(hostCheck(config.issuer, config.env !== 'production'));
   app.use(staticFiles(join(viewsDir, 'static')));
-  app.use(createAdminApi({ adminToken: config.adminToken, users, clients, keystore }));
+  app.use(createAdminApi({ adminToken: config.adminToken, users, clients, keystore, keys }));
   const csrf = csrfToken(config.cookieSecrets);
   app.use((ctx, next) => (ctx.path.startsWith('/interaction/') ? csrf(ctx, next) : next()));
   app.use(interactions.routes());
@@ -65,6 +67,11 @@ export function createApp({ config, logger, store, users, clients, keystore, pro
   // declared (every path oidc-provider owns).
   const methods = interactions.allowedMethods({ throw: true, notImplemented: methodNotAllowed, methodNotAllowed });
   app.use((ctx, next) => (ctx.path.startsWith('/interaction/') ? methods(ctx as Parameters<typeof methods>[0], next) : next()));
+  app.use(async (ctx, next) => {
+    await next();
+    // Relying parties cache the JWKS this long; keys are published longer before they sign.
+    if (ctx.path === '/jwks' && ctx.status === 200) ctx.set('Cache-Control', `public, max-age=${config.keys.jwksMaxAgeSeconds}`);
+  });
   app.use(deviceSessionRecovery());
   if (config.refreshTokenReuseGrace > 0) app.use(refreshGrace(config.refreshTokenReuseGrace, provider, store.oidc));
   app.use(mountProvider(provider));

@@ -11,6 +11,9 @@ import { createApp } from './app.ts';
 import { createClientRegistry, type ClientRegistry } from './clients/registry.ts';
 import { readClientsFile } from './clients/static-file.ts';
 import { createRenderer } from './http/render.ts';
+import type { StoredKeyset } from './keys/keyset.ts';
+import { createKeyManager, type KeyManager } from './keys/manager.ts';
+import { rotationPolicy } from './keys/policy.ts';
 import { createKeystore, type Keystore } from './keys/keystore.ts';
 import { createSealedBox } from './keys/sealed-box.ts';
 import { createProvider } from './provider/index.ts';
@@ -19,11 +22,15 @@ import { createAdapter, openStore, type Store } from './store/index.ts';
 
 export interface Latchkey {
   app: Koa;
+  /** The Provider in use: rebuilt, never mutated, when the signing keyset changes. */
   provider: () => Provider;
   store: Store;
   users: Users;
   clients: ClientRegistry;
   keystore: Keystore;
+  keys: KeyManager;
+  /** The keyset version the current Provider was built from. */
+  keysetVersion: () => number;
   close(): Promise<void>;
 }
 
@@ -32,32 +39,64 @@ export async function build(config: Config, logger: Logger, options: { store?: S
   try {
     const box = createSealedBox(config.keysEncryptionKeys);
     const users = createUsers(store.documents, createPasswords(config.bcryptCost));
-    const keystore = createKeystore(store.documents, box);
-    const jwks = keystore.privateJwks(await keystore.loadOrCreate());
+    const keystore = createKeystore(store.documents, box, config.cookieSecrets);
     const staticClients = config.clientsFile ? readClientsFile(config.clientsFile) : [];
+    const render = createRenderer();
 
-    let current: Provider | undefined;
-    const provider = () => current!;
+    let current: { provider: Provider; keyset: StoredKeyset } | undefined;
+    const provider = () => current!.provider;
     const clients = createClientRegistry(store.documents, box, (metadata) => provider().Client.validate(metadata));
     const oidcAdapter = createAdapter(store.oidc);
-    current = createProvider(
-      {
-        config,
-        adapter: (name) => {
-          if (name === 'Client') return clients.adapter();
-          if (name === 'RefreshToken' && config.refreshTokenReuseGrace > 0) return graceAwareRefreshTokens(oidcAdapter(name));
-          return oidcAdapter(name);
-        },
-        findAccount: createFindAccount(users),
-        jwks,
-        staticClients,
-        render: createRenderer(),
-      },
-      logger,
-    );
+    const adapter = (name: string) => {
+      if (name === 'Client') return clients.adapter();
+      if (name === 'RefreshToken' && config.refreshTokenReuseGrace > 0) return graceAwareRefreshTokens(oidcAdapter(name));
+      return oidcAdapter(name);
+    };
+    const findAccount = createFindAccount(users);
 
-    const app = createApp({ config, logger, store, users, clients, keystore, provider, keysLoaded: () => jwks.length > 0 });
-    return { app, provider, store, users, clients, keystore, close: () => store.close() };
+    // Everything that can fail on bad keys (a wrong KEYS_ENCRYPTION_KEY) fails here, before the
+    // new Provider replaces the one serving requests.
+    const providerFor = (keyset: StoredKeyset) =>
+      createProvider({ config, adapter, findAccount, jwks: keystore.privateJwks(keyset), cookieKeys: keystore.cookieKeys(keyset), staticClients, render }, logger);
+
+    const initial = await keystore.loadOrCreate();
+    current = { provider: providerFor(initial), keyset: initial };
+
+    const keys = createKeyManager({
+      keystore,
+      locks: store.locks,
+      events: store.events,
+      policy: rotationPolicy(config),
+      schedule: config.keys.rotationSchedule,
+      pollMs: config.keys.pollSeconds * 1000,
+      logger,
+    });
+    const app = createApp({ config, logger, store, users, clients, keystore, keys, provider, keysLoaded: () => current!.keyset.keys.length > 0 });
+    app.keys = keystore.cookieKeys(initial);
+    await keys.start(initial, (keyset) => {
+      try {
+        current = { provider: providerFor(keyset), keyset };
+        app.keys = keystore.cookieKeys(keyset);
+        logger.info({ event: 'keys.loaded', version: keyset.version, kids: keyset.keys.map((k) => `${k.kid}:${k.alg}:${k.state}`) }, 'provider rebuilt with the new signing keyset');
+      } catch (err) {
+        logger.error({ err, version: keyset.version }, 'cannot use the new signing keyset; still serving with the previous one');
+      }
+    });
+
+    return {
+      app,
+      provider,
+      store,
+      users,
+      clients,
+      keystore,
+      keys,
+      keysetVersion: () => current!.keyset.version,
+      async close() {
+        await keys.stop();
+        await store.close();
+      },
+    };
   } catch (error) {
     await store.close();
     throw error;

@@ -6,6 +6,8 @@ import { PasswordPolicyError } from '../accounts/passwords.ts';
 import { UserExistsError, UserNotFoundError } from '../accounts/users.ts';
 import { ClientExistsError } from '../clients/registry.ts';
 import { isUndecodableBody } from '../http/errors.ts';
+import { KeysBusyError } from '../keys/manager.ts';
+import { RotationError } from '../keys/rotation.ts';
 
 export class AdminError extends Error {
   override name = 'AdminError';
@@ -45,7 +47,8 @@ export function toAdminError(err: unknown): AdminError | undefined {
   if (err instanceof UserExistsError || err instanceof ClientExistsError) {
     return new AdminError(409, 'already_exists', err.message);
   }
-  if (err instanceof UserNotFoundError) return notFound(err.message);
+  if (err instanceof UserNotFoundError || err instanceof RotationError) return notFound(err.message);
+  if (err instanceof KeysBusyError) return new AdminError(409, 'conflict', err.message);
   if (err instanceof PasswordPolicyError) return invalidRequest(err.message);
   if (isUndecodableBody(err)) return invalidRequest('request body could not be decoded');
   if (!isHttpLike(err) || err.status < 400 || err.status >= 500) return undefined;

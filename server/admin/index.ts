@@ -6,6 +6,7 @@ import type { Context, Middleware, Next } from 'koa';
 import type { Users } from '../accounts/users.ts';
 import type { ClientRegistry } from '../clients/registry.ts';
 import type { Keystore } from '../keys/keystore.ts';
+import type { KeyManager } from '../keys/manager.ts';
 import { requireBearerToken } from './auth.ts';
 import { parseJsonBody } from './body.ts';
 import { clientRoutes } from './clients.ts';
@@ -21,6 +22,7 @@ export interface AdminApiDeps {
   users: Users;
   clients: ClientRegistry;
   keystore: Keystore;
+  keys: KeyManager;
 }
 
 const isAdminPath = (path: string) => path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`);
@@ -50,7 +52,7 @@ export function createAdminApi(deps: AdminApiDeps): Middleware {
   const router = new Router({ prefix: ADMIN_PREFIX });
   userRoutes(router, deps.users);
   clientRoutes(router, deps.clients);
-  keyRoutes(router, deps.keystore);
+  keyRoutes(router, deps.keystore, deps.keys, deps.clients);
 
   const handle = chain([
     handleErrors,

@@ -36,6 +36,8 @@ export interface ClientRegistry {
   get(clientId: string): Promise<ClientView | undefined>;
   list(): Promise<ClientView[]>;
   remove(clientId: string): Promise<boolean>;
+  /** Re-seals every client secret not sealed under the first encryption key; returns how many. */
+  rewrap(): Promise<number>;
   /** The read-only adapter oidc-provider uses for its Client model. */
   adapter(): Adapter;
 }
@@ -92,6 +94,18 @@ export function createClientRegistry(
     },
     remove(clientId) {
       return documents.remove(CLIENTS, clientId);
+    },
+    async rewrap() {
+      let count = 0;
+      for (const [clientId, raw] of await documents.all(CLIENTS)) {
+        const stored = JSON.parse(raw) as StoredClient;
+        if (!stored.secret || !box.isStale(stored.secret)) continue;
+        const aad = `client:${clientId}`;
+        const resealed: StoredClient = { ...stored, secret: box.seal(box.open(stored.secret, aad), aad) };
+        // Fenced: a client changed meanwhile is left for the next rewrap.
+        if (await documents.replace(CLIENTS, clientId, raw, JSON.stringify(resealed))) count++;
+      }
+      return count;
     },
     adapter() {
       return {

@@ -21,10 +21,21 @@ export interface StoredKey {
   privateJwk: Sealed;
 }
 
+/** A generation of cookie signing keys; the key itself is derived from COOKIE_SECRETS and id. */
+export interface CookieKey {
+  id: string;
+  createdAt: number;
+  retiredAt?: number;
+}
+
 export interface StoredKeyset {
-  /** Increases with every change; a writer must name the version it read (fencing). */
+  /** Increases with every change. */
   version: number;
   keys: StoredKey[];
+  /** Newest first. */
+  cookieKeys: CookieKey[];
+  /** The schedule slot (epoch ms) of the last scheduled rotation, so a slot runs once. */
+  lastRotationAt?: number;
 }
 
 const ORDER: Record<KeyState, number> = { current: 0, next: 1, previous: 2 };

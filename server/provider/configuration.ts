@@ -16,11 +16,13 @@ export interface ProviderDeps {
   adapter: (name: string) => Adapter;
   findAccount: FindAccount;
   jwks: JWK[];
+  /** Cookie signing keys, newest first (the newest signs, any verifies). */
+  cookieKeys: string[];
   staticClients: ClientMetadata[];
   render: Render;
 }
 
-export function buildConfiguration({ config, adapter, findAccount, jwks, staticClients, render }: ProviderDeps): Configuration {
+export function buildConfiguration({ config, adapter, findAccount, jwks, cookieKeys, staticClients, render }: ProviderDeps): Configuration {
   const pages = providerPages(render, config.issuer);
   const apis = new Map(config.resourceServers.map((api) => [api.identifier, api]));
 
@@ -31,8 +33,8 @@ export function buildConfiguration({ config, adapter, findAccount, jwks, staticC
     jwks: { keys: jwks as Configuration['jwks'] extends { keys: infer K } | undefined ? K : never },
     claims: claimsByScope,
     scopes: OIDC_SCOPES,
-    // Signed with the first of these keys' secrets, verified with any (rotation-friendly).
-    cookies: { keys: config.cookieSecrets },
+    // Rotated with the signing keys; the newest signs, the older ones still verify live sessions.
+    cookies: { keys: cookieKeys },
     ttl: {
       AccessToken: config.ttl.accessToken,
       ClientCredentials: config.ttl.accessToken,

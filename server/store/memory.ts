@@ -5,7 +5,9 @@
 //
 // Expiry is lazy (an expired entry is dropped when read) plus a periodic sweep on an unref'd timer,
 // so entries nobody reads again do not accumulate and the timer never keeps the process alive.
-import type { Documents, OidcPayload, OidcStore, Store } from './types.ts';
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { Documents, Events, Locks, OidcPayload, OidcStore, Store } from './types.ts';
 
 export interface MemoryStore extends Store {
   readonly kind: 'memory';
@@ -147,12 +149,46 @@ export function createMemoryStore(options: { now?: () => number } = {}): MemoryS
       docs.set(id, value);
       return true;
     },
+    async replace(collection, id, expected, value) {
+      const docs = collections.get(collection);
+      if (docs?.get(id) !== expected) return false;
+      docs.set(id, value);
+      return true;
+    },
     async remove(collection, id) {
       const docs = collections.get(collection);
       const removed = docs?.delete(id) ?? false;
       // Like a Redis HASH, an empty collection does not linger.
       if (docs?.size === 0) collections.delete(collection);
       return removed;
+    },
+  };
+
+  const held = new Map<string, { token: string; expiresAt: number }>();
+  const locks: Locks = {
+    async acquire(name, ttlMs) {
+      const lock = held.get(name);
+      if (lock && lock.expiresAt > now()) return undefined;
+      const token = randomUUID();
+      held.set(name, { token, expiresAt: now() + ttlMs });
+      return token;
+    },
+    async release(name, token) {
+      if (held.get(name)?.token === token) held.delete(name);
+    },
+  };
+
+  // One process: an in-process bus (listeners are called asynchronously, as with Redis).
+  const bus = new EventEmitter();
+  const events: Events = {
+    async publish(channel, message) {
+      queueMicrotask(() => bus.emit(channel, message));
+    },
+    async subscribe(channel, listener) {
+      bus.on(channel, listener);
+      return async () => {
+        bus.off(channel, listener);
+      };
     },
   };
 
@@ -176,6 +212,8 @@ export function createMemoryStore(options: { now?: () => number } = {}): MemoryS
     kind: 'memory',
     oidc,
     documents,
+    locks,
+    events,
     async ping() {},
     async close() {
       clearInterval(timer);

@@ -23,11 +23,12 @@
 //
 // Round trips: find is one HMGET. upsert is one MULTI when standalone; in Cluster its keys live in
 // different slots, so the same commands are sent concurrently (still one round trip of latency).
+import { randomUUID } from 'node:crypto';
 import { Cluster, Redis } from 'ioredis';
 import type { ChainableCommander, ClientContext, ClusterOptions, RedisOptions, Result } from 'ioredis';
 import type { RedisConfig } from '../../config/index.ts';
 import { epochSeconds, ttlMs } from './memory.ts';
-import type { Documents, OidcPayload, OidcStore, Store } from './types.ts';
+import type { Documents, Events, Locks, OidcPayload, OidcStore, Store } from './types.ts';
 
 declare module 'ioredis' {
   interface RedisCommander<Context extends ClientContext = { type: 'default' }> {
@@ -35,6 +36,7 @@ declare module 'ioredis' {
     lkConsume(key: string, now: string): Result<number, Context>;
     lkGrantAdd(key: string, member: string, ttl: string): Result<unknown, Context>;
     lkDelIf(key: string, expected: string): Result<number, Context>;
+    lkHReplace(key: string, field: string, expected: string, value: string): Result<number, Context>;
     lkTake(key: string): Result<(string | null)[], Context>;
     lkTakeSet(key: string): Result<string[], Context>;
     lkDestroy(key: string): Result<unknown, Context>;
@@ -56,6 +58,8 @@ local ttl = tonumber(ARGV[2])
 local current = redis.call('PTTL', KEYS[1])
 if existed == 0 or (current >= 0 and current < ttl) then redis.call('PEXPIRE', KEYS[1], ttl) end`,
   lkDelIf: `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`,
+  lkHReplace: `if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) return 1 end
 return 0`,
   lkTake: `local refs = redis.call('HMGET', KEYS[1], 'uidIndex', 'userCodeIndex', 'grantIndex')
 redis.call('DEL', KEYS[1])
@@ -235,16 +239,65 @@ export async function createRedisStore(config: RedisConfig, options: RedisStoreO
     async remove(collection, id) {
       return (await client.hdel(docs(collection), id)) === 1;
     },
+    async replace(collection, id, expected, value) {
+      return (await client.lkHReplace(docs(collection), id, expected, value)) === 1;
+    },
+  };
+
+  const lock = (name: string) => `${prefix}lock:{${name}}`;
+  const locks: Locks = {
+    async acquire(name, ttlMs) {
+      const token = randomUUID();
+      return (await client.set(lock(name), token, 'PX', ttlMs, 'NX')) === 'OK' ? token : undefined;
+    },
+    async release(name, token) {
+      await client.lkDelIf(lock(name), token);
+    },
+  };
+
+  // A subscribed ioredis connection can do nothing else, so subscribers get their own,
+  // created on first use; it reconnects and resubscribes by itself.
+  let subscriber: Promise<Redis | Cluster> | undefined;
+  const listeners = new Map<string, Set<(message: string) => void>>();
+  const channel = (name: string) => `${prefix}${name}`;
+  async function openSubscriber(): Promise<Redis | Cluster> {
+    const sub = (client as Redis).duplicate() as Redis | Cluster;
+    if (options.onError) sub.on('error', options.onError);
+    sub.on('message', (ch: string, message: string) => {
+      for (const l of listeners.get(ch) ?? []) l(message);
+    });
+    await sub.connect();
+    return sub;
+  }
+  const events: Events = {
+    async publish(name, message) {
+      await client.publish(channel(name), message);
+    },
+    async subscribe(name, listener) {
+      const sub = await (subscriber ??= openSubscriber());
+      const ch = channel(name);
+      const set = listeners.get(ch) ?? new Set();
+      listeners.set(ch, set);
+      set.add(listener);
+      if (set.size === 1) await sub.subscribe(ch);
+      return async () => {
+        set.delete(listener);
+        if (set.size === 0 && sub.status === 'ready') await sub.unsubscribe(ch);
+      };
+    },
   };
 
   return {
     kind: 'redis',
     oidc,
     documents,
+    locks,
+    events,
     async ping() {
       await client.ping();
     },
     async close() {
+      if (subscriber) (await subscriber.catch(() => undefined))?.disconnect();
       if (client.status === 'end') return;
       try {
         await client.quit();

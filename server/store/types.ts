@@ -44,12 +44,33 @@ export interface Documents {
   insert(collection: string, id: string, value: string): Promise<boolean>;
   /** Resolves false when there was nothing to remove. */
   remove(collection: string, id: string): Promise<boolean>;
+  /** Writes only when the stored value is still exactly `expected` (a fencing check); resolves
+   * false, changing nothing, when someone else wrote first. */
+  replace(collection: string, id: string, expected: string, value: string): Promise<boolean>;
+}
+
+/** Mutual exclusion across instances, with expiry so a crashed holder cannot block forever. */
+export interface Locks {
+  /** A token when acquired, undefined when someone else holds the lock. */
+  acquire(name: string, ttlMs: number): Promise<string | undefined>;
+  /** Releases only a lock still held under this token. */
+  release(name: string, token: string): Promise<void>;
+}
+
+/** Best-effort notifications between instances (pub/sub); a lost message is tolerated by
+ * readers that also poll. */
+export interface Events {
+  publish(channel: string, message: string): Promise<void>;
+  /** Resolves once subscribed, to a function that unsubscribes. */
+  subscribe(channel: string, listener: (message: string) => void): Promise<() => Promise<void>>;
 }
 
 export interface Store {
   readonly kind: 'redis' | 'memory';
   readonly oidc: OidcStore;
   readonly documents: Documents;
+  readonly locks: Locks;
+  readonly events: Events;
   /** Rejects when the backing store cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;

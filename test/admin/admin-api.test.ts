@@ -9,6 +9,8 @@ import { createUsers, type Users } from '../../server/accounts/users.ts';
 import { createAdminApi } from '../../server/admin/index.ts';
 import { createClientRegistry, type ValidateClient } from '../../server/clients/registry.ts';
 import { createKeystore } from '../../server/keys/keystore.ts';
+import { createKeyManager } from '../../server/keys/manager.ts';
+import { pino } from 'pino';
 import { createSealedBox } from '../../server/keys/sealed-box.ts';
 import { createMemoryStore } from '../../server/store/memory.ts';
 
@@ -30,14 +32,15 @@ async function start({ adminToken, validate = async () => {} }: { adminToken: st
   const box = createSealedBox([randomBytes(32)]);
   const users = createUsers(store.documents, createPasswords(4));
   const clients = createClientRegistry(store.documents, box, validate);
-  const keystore = createKeystore(store.documents, box);
+  const keystore = createKeystore(store.documents, box, ['test-cookie-secret-0123456789abcdef0123']);
   await keystore.loadOrCreate();
 
   const app = new Koa();
   const faults: unknown[] = [];
   app.silent = true;
   app.on('error', (error) => faults.push(error));
-  app.use(createAdminApi({ adminToken, users, clients, keystore }));
+  const keys = createKeyManager({ keystore: keystore, locks: store.locks, events: store.events, policy: { prePublicationMs: 86_400_000, retentionMs: 3_900_000, cookieRetentionMs: 1_209_600_000 }, pollMs: 60_000, logger: pino({ level: 'silent' }) });
+  app.use(createAdminApi({ adminToken, users, clients, keystore, keys }));
   app.use((ctx) => {
     ctx.body = 'outside admin';
   });
@@ -108,7 +111,8 @@ describe('admin API', () => {
         adminToken: '',
         users: createUsers(store.documents, createPasswords(4)),
         clients: createClientRegistry(store.documents, box, async () => {}),
-        keystore: createKeystore(store.documents, box),
+        keystore: createKeystore(store.documents, box, ['test-cookie-secret-0123456789abcdef0123']),
+        keys: createKeyManager({ keystore: createKeystore(store.documents, box, ['x'.repeat(32)]), locks: store.locks, events: store.events, policy: { prePublicationMs: 86_400_000, retentionMs: 3_900_000, cookieRetentionMs: 1_209_600_000 }, pollMs: 60_000, logger: pino({ level: 'silent' }) }),
       }),
     ).to.throw(/must not be empty/);
   });
@@ -338,12 +342,31 @@ describe('admin API', () => {
       it('lists the keyset without key material', async () => {
         const res = await h.call('GET', '/admin/keys');
         expect(res.status).to.equal(200);
-        expect(res.json.keys).to.have.length(2);
+        expect(res.json.keys).to.have.length(4);
         for (const key of res.json.keys) {
-          expect(key).to.have.keys('kid', 'alg', 'state', 'createdAt', 'promotedAt', 'retiredAt');
-          expect(key.state).to.equal('current');
+          expect(key).to.have.keys('kid', 'alg', 'state', 'createdAt', 'promotedAt', 'retiredAt', 'expiresAt');
         }
+        const states = res.json.keys.map((k: { alg: string; state: string }) => `${k.alg}:${k.state}`).sort();
+        expect(states).to.deep.equal(['ES256:current', 'ES256:next', 'RS256:current', 'RS256:next']);
         expect(res.text).not.to.match(/"(d|p|q|dp|dq|qi|data|iv|tag)"/);
+      });
+
+      it('rotates now, revokes, rewraps, and 404s an unknown kid', async () => {
+        const before = (await h.call('GET', '/admin/keys')).json;
+        const rotated = await h.call('POST', '/admin/keys/rotate', { body: { now: true } });
+        expect(rotated.status).to.equal(200);
+        expect(rotated.json.version).to.be.greaterThan(before.version);
+        const current = rotated.json.keys.filter((k: { state: string }) => k.state === 'current');
+        expect(current).to.have.length(2);
+        const revoked = await h.call('POST', '/admin/keys/revoke', { body: { kid: current[0].kid } });
+        expect(revoked.status).to.equal(200);
+        expect(revoked.json.keys.map((k: { kid: string }) => k.kid)).to.not.include(current[0].kid);
+        expect(revoked.json.keys.filter((k: { alg: string; state: string }) => k.alg === current[0].alg && k.state === 'current')).to.have.length(1);
+        expect((await h.call('POST', '/admin/keys/revoke', { body: { kid: 'nope' } })).status).to.equal(404);
+        expect((await h.call('POST', '/admin/keys/revoke', { body: { kid: 7 } })).status).to.equal(400);
+        const rewrapped = await h.call('POST', '/admin/keys/rewrap', { body: {} });
+        expect(rewrapped.status).to.equal(200);
+        expect(rewrapped.json.clientsRewrapped).to.be.a('number');
       });
     });
   });

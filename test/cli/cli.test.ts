@@ -13,6 +13,8 @@ import { createAdminApi } from '../../server/admin/index.ts';
 import { runCli } from '../../server/cli/index.ts';
 import { createClientRegistry, type ClientRegistry } from '../../server/clients/registry.ts';
 import { createKeystore } from '../../server/keys/keystore.ts';
+import { createKeyManager } from '../../server/keys/manager.ts';
+import { pino } from 'pino';
 import { createSealedBox } from '../../server/keys/sealed-box.ts';
 import { createMemoryStore } from '../../server/store/memory.ts';
 
@@ -38,10 +40,11 @@ describe('latchkey CLI', () => {
     const box = createSealedBox([randomBytes(32)]);
     users = createUsers(store.documents, createPasswords(4));
     clients = createClientRegistry(store.documents, box, async () => {});
-    const keystore = createKeystore(store.documents, box);
+    const keystore = createKeystore(store.documents, box, ['test-cookie-secret-0123456789abcdef0123']);
     await keystore.loadOrCreate();
     const app = new Koa();
-    app.use(createAdminApi({ adminToken: TOKEN, users, clients, keystore }));
+    const keys = createKeyManager({ keystore: keystore, locks: store.locks, events: store.events, policy: { prePublicationMs: 86_400_000, retentionMs: 3_900_000, cookieRetentionMs: 1_209_600_000 }, pollMs: 60_000, logger: pino({ level: 'silent' }) });
+    app.use(createAdminApi({ adminToken: TOKEN, users, clients, keystore, keys }));
     server = createServer(app.callback());
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -193,10 +196,27 @@ describe('latchkey CLI', () => {
       const run = await cli(['keys', 'list']);
       expect(run.code).to.equal(0);
       const lines = run.stdout.trimEnd().split('\n');
-      expect(lines[0]).to.match(/^KID\s+ALG\s+STATE\s+CREATED\s+PROMOTED$/);
-      expect(lines.slice(1).map((line) => line.split(/\s+/)[1]).sort()).to.deep.equal(['ES256', 'RS256']);
+      expect(lines[0]).to.match(/^KID\s+ALG\s+STATE\s+CREATED\s+PROMOTED\s+EXPIRES$/);
+      expect(lines.slice(1).map((line) => line.split(/\s+/).slice(1, 3).join(':')).sort()).to.deep.equal(['ES256:current', 'ES256:next', 'RS256:current', 'RS256:next']);
       const json = JSON.parse((await cli(['keys', 'list', '--json'])).stdout);
-      expect(json.keys).to.have.length(2);
+      expect(json.keys).to.have.length(4);
+    });
+
+    it('rotates, revokes a key and rewraps', async () => {
+      const staged = await cli(['keys', 'rotate']);
+      expect(staged.code).to.equal(0);
+      expect(staged.stdout).to.match(/new next keys published/);
+      const now = JSON.parse((await cli(['keys', 'rotate', '--now', '--json'])).stdout);
+      const signing = now.keys.find((k: { state: string }) => k.state === 'current');
+      const revoked = await cli(['keys', 'revoke', '--kid', signing.kid]);
+      expect(revoked.code).to.equal(0);
+      expect(revoked.stdout).to.include(`revoked ${signing.kid}`);
+      const missing = await cli(['keys', 'revoke', '--kid', signing.kid]);
+      expect(missing.code).to.not.equal(0);
+      expect(missing.stderr).to.match(/^latchkey: .*no key with kid/);
+      const rewrap = await cli(['keys', 'rewrap']);
+      expect(rewrap.code).to.equal(0);
+      expect(rewrap.stdout).to.match(/re-encrypted/);
     });
   });
 
