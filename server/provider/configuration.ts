@@ -7,6 +7,7 @@ import type { Config } from '../../config/index.ts';
 import type { Render } from '../http/render.ts';
 import { claimsByScope } from '../accounts/find-account.ts';
 import { providerPages } from './pages.ts';
+import { originAllowed } from './cors.ts';
 import { createPolicy } from './policy.ts';
 import { OIDC_SCOPES } from './scopes.ts';
 
@@ -115,12 +116,8 @@ export function buildConfiguration({ config, adapter, findAccount, jwks, cookieK
       },
     },
     // SPAs (public clients) may call the token, userinfo and revocation endpoints from the
-    // origins of their registered redirect URIs; confidential clients never need CORS.
-    clientBasedCORS: (ctx, origin, client) => {
-      if (origin === 'null') return false;
-      if (client.clientAuthMethod !== 'none' && ctx.oidc.route !== 'userinfo') return false;
-      return client.redirectUris?.some((uri) => URL.parse(uri)?.origin === origin) ?? false;
-    },
+    // origins of their registered redirect URIs (see cors.ts).
+    clientBasedCORS: (ctx, origin, client) => originAllowed(origin, client, ctx.oidc.route),
     discovery: {
       service_documentation: `${config.issuer}/`,
     },

@@ -22,6 +22,7 @@ import type { Context, Middleware } from 'koa';
 import type Provider from 'oidc-provider';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import { createSealedBox, type Sealed } from '../keys/sealed-box.ts';
+import { allowClientOrigin, type CorsClient } from './cors.ts';
 import type { OidcStore } from '../store/types.ts';
 
 const MODEL = 'RefreshGrace';
@@ -92,7 +93,10 @@ export function refreshGrace(graceSeconds: number, provider: () => Provider, sto
     return undefined;
   }
 
-  function replay(ctx: Context, body: object) {
+  // These answers bypass oidc-provider, so they carry its CORS headers themselves: an SPA tab
+  // that lost the race must be able to read the response.
+  function replay(ctx: Context, body: object, client: CorsClient) {
+    allowClientOrigin(ctx, client);
     ctx.status = 200;
     ctx.set('Cache-Control', 'no-store');
     ctx.body = body;
@@ -119,13 +123,14 @@ export function refreshGrace(graceSeconds: number, provider: () => Provider, sto
     if (!eligible) return next();
 
     const cached = await successorOf(token, clientId);
-    if (cached) return replay(ctx, cached);
+    if (cached) return replay(ctx, cached, client);
     if (stored.consumed) {
       // Rotated moments ago by a concurrent request: wait for its answer rather than let reuse
       // detection revoke the grant. Rotated longer ago than the window: reuse detection.
       if (Date.now() / 1000 - Number(stored.consumed) > graceSeconds) return next();
       const successor = await waitForSuccessor(token, clientId);
-      if (successor) return replay(ctx, successor);
+      if (successor) return replay(ctx, successor, client);
+      allowClientOrigin(ctx, client);
       ctx.status = 400;
       ctx.body = { error: 'invalid_grant', error_description: 'refresh token already used' };
       return;
@@ -140,7 +145,7 @@ export function refreshGrace(graceSeconds: number, provider: () => Provider, sto
     } else if (body?.error === 'invalid_grant') {
       // Lost the atomic consume to a concurrent request: answer with the winner's result.
       const successor = await waitForSuccessor(token, clientId);
-      if (successor) replay(ctx, successor);
+      if (successor) replay(ctx, successor, client);
     }
   };
 }

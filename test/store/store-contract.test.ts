@@ -207,6 +207,46 @@ function contract(name: string, makeStore: () => Promise<Harness>): void {
       });
     });
 
+    describe('fenced replace, locks and events', () => {
+      it('replaces a document only over the exact value it was computed from', async () => {
+        const docs = h.store.documents;
+        await docs.put('keys', 'k', 'v1');
+        expect(await docs.replace('keys', 'k', 'v0', 'stale writer')).to.equal(false);
+        expect(await docs.get('keys', 'k')).to.equal('v1');
+        const results = await Promise.all(Array.from({ length: 20 }, (_, i) => docs.replace('keys', 'k', 'v1', `w${i}`)));
+        expect(results.filter(Boolean)).to.have.length(1);
+        expect(await docs.replace('keys', 'absent', 'v1', 'x')).to.equal(false);
+        expect(await docs.get('keys', 'absent')).to.equal(undefined);
+        await docs.remove('keys', 'k');
+      });
+
+      it('grants a lock to one holder at a time, until released or expired', async () => {
+        const tokens = await Promise.all(Array.from({ length: 10 }, () => h.store.locks.acquire('job', 1_000)));
+        const holders = tokens.filter((t): t is string => t !== undefined);
+        expect(holders).to.have.length(1);
+        await h.store.locks.release('job', 'not the token');
+        expect(await h.store.locks.acquire('job', 1_000)).to.equal(undefined);
+        await h.store.locks.release('job', holders[0]!);
+        const again = await h.store.locks.acquire('job', 1_000);
+        expect(again).to.be.a('string');
+        await h.elapse();
+        expect(await h.store.locks.acquire('job', 1_000)).to.be.a('string');
+      });
+
+      it('delivers published events to subscribers until they unsubscribe', async () => {
+        const seen: string[] = [];
+        const unsubscribe = await h.store.events.subscribe('news', (message) => seen.push(message));
+        await h.store.events.publish('news', 'one');
+        await h.store.events.publish('other', 'not for us');
+        for (let i = 0; i < 50 && seen.length < 1; i++) await new Promise((r) => setTimeout(r, 10));
+        expect(seen).to.deep.equal(['one']);
+        await unsubscribe();
+        await h.store.events.publish('news', 'two');
+        await new Promise((r) => setTimeout(r, 50));
+        expect(seen).to.deep.equal(['one']);
+      });
+    });
+
     it('pings', async () => {
       await h.store.ping();
     });

@@ -20,6 +20,10 @@ export interface StartOptions {
   store?: 'memory' | 'redis';
   /** Extra environment, as an operator would set it. */
   env?: Record<string, string>;
+  /** A Redis shared with other instances (the caller stops it), instead of a throwaway one. */
+  redis?: TestRedis;
+  /** The public issuer, when requests reach this instance through a proxy. */
+  issuer?: string;
 }
 
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdefghijkl';
@@ -49,8 +53,9 @@ export async function startLatchkey(options: StartOptions = {}): Promise<Running
   const server = createServer((req, res) => handler!(req, res));
   const port = await listen(server);
   const url = `http://127.0.0.1:${port}`;
-  const redis = options.store === 'redis' ? await startRedis() : undefined;
-  const env = testEnv(url, {
+  const owned = options.store === 'redis' && !options.redis ? await startRedis() : undefined;
+  const redis = options.redis ?? owned;
+  const env = testEnv(options.issuer ?? url, {
     ...(redis ? { REDIS_URL: redis.url, REDIS_KEY_PREFIX: `t${randomBytes(4).toString('hex')}:` } : {}),
     ...options.env,
   });
@@ -66,7 +71,7 @@ export async function startLatchkey(options: StartOptions = {}): Promise<Running
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await latchkey.close();
-      await redis?.stop();
+      await owned?.stop();
     },
   };
 }

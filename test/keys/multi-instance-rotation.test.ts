@@ -1,0 +1,147 @@
+// Three instances on one Redis behind a proxy, as deployed: a rotation while a client keeps
+// fetching tokens fails no request, every token verifies against the JWKS fetched when it is
+// verified, and new tokens carry the new kid once it signs. Scheduled jobs firing together
+// rotate once; a revoked kid leaves every instance's JWKS within the documented bound.
+import { expect } from 'chai';
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
+import * as oidc from 'openid-client';
+import { startCluster, type Cluster } from '../support/cluster.ts';
+import { Browser } from '../support/browser.ts';
+import { addClient, addUser, authorize, REDIRECT_URI } from '../support/oidc.ts';
+import { sleep } from '../support/flows.ts';
+
+const API = 'https://api.example.test';
+const POLL_SECONDS = 1;
+
+async function jwks(cluster: Cluster): Promise<JSONWebKeySet> {
+  const response = await fetch(`${cluster.url}/jwks`);
+  expect(response.status).to.equal(200);
+  return (await response.json()) as JSONWebKeySet;
+}
+
+async function converged(cluster: Cluster, version: number, boundMs: number) {
+  const deadline = Date.now() + boundMs;
+  while (cluster.instances.some((i) => i.latchkey.keysetVersion() < version)) {
+    if (Date.now() > deadline) throw new Error(`instances did not converge on keyset ${version} within ${boundMs} ms`);
+    await sleep(20);
+  }
+}
+
+describe('signing key rotation across three instances', function () {
+  this.timeout(60_000);
+  let cluster: Cluster;
+  before(async () => {
+    cluster = await startCluster(3, {
+      KEY_ROTATION_SCHEDULE: 'off',
+      KEY_PREPUBLICATION_SECONDS: '2',
+      JWKS_MAX_AGE_SECONDS: '1',
+      KEYS_POLL_SECONDS: String(POLL_SECONDS),
+      RESOURCE_SERVERS: JSON.stringify([{ identifier: API, scopes: ['read'] }]),
+    });
+  });
+  after(() => cluster.stop());
+
+  it('rotates under continuous load with zero failed requests, and every token verifies', async () => {
+    const [first] = cluster.instances as [(typeof cluster.instances)[0]];
+    const user = await addUser(first);
+    const spa = await addClient(first, { public: true });
+    const service = await addClient(first, { grant_types: ['client_credentials'], response_types: [], redirect_uris: [] });
+    const spaConfig = await oidc.discovery(new URL(cluster.url), spa.clientId, undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
+    const serviceConfig = await oidc.discovery(new URL(cluster.url), service.clientId, service.secret, oidc.ClientSecretBasic(service.secret!), {
+      execute: [oidc.allowInsecureRequests],
+    });
+    const signedIn = await authorize(spaConfig, user.email, { scope: 'openid email offline_access', extra: { prompt: 'consent' }, browser: new Browser([new URL(REDIRECT_URI).origin]) });
+    let tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers = await oidc.authorizationCodeGrant(spaConfig, signedIn.callback, { pkceCodeVerifier: signedIn.verifier, expectedState: signedIn.state, expectedNonce: signedIn.nonce });
+
+    const before = (await first.latchkey.keystore.read())!;
+    const oldKid = before.keys.find((k) => k.alg === 'ES256' && k.state === 'current')!.kid;
+    const newKid = before.keys.find((k) => k.alg === 'ES256' && k.state === 'next')!.kid;
+
+    let failures = 0;
+    let issued = 0;
+    const kids = new Set<string>();
+    let rotated = false;
+    const afterRotation: string[] = [];
+    const verify = async (token: string) => {
+      // The JWKS as a relying party would fetch it now, from whichever instance answers.
+      await jwtVerify(token, createLocalJWKSet(await jwks(cluster)), { issuer: cluster.url });
+      kids.add(decodeProtectedHeader(token).kid!);
+      if (rotated) afterRotation.push(decodeProtectedHeader(token).kid!);
+    };
+    const load = (async () => {
+      for (const deadline = Date.now() + 6_000; Date.now() < deadline; ) {
+        try {
+          tokens = await oidc.refreshTokenGrant(spaConfig, tokens.refresh_token!);
+          const api = await oidc.clientCredentialsGrant(serviceConfig, { resource: API, scope: 'read' });
+          await verify(tokens.id_token!);
+          await verify(api.access_token);
+          issued += 2;
+        } catch (error) {
+          failures++;
+          console.error(error);
+        }
+      }
+    })();
+
+    // The next key was published at start-up; once the pre-publication window has passed, one
+    // instance's scheduled run promotes it.
+    await sleep(2_500);
+    expect(await cluster.instances[1]!.latchkey.keys.runScheduled(Date.now())).to.equal(true);
+    await converged(cluster, before.version + 1, POLL_SECONDS * 1000 + 500);
+    rotated = true;
+    await load;
+
+    expect(failures).to.equal(0);
+    expect(issued).to.be.greaterThan(20);
+    expect(kids).to.include(oldKid);
+    expect(kids).to.include(newKid);
+    const es256After = afterRotation.filter((kid) => kid === oldKid || kid === newKid);
+    expect(es256After.length).to.be.greaterThan(0);
+    expect(es256After.every((kid) => kid === newKid), 'tokens after convergence are signed by the new key').to.equal(true);
+    // The previous key is still published: tokens it signed keep verifying.
+    expect((await jwks(cluster)).keys.map((k) => k.kid)).to.include(oldKid);
+  });
+
+  it('rotates exactly once when every instance fires the same scheduled slot at the same moment', async () => {
+    const before = (await cluster.instances[0]!.latchkey.keystore.read())!;
+    const slot = Date.now();
+    const results = await Promise.all(cluster.instances.map((i) => i.latchkey.keys.runScheduled(slot)));
+    expect(results.filter(Boolean)).to.have.length(1);
+    const after = (await cluster.instances[0]!.latchkey.keystore.read())!;
+    expect(after.version).to.equal(before.version + 1);
+    expect(after.lastRotationAt).to.equal(slot);
+    // A late instance waking up for the same slot does nothing.
+    expect(await cluster.instances[2]!.latchkey.keys.runScheduled(slot)).to.equal(false);
+    expect((await cluster.instances[0]!.latchkey.keystore.read())!.version).to.equal(after.version);
+  });
+
+  it('removes a revoked kid from every instance within the poll bound, and its tokens stop verifying', async () => {
+    const service = await addClient(cluster.instances[0]!, { grant_types: ['client_credentials'], response_types: [], redirect_uris: [] });
+    const config = await oidc.discovery(new URL(cluster.url), service.clientId, service.secret, oidc.ClientSecretBasic(service.secret!), { execute: [oidc.allowInsecureRequests] });
+    const token = (await oidc.clientCredentialsGrant(config, { resource: API, scope: 'read' })).access_token;
+    const kid = decodeProtectedHeader(token).kid!;
+    const version = (await cluster.instances[2]!.latchkey.keys.revoke(kid)).version;
+    const started = Date.now();
+    await converged(cluster, version, POLL_SECONDS * 1000 + 500);
+    for (const instance of cluster.instances) {
+      const { json } = await cluster.get(instance, '/jwks');
+      expect((json as JSONWebKeySet).keys.map((k) => k.kid)).to.not.include(kid);
+    }
+    expect(Date.now() - started).to.be.at.most(POLL_SECONDS * 1000 + 500);
+    let verified = true;
+    await jwtVerify(token, createLocalJWKSet(await jwks(cluster))).catch(() => (verified = false));
+    expect(verified).to.equal(false);
+    const fresh = (await oidc.clientCredentialsGrant(config, { resource: API, scope: 'read' })).access_token;
+    expect(decodeProtectedHeader(fresh).kid).to.not.equal(kid);
+    await jwtVerify(fresh, createLocalJWKSet(await jwks(cluster)));
+  });
+
+  it('converges by polling when the change notification is lost', async () => {
+    const [a] = cluster.instances as [(typeof cluster.instances)[0]];
+    const current = (await a.latchkey.keystore.read())!;
+    // Written behind the instances' backs: no pub/sub message is sent.
+    const next = { ...current, version: current.version + 1 };
+    expect(await a.latchkey.keystore.replace(current, next)).to.equal(true);
+    await converged(cluster, next.version, POLL_SECONDS * 1000 + 500);
+  });
+});
