@@ -1,7 +1,7 @@
 // What the consent page shows, and the grant an Allow creates: exactly what the prompt says is
 // missing, added to the grant the client already holds for this user, if any.
 import type Provider from 'oidc-provider';
-import { describeScope } from '../provider/scopes.ts';
+import { describeClaim, describeScope } from '../provider/scopes.ts';
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 
@@ -16,10 +16,10 @@ const missingOf = (details: Details) => details.prompt.details as Missing;
 export function consentView(details: Details) {
   const missing = missingOf(details);
   return {
-    scopes: (missing.missingOIDCScope ?? [])
-      .filter((scope) => scope !== 'openid' || (missing.missingOIDCScope?.length ?? 0) === 1)
-      .map((name) => ({ name, description: describeScope(name) })),
-    claims: (missing.missingOIDCClaims ?? []).filter((claim) => !['sub', 'sid', 'auth_time', 'acr', 'amr', 'iss'].includes(claim)),
+    scopes: (missing.missingOIDCScope ?? []).map((name) => ({ name, description: describeScope(name) })),
+    claims: (missing.missingOIDCClaims ?? [])
+      .filter((claim) => !['sub', 'sid', 'auth_time', 'acr', 'amr', 'iss'].includes(claim))
+      .map(describeClaim),
     resources: Object.entries(missing.missingResourceScopes ?? {}).map(([identifier, scopes]) => ({ identifier, scopes })),
   };
 }

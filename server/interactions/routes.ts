@@ -75,6 +75,7 @@ export function interactionRoutes({ provider, users, render, issuer, cookieSecre
       title: 'Sign in',
       issuer,
       action: `/interaction/${details.uid}/login`,
+      cancel: `/interaction/${details.uid}/abort`,
       csrf: ctx.state.csrf,
       email,
       error,

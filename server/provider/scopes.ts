@@ -8,6 +8,33 @@ export const SCOPE_DESCRIPTIONS: Record<string, string> = {
 
 export const OIDC_SCOPES = Object.keys(SCOPE_DESCRIPTIONS);
 
+/** Individual claims an app may ask for (the claims parameter), in plain words. */
+export const CLAIM_DESCRIPTIONS: Record<string, string> = {
+  name: 'Your full name',
+  given_name: 'Your first name',
+  family_name: 'Your last name',
+  middle_name: 'Your middle name',
+  nickname: 'Your nickname',
+  preferred_username: 'Your username',
+  profile: 'The address of your profile page',
+  picture: 'Your profile picture',
+  website: 'Your website',
+  gender: 'Your gender',
+  birthdate: 'Your date of birth',
+  zoneinfo: 'Your time zone',
+  locale: 'Your language and region',
+  updated_at: 'When your profile last changed',
+  email: 'Your email address',
+  email_verified: 'Whether your email address is verified',
+  phone_number: 'Your phone number',
+  phone_number_verified: 'Whether your phone number is verified',
+  address: 'Your postal address',
+};
+
+export function describeClaim(claim: string): string {
+  return CLAIM_DESCRIPTIONS[claim] ?? `The detail "${claim}"`;
+}
+
 export function describeScope(scope: string): string {
   return SCOPE_DESCRIPTIONS[scope] ?? `Use the permission "${scope}"`;
 }
