@@ -4,44 +4,25 @@
 import { expect } from 'chai';
 import * as oidc from 'openid-client';
 import { startLatchkey, type Running } from '../support/latchkey.ts';
-import { addPerson, checkPage, failureShots, fillLogin, launchPerson, waitForHeading, writeAxeFindings, type Person } from './support.ts';
-
-const DEVICE_CODE = 'urn:ietf:params:oauth:grant-type:device_code';
+import { addDeviceClient, addPerson, checkPage, fillLogin, useBrowsers, waitForHeading } from './support.ts';
 
 describe('device flow in Chromium', function () {
   this.timeout(60_000);
   let running: Running;
   let config: oidc.Configuration;
-  let person: Person | undefined;
+  const browsers = useBrowsers();
 
   before(async () => {
     running = await startLatchkey();
-    await running.latchkey.clients.add({
-      client_id: 'example-tv',
-      client_name: 'Living Room TV',
-      token_endpoint_auth_method: 'none',
-      redirect_uris: [],
-      response_types: [],
-      grant_types: [DEVICE_CODE, 'refresh_token'],
-    });
-    config = await oidc.discovery(new URL(running.url), 'example-tv', undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
+    config = await addDeviceClient(running, { refreshTokens: true });
   });
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && person) await failureShots(person, this.currentTest.title);
-    await person?.close();
-    person = undefined;
-  });
-  after(async () => {
-    await writeAxeFindings();
-    await running?.stop();
-  });
+  after(() => running?.stop());
 
   it('gives the device tokens once a person enters the code in another browser, confirms, signs in and consents', async () => {
     const { email, password } = await addPerson(running);
     const device = await oidc.initiateDeviceAuthorization(config, { scope: 'openid email offline_access' });
 
-    person = await launchPerson();
-    const { page } = person;
+    const { page } = await browsers.launch();
     await page.goto(device.verification_uri);
     await waitForHeading(page, 'Connect a device');
     await checkPage(page, 'device-1-code-entry');

@@ -5,49 +5,29 @@ import { expect } from 'chai';
 import * as oidc from 'openid-client';
 import type { Page } from 'playwright-core';
 import {
+  addDeviceClient,
   addPerson,
   checkPage,
   expectNoInternals,
-  failureShots,
   fillLogin,
-  launchPerson,
   screenshot,
   startStack,
+  useBrowsers,
   waitForHeading,
-  writeAxeFindings,
-  type Person,
   type Stack,
 } from './support.ts';
-
-const DEVICE_CODE = 'urn:ietf:params:oauth:grant-type:device_code';
 
 describe('Latchkey pages in Chromium', function () {
   this.timeout(60_000);
   let stack: Stack;
   let device: oidc.Configuration;
-  let person: Person | undefined;
+  const browsers = useBrowsers();
 
   before(async () => {
     stack = await startStack();
-    await stack.latchkey.latchkey.clients.add({
-      client_id: 'example-tv',
-      client_name: 'Living Room TV',
-      token_endpoint_auth_method: 'none',
-      redirect_uris: [],
-      response_types: [],
-      grant_types: [DEVICE_CODE],
-    });
-    device = await oidc.discovery(new URL(stack.latchkey.url), 'example-tv', undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
+    device = await addDeviceClient(stack.latchkey);
   });
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && person) await failureShots(person, this.currentTest.title);
-    await person?.close();
-    person = undefined;
-  });
-  after(async () => {
-    await writeAxeFindings();
-    await stack?.stop();
-  });
+  after(() => stack?.stop());
 
   /** Nothing sticks out sideways: the page reflows to the viewport's width. */
   async function expectNoSidewaysScroll(page: Page, name: string) {
@@ -71,8 +51,7 @@ describe('Latchkey pages in Chromium', function () {
 
   for (const scheme of ['dark', 'light'] as const) {
     it(`draws every page at 320 px in ${scheme} mode, accessibly and without sideways scrolling`, async () => {
-      person = await launchPerson({ width: 320, colorScheme: scheme });
-      const { page } = person;
+      const { page } = await browsers.launch({ width: 320, colorScheme: scheme });
       const { email, password } = await addPerson(stack.latchkey);
       const visit = async (name: string) => {
         const shot = `narrow-${scheme}-${name}`;
@@ -124,8 +103,7 @@ describe('Latchkey pages in Chromium', function () {
   }
 
   it('signs in with the keyboard alone, with a visible focus at every stop', async () => {
-    person = await launchPerson();
-    const { page } = person;
+    const { page } = await browsers.launch();
     const { email, password } = await addPerson(stack.latchkey);
 
     /** Presses Tab until the element with this accessible text has focus; checks the focus ring. */
@@ -174,8 +152,7 @@ describe('Latchkey pages in Chromium', function () {
   });
 
   it('explains an expired sign-in page, and the way back to the app works', async () => {
-    person = await launchPerson();
-    const { page } = person;
+    const { page } = await browsers.launch();
     const { email, password } = await addPerson(stack.latchkey);
     await page.goto(`${stack.webapp.url}/login`);
     await waitForHeading(page, 'Sign in');
@@ -209,8 +186,7 @@ describe('Latchkey pages in Chromium', function () {
   });
 
   it('shows error pages that say what happened and what to do, never internals', async () => {
-    person = await launchPerson();
-    const { page } = person;
+    const { page } = await browsers.launch();
 
     const notFound = await page.goto(`${stack.latchkey.url}/no-such-page`);
     expect(notFound?.status()).to.equal(404);

@@ -6,15 +6,12 @@ import type { Page, Request, Route } from 'playwright-core';
 import {
   addPerson,
   checkPage,
-  failureShots,
   fillLogin,
-  launchPerson,
   screenshot,
   SPA_CLIENT,
   startStack,
+  useBrowsers,
   waitForHeading,
-  writeAxeFindings,
-  type Person,
   type Stack,
 } from './support.ts';
 
@@ -27,20 +24,12 @@ interface StoredUser {
 describe('example SPA in Chromium', function () {
   this.timeout(60_000);
   let stack: Stack;
-  let person: Person | undefined;
+  const browsers = useBrowsers();
 
   before(async () => {
     stack = await startStack();
   });
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && person) await failureShots(person, this.currentTest.title);
-    await person?.close();
-    person = undefined;
-  });
-  after(async () => {
-    await writeAxeFindings();
-    await stack?.stop();
-  });
+  after(() => stack?.stop());
 
   const storageKey = () => `oidc.user:${stack.latchkey.url}:${SPA_CLIENT}`;
   async function storedUser(page: Page): Promise<StoredUser> {
@@ -83,8 +72,7 @@ describe('example SPA in Chromium', function () {
   }
 
   it('signs in with consent, shows the ID token claims and userinfo, and calls the API with the access token', async () => {
-    person = await launchPerson();
-    const { page } = person;
+    const { page } = await browsers.launch();
     const { email, password } = await addPerson(stack.latchkey);
     await openSpa(page);
     await screenshot(page, 'spa-0-signed-out');
@@ -132,8 +120,7 @@ describe('example SPA in Chromium', function () {
   });
 
   it('refreshes silently: a new access token and a rotated refresh token, without leaving the page', async () => {
-    person = await launchPerson();
-    const { page } = person;
+    const { page } = await browsers.launch();
     const { email, password } = await addPerson(stack.latchkey);
     await signIn(page, email, password);
     const before = await storedUser(page);
@@ -158,8 +145,7 @@ describe('example SPA in Chromium', function () {
   // Needs Latchkey's refresh-token reuse grace window (REFRESH_TOKEN_REUSE_GRACE_SECONDS, set to
   // 10 by startStack): without it the second refresh is taken for a replay and the grant revoked.
   it('keeps two tabs signed in when both refresh with the same refresh token at the same moment', async () => {
-    person = await launchPerson();
-    const { context, page: first } = person;
+    const { context, page: first } = await browsers.launch();
     const { email, password } = await addPerson(stack.latchkey);
     await signIn(first, email, password);
     const second = await context.newPage();
@@ -208,8 +194,7 @@ describe('example SPA in Chromium', function () {
   });
 
   it('signs out through Latchkey: tokens revoked, Latchkey’s session ended, the app signed out', async () => {
-    person = await launchPerson();
-    const { page } = person;
+    const { page } = await browsers.launch();
     const { email, password } = await addPerson(stack.latchkey);
     await signIn(page, email, password);
     const tokens = await storedUser(page);
@@ -239,8 +224,7 @@ describe('example SPA in Chromium', function () {
   });
 
   it('tells the person the app got access_denied when they deny consent', async () => {
-    person = await launchPerson();
-    const { page } = person;
+    const { page } = await browsers.launch();
     const { email, password } = await addPerson(stack.latchkey);
     await signIn(page, email, password, { decision: 'Deny' });
     const alert = page.getByRole('alert');
@@ -272,8 +256,7 @@ describe('example SPA in Chromium', function () {
     const preflighted = { ...form, 'x-requested-with': 'fetch' };
 
     it('lets the SPA’s registered origin call the token, userinfo and revocation endpoints, preflighted or not', async () => {
-      person = await launchPerson();
-      const { page } = person;
+      const { page } = await browsers.launch();
       const { email, password } = await addPerson(stack.latchkey);
       await signIn(page, email, password);
       const { access_token } = await storedUser(page);
@@ -305,8 +288,7 @@ describe('example SPA in Chromium', function () {
     });
 
     it('refuses every other origin, even with the SPA’s client_id and a valid access token', async () => {
-      person = await launchPerson();
-      const { page } = person;
+      const { page } = await browsers.launch();
       const { email, password } = await addPerson(stack.latchkey);
       await signIn(page, email, password);
       const { access_token } = await storedUser(page);

@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as oidc from 'openid-client';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { startLatchkey, type Running } from '../support/latchkey.ts';
 import { PASSWORD } from '../support/oidc.ts';
@@ -59,6 +60,36 @@ export async function launchPerson(options: { width?: number; colorScheme?: 'lig
     async close() {
       await context.close();
       await rm(userDataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * The browsers of one describe block's scenarios. Registers the hooks: after each scenario, every
+ * browser it launched (however many people it took) is screenshotted if the scenario failed, then
+ * closed; after the block, the axe findings are written. Call it before the block's own `after`.
+ */
+export function useBrowsers(): { launch: typeof launchPerson } {
+  let people: Person[] = [];
+  afterEach(async function () {
+    const test = this.currentTest;
+    const launched = people;
+    people = [];
+    if (test?.state === 'failed') {
+      for (const [i, person] of launched.entries()) await failureShots(person, test.title, launched.length > 1 ? `person${i + 1}` : undefined);
+    }
+    const closing = await Promise.allSettled(launched.map((person) => person.close()));
+    const failed = closing.find((c) => c.status === 'rejected');
+    if (failed) throw failed.reason;
+  });
+  after(async () => {
+    await writeAxeFindings();
+  });
+  return {
+    async launch(options) {
+      const person = await launchPerson(options);
+      people.push(person);
+      return person;
     },
   };
 }
@@ -205,6 +236,25 @@ export async function startStack(env: Record<string, string> = {}, extraResource
   };
 }
 
+export const DEVICE_CLIENT = 'example-tv';
+const DEVICE_CODE = 'urn:ietf:params:oauth:grant-type:device_code';
+
+/**
+ * Registers the device client ('example-tv', public, named "Living Room TV") and returns the
+ * device's openid-client configuration for it. With `refreshTokens` it may also refresh.
+ */
+export async function addDeviceClient(running: Running, options: { refreshTokens?: boolean } = {}): Promise<oidc.Configuration> {
+  await running.latchkey.clients.add({
+    client_id: DEVICE_CLIENT,
+    client_name: 'Living Room TV',
+    token_endpoint_auth_method: 'none',
+    redirect_uris: [],
+    response_types: [],
+    grant_types: options.refreshTokens ? [DEVICE_CODE, 'refresh_token'] : [DEVICE_CODE],
+  });
+  return oidc.discovery(new URL(running.url), DEVICE_CLIENT, undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
+}
+
 // ---- people do things ----
 
 let users = 0;
@@ -247,11 +297,15 @@ export async function screenshot(page: Page, name: string) {
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
 
-/** Every open tab of a failed scenario, saved for the CI artifacts. */
-export async function failureShots(person: Person, title: string) {
+/**
+ * Every open tab of a failed scenario, saved for the CI artifacts. `who` tells apart the browsers
+ * of a scenario that took more than one person.
+ */
+export async function failureShots(person: Person, title: string, who?: string) {
   const slug = title.replace(/[^\w]+/g, '-').slice(0, 60);
+  const prefix = who ? `FAILED-${slug}-${who}` : `FAILED-${slug}`;
   for (const [i, page] of person.context.pages().entries()) {
-    await screenshot(page, `FAILED-${slug}-tab${i + 1}`).catch(() => undefined);
+    await screenshot(page, `${prefix}-tab${i + 1}`).catch(() => undefined);
   }
 }
 

@@ -6,39 +6,27 @@ import {
   addPerson,
   API_SCOPE,
   checkPage,
-  failureShots,
   fillLogin,
-  launchPerson,
   screenshot,
   startStack,
+  useBrowsers,
   waitForHeading,
   WEBAPP_CLIENT,
-  writeAxeFindings,
-  type Person,
   type Stack,
 } from './support.ts';
 
 describe('example web app in Chromium', function () {
   this.timeout(60_000);
   let stack: Stack;
-  let person: Person | undefined;
+  const browsers = useBrowsers();
 
   before(async () => {
     stack = await startStack();
   });
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && person) await failureShots(person, this.currentTest.title);
-    await person?.close();
-    person = undefined;
-  });
-  after(async () => {
-    await writeAxeFindings();
-    await stack?.stop();
-  });
+  after(() => stack?.stop());
 
   it('signs in after a wrong password, shows the ID token claims, calls the API with a JWT, and signs out', async () => {
-    person = await launchPerson();
-    const { page } = person;
+    const { page } = await browsers.launch();
     const { email, password } = await addPerson(stack.latchkey);
 
     await page.goto(stack.webapp.url);
@@ -100,8 +88,7 @@ describe('example web app in Chromium', function () {
   });
 
   it('tells the person the app got access_denied when they deny consent', async () => {
-    person = await launchPerson();
-    const { page } = person;
+    const { page } = await browsers.launch();
     const { email, password } = await addPerson(stack.latchkey);
     await page.goto(`${stack.webapp.url}/login`);
     await waitForHeading(page, 'Sign in');
@@ -116,8 +103,7 @@ describe('example web app in Chromium', function () {
   });
 
   it('takes the person back to the app from the login page’s Cancel link; the app hears access_denied', async () => {
-    person = await launchPerson();
-    const { page } = person;
+    const { page } = await browsers.launch();
     await page.goto(`${stack.webapp.url}/login`);
     await waitForHeading(page, 'Sign in');
     await page.getByRole('link', { name: 'Cancel and go back to Example Web App' }).click();
