@@ -3,9 +3,11 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { DEV_FILE } from '../../config/dev-secrets.ts';
 import { CliError } from './io.ts';
 
-export const DEV_FILE = join('.latchkey', 'dev.json');
+// The file the development server writes (config/dev-secrets.ts).
+export { DEV_FILE };
 
 export interface AdminTarget {
   url: string;
