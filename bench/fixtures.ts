@@ -1,0 +1,75 @@
+// The clients, users and APIs every benchmark target holds, identical on both sides: Latchkey
+// receives them through its admin API, the baseline as static configuration. Secrets and
+// passwords are generated per run and handed to the baseline in BENCH_FIXTURES.
+import { randomBytes } from 'node:crypto';
+
+export const REDIRECT_URI = 'https://rp.bench.test/callback';
+export const JWT_API = 'https://api.bench.test';
+export const OPAQUE_API = 'https://opaque.bench.test';
+
+/** The same RESOURCE_SERVERS both servers read (config/schema.ts shape). */
+export const RESOURCE_SERVERS = JSON.stringify([
+  { identifier: JWT_API, scopes: ['read', 'write'] },
+  { identifier: OPAQUE_API, scopes: ['read'], accessTokenFormat: 'opaque' },
+]);
+
+export interface BenchClient {
+  client_id: string;
+  client_secret?: string;
+  client_name: string;
+  redirect_uris: string[];
+  grant_types: string[];
+  response_types: string[];
+  token_endpoint_auth_method: 'client_secret_basic' | 'none';
+}
+
+export interface BenchUser {
+  email: string;
+  password: string;
+  name: string;
+}
+
+export interface Fixtures {
+  /** A service: client credentials. */
+  service: BenchClient;
+  /** A resource server: introspects tokens it did not get. */
+  introspector: BenchClient;
+  /** Public clients (SPAs): authorization code + PKCE, refresh tokens. */
+  apps: BenchClient[];
+  users: BenchUser[];
+}
+
+const confidential = (client_id: string): BenchClient => ({
+  client_id,
+  client_secret: randomBytes(32).toString('base64url'),
+  client_name: client_id,
+  redirect_uris: [],
+  grant_types: ['client_credentials'],
+  response_types: [],
+  token_endpoint_auth_method: 'client_secret_basic',
+});
+
+export function makeFixtures(options: { apps?: number; users?: number } = {}): Fixtures {
+  return {
+    service: confidential('bench-service'),
+    introspector: confidential('bench-resource-server'),
+    apps: Array.from({ length: options.apps ?? 16 }, (_, i) => ({
+      client_id: `bench-spa-${i}`,
+      client_name: `Bench SPA ${i}`,
+      redirect_uris: [REDIRECT_URI],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'none' as const,
+    })),
+    users: Array.from({ length: options.users ?? 4 }, (_, i) => ({
+      email: `user${i}@bench.test`,
+      password: `bench password ${randomBytes(6).toString('hex')}`,
+      name: `Bench User ${i}`,
+    })),
+  };
+}
+
+export function basicAuth(client: BenchClient): string {
+  const pair = `${encodeURIComponent(client.client_id)}:${encodeURIComponent(client.client_secret ?? '')}`;
+  return `Basic ${Buffer.from(pair).toString('base64')}`;
+}

@@ -1,0 +1,62 @@
+// The benchmark's smoke mode (npm run bench -- --smoke): every scenario runs against both
+// servers with a few requests and answers without errors. A benchmark, not a test: nothing here
+// looks at throughput or latency.
+import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RunReport } from '../../bench/report.ts';
+
+const RUNNER = join(import.meta.dirname, '..', '..', 'bench', 'run.ts');
+// Parts that walk the browser flow: redirects are how it moves.
+const FLOW_PARTS = new Set(['login', 'storm', 'touch']);
+
+describe('benchmark smoke mode', function () {
+  this.timeout(90_000);
+  let dir: string;
+  let report: RunReport;
+  let output = '';
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'latchkey-bench-smoke-'));
+    const out = join(dir, 'report.json');
+    const child = spawn(process.execPath, [RUNNER, '--smoke', '--no-pin', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code, `the runner failed:\n${output}`).to.equal(0);
+    report = JSON.parse(await readFile(out, 'utf8')) as RunReport;
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  it('runs every default scenario without failing', () => {
+    const names = report.scenarios.map((s) => s.name);
+    for (const name of ['cc-opaque', 'cc-jwt-es256', 'cc-jwt-rs256', 'refresh', 'introspection', 'userinfo', 'discovery', 'jwks', 'authcode-login', 'login-storm', 'mixed', 'memory']) {
+      expect(names, output).to.include(name);
+    }
+    for (const scenario of report.scenarios) expect(scenario.error, `${scenario.name}: ${scenario.error}`).to.equal(undefined);
+  });
+
+  it('measures both servers in every comparative scenario', () => {
+    for (const scenario of report.scenarios.filter((s) => s.name !== 'memory')) {
+      expect(scenario.rows.map((r) => r.target).sort(), scenario.name).to.deep.equal(['baseline', 'latchkey']);
+    }
+  });
+
+  it('gets only successful answers: 2xx, and redirects only inside the browser flows', () => {
+    for (const scenario of report.scenarios) {
+      for (const row of scenario.rows) {
+        const where = `${scenario.name} (${row.target}): ${JSON.stringify(row.statuses)}`;
+        expect(row.errors, where).to.equal(0);
+        let answered = 0;
+        for (const [key, count] of Object.entries(row.statuses)) {
+          const [part, code] = key.split(':') as [string, string];
+          expect(code, where).to.match(FLOW_PARTS.has(part) ? /^[23]\d\d$/ : /^2\d\d$/);
+          answered += count;
+        }
+        expect(answered, where).to.be.above(0);
+      }
+    }
+  });
+});
