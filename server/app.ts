@@ -3,7 +3,8 @@
 // static assets, the admin API and the interaction pages answer before oidc-provider, which
 // gets every other path.
 import { join } from 'node:path';
-import Koa from 'koa';
+import Koa, { type Middleware } from 'koa';
+import compose from 'koa-compose';
 import type Provider from 'oidc-provider';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.ts';
@@ -60,13 +61,14 @@ export function createApp({ config, logger, store, users, clients, keystore, key
   app.use(hostCheck(config.issuer, config.env !== 'production'));
   app.use(staticFiles(join(viewsDir, 'static')));
   app.use(createAdminApi({ adminToken: config.adminToken, users, clients, keystore, keys }));
-  const csrf = csrfToken(config.cookieSecrets);
-  app.use((ctx, next) => (ctx.path.startsWith('/interaction/') ? csrf(ctx, next) : next()));
-  app.use(interactions.routes());
-  // Only for the interaction pages: elsewhere the router would answer 501 for paths it never
-  // declared (every path oidc-provider owns).
-  const methods = interactions.allowedMethods({ throw: true, notImplemented: methodNotAllowed, methodNotAllowed });
-  app.use((ctx, next) => (ctx.path.startsWith('/interaction/') ? methods(ctx as Parameters<typeof methods>[0], next) : next()));
+  // The interaction pages, and nothing else: every other path skips their middleware entirely
+  // (and the router would otherwise answer 501 for paths it never declared).
+  const pages = compose([
+    csrfToken(config.cookieSecrets),
+    interactions.routes() as Middleware,
+    interactions.allowedMethods({ throw: true, notImplemented: methodNotAllowed, methodNotAllowed }) as Middleware,
+  ]);
+  app.use((ctx, next) => (ctx.path.startsWith('/interaction/') ? pages(ctx, next) : next()));
   app.use(async (ctx, next) => {
     await next();
     // Relying parties cache the JWKS this long; keys are published longer before they sign.

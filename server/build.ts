@@ -45,7 +45,8 @@ export async function build(config: Config, logger: Logger, options: { store?: S
 
     let current: { provider: Provider; keyset: StoredKeyset } | undefined;
     const provider = () => current!.provider;
-    const clients = createClientRegistry(store.documents, box, (metadata) => provider().Client.validate(metadata));
+    const clients = createClientRegistry(store.documents, store.events, box, (metadata) => provider().Client.validate(metadata));
+    const stopFollowingClients = await clients.follow();
     const oidcAdapter = createAdapter(store.oidc);
     const adapter = (name: string) => {
       if (name === 'Client') return clients.adapter();
@@ -94,6 +95,7 @@ export async function build(config: Config, logger: Logger, options: { store?: S
       keysetVersion: () => current!.keyset.version,
       async close() {
         await keys.stop();
+        await stopFollowingClients();
         await store.close();
       },
     };

@@ -78,11 +78,18 @@ export const memoryScenario: Scenario = {
     };
 
     // 100k sessions, copies of a real one.
-    const [sourceKey] = session.keys;
-    if (!sourceKey) throw new Error('no session record to copy');
-    const source = JSON.parse((await r.hget(sourceKey, 'payload'))!) as Record<string, unknown> & { authorizations?: Record<string, unknown> };
-    const clientId = Object.keys(source.authorizations ?? {})[0];
-    if (!clientId) throw new Error('the copied session has no authorization');
+    // A signed-in session with an authorization (sessions of other scenarios may have none).
+    type SessionPayload = Record<string, unknown> & { authorizations?: Record<string, unknown> };
+    let source: SessionPayload | undefined;
+    for (const key of session.keys) {
+      const payload = JSON.parse((await r.hget(key, 'payload')) ?? '{}') as SessionPayload;
+      if (Object.keys(payload.authorizations ?? {}).length) {
+        source = payload;
+        break;
+      }
+    }
+    if (!source) throw new Error('no signed-in session with an authorization to copy');
+    const clientId = Object.keys(source.authorizations!)[0]!;
     // The same configuration as the server: its store, and its cookie keys (app.keys, which
     // build() derives from COOKIE_SECRETS), to sign each session's cookie.
     const twin = await build(loadConfig(target.env), pino({ level: 'silent' }));

@@ -2,6 +2,7 @@
 // token. Without a configured token the whole surface answers 404, as if it did not exist.
 import { AdminError } from './errors.ts';
 import { Router } from '@koa/router';
+import compose from 'koa-compose';
 import type { Context, Middleware, Next } from 'koa';
 import type { Users } from '../accounts/users.ts';
 import type { ClientRegistry } from '../clients/registry.ts';
@@ -27,15 +28,6 @@ export interface AdminApiDeps {
 
 const isAdminPath = (path: string) => path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`);
 
-/** Runs middleware in order, like koa-compose, without depending on it directly. */
-function chain(middleware: Middleware[]): (ctx: Context) => Promise<void> {
-  const run = async (ctx: Context, index: number): Promise<void> => {
-    const current = middleware[index];
-    if (current) await current(ctx, () => run(ctx, index + 1));
-  };
-  return (ctx) => run(ctx, 0);
-}
-
 export function createAdminApi(deps: AdminApiDeps): Middleware {
   const { adminToken } = deps;
   if (adminToken === undefined) {
@@ -54,7 +46,7 @@ export function createAdminApi(deps: AdminApiDeps): Middleware {
   clientRoutes(router, deps.clients);
   keyRoutes(router, deps.keystore, deps.keys, deps.clients);
 
-  const handle = chain([
+  const handle = compose([
     handleErrors,
     async (ctx, next) => {
       await next();
@@ -73,5 +65,5 @@ export function createAdminApi(deps: AdminApiDeps): Middleware {
     router.allowedMethods({ throw: true, notImplemented: () => new AdminError(405, 'invalid_request', 'method not allowed on this endpoint') }) as Middleware,
   ]);
 
-  return async (ctx: Context, next: Next) => (isAdminPath(ctx.path) ? handle(ctx) : next());
+  return async (ctx: Context, next: Next) => (isAdminPath(ctx.path) ? handle(ctx, async () => {}) : next());
 }

@@ -1,12 +1,19 @@
 // The client registry: OAuth clients kept as documents in the store, with their secrets sealed
 // (AES-256-GCM) rather than stored in the clear. oidc-provider reads clients through its
-// `Client` adapter, which this registry provides, so a change here is seen by the next request.
+// `Client` adapter, which this registry provides.
+//
+// oidc-provider looks the client up on every token, introspection and userinfo request, so the
+// opened client (parsed, secret unsealed) is cached for a few seconds. Adding or removing a
+// client announces it to every instance, which drop their cached copy at once; a lost
+// announcement is bounded by the cache lifetime.
 import { randomBytes } from 'node:crypto';
 import type { Adapter, AdapterPayload, ClientMetadata } from 'oidc-provider';
 import type { SealedBox, Sealed } from '../keys/sealed-box.ts';
-import type { Documents } from '../store/types.ts';
+import type { Documents, Events } from '../store/types.ts';
 
 const CLIENTS = 'clients';
+const CHANGED = 'clients-changed';
+export const CLIENT_CACHE_MS = 5_000;
 
 interface StoredClient {
   /** Never holds client_secret: that is sealed apart. */
@@ -40,6 +47,8 @@ export interface ClientRegistry {
   rewrap(): Promise<number>;
   /** The read-only adapter oidc-provider uses for its Client model. */
   adapter(): Adapter;
+  /** Listens for changes made by other instances; resolves to a function that stops. */
+  follow(): Promise<() => Promise<void>>;
 }
 
 export function generateClientSecret(): string {
@@ -48,10 +57,16 @@ export function generateClientSecret(): string {
 
 export function createClientRegistry(
   documents: Documents,
+  events: Events,
   box: SealedBox,
   validate: ValidateClient,
   now = () => Date.now(),
 ): ClientRegistry {
+  const cache = new Map<string, { payload: AdapterPayload; until: number }>();
+  const changed = async (clientId: string) => {
+    cache.delete(clientId);
+    await events.publish(CHANGED, clientId);
+  };
   const read = async (clientId: string) => {
     const raw = await documents.get(CLIENTS, clientId);
     return raw === undefined ? undefined : (JSON.parse(raw) as StoredClient);
@@ -80,6 +95,7 @@ export function createClientRegistry(
       if (!(await documents.insert(CLIENTS, metadata.client_id, JSON.stringify(stored)))) {
         throw new ClientExistsError(`a client with id ${metadata.client_id} already exists`);
       }
+      await changed(metadata.client_id);
       return { client: view(stored), secret: given ? undefined : secret };
     },
     async get(clientId) {
@@ -92,8 +108,10 @@ export function createClientRegistry(
         .map((raw) => view(JSON.parse(raw) as StoredClient))
         .sort((a, b) => a.clientId.localeCompare(b.clientId));
     },
-    remove(clientId) {
-      return documents.remove(CLIENTS, clientId);
+    async remove(clientId) {
+      const removed = await documents.remove(CLIENTS, clientId);
+      await changed(clientId);
+      return removed;
     },
     async rewrap() {
       let count = 0;
@@ -107,13 +125,20 @@ export function createClientRegistry(
       }
       return count;
     },
+    follow() {
+      return events.subscribe(CHANGED, (clientId) => cache.delete(clientId));
+    },
     adapter() {
       return {
         async find(clientId: string): Promise<AdapterPayload | undefined> {
+          const cached = cache.get(clientId);
+          if (cached && cached.until > now()) return cached.payload;
           const stored = await read(clientId);
           if (!stored) return undefined;
           const client_secret = stored.secret && box.open(stored.secret, `client:${clientId}`);
-          return { ...stored.metadata, ...(client_secret ? { client_secret } : {}) } as AdapterPayload;
+          const payload = { ...stored.metadata, ...(client_secret ? { client_secret } : {}) } as AdapterPayload;
+          cache.set(clientId, { payload, until: now() + CLIENT_CACHE_MS });
+          return payload;
         },
         upsert: unsupported,
         findByUid: unsupported,

@@ -31,7 +31,7 @@ async function start({ adminToken, validate = async () => {} }: { adminToken: st
   const store = createMemoryStore();
   const box = createSealedBox([randomBytes(32)]);
   const users = createUsers(store.documents, createPasswords(4));
-  const clients = createClientRegistry(store.documents, box, validate);
+  const clients = createClientRegistry(store.documents, store.events, box, validate);
   const keystore = createKeystore(store.documents, box, ['test-cookie-secret-0123456789abcdef0123']);
   await keystore.loadOrCreate();
 
@@ -110,7 +110,7 @@ describe('admin API', () => {
       createAdminApi({
         adminToken: '',
         users: createUsers(store.documents, createPasswords(4)),
-        clients: createClientRegistry(store.documents, box, async () => {}),
+        clients: createClientRegistry(store.documents, store.events, box, async () => {}),
         keystore: createKeystore(store.documents, box, ['test-cookie-secret-0123456789abcdef0123']),
         keys: createKeyManager({ keystore: createKeystore(store.documents, box, ['x'.repeat(32)]), locks: store.locks, events: store.events, policy: { prePublicationMs: 86_400_000, retentionMs: 3_900_000, cookieRetentionMs: 1_209_600_000 }, pollMs: 60_000, logger: pino({ level: 'silent' }) }),
       }),

@@ -39,7 +39,7 @@ describe('latchkey CLI', () => {
     closeStore = () => store.close();
     const box = createSealedBox([randomBytes(32)]);
     users = createUsers(store.documents, createPasswords(4));
-    clients = createClientRegistry(store.documents, box, async () => {});
+    clients = createClientRegistry(store.documents, store.events, box, async () => {});
     const keystore = createKeystore(store.documents, box, ['test-cookie-secret-0123456789abcdef0123']);
     await keystore.loadOrCreate();
     const app = new Koa();
