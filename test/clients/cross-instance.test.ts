@@ -1,0 +1,31 @@
+// Clients are cached per instance for speed; removing one takes effect on every instance at
+// once, not after the cache lifetime.
+import { expect } from 'chai';
+import { startCluster, type Cluster } from '../support/cluster.ts';
+import { addClient } from '../support/oidc.ts';
+import { tokenRequest } from '../support/flows.ts';
+
+describe('clients across instances', () => {
+  let cluster: Cluster;
+  before(async () => {
+    cluster = await startCluster(2, { KEY_ROTATION_SCHEDULE: 'off' });
+  });
+  after(() => cluster.stop());
+
+  it('stops serving a removed client on every instance at once', async () => {
+    const [a] = cluster.instances as [(typeof cluster.instances)[0]];
+    const client = await addClient(a, { grant_types: ['client_credentials'], response_types: [], redirect_uris: [] });
+    // Through the round-robin proxy: consecutive requests reach both instances.
+    const viaProxy = { ...a, url: cluster.url };
+    const request = () => tokenRequest(viaProxy, client, { grant_type: 'client_credentials' });
+    expect((await Promise.all([request(), request()])).map((r) => r.status)).to.deep.equal([200, 200]);
+    expect(await a.latchkey.clients.remove(client.clientId)).to.equal(true);
+    // The announcement travels by pub/sub: allow it a moment, far less than the cache lifetime.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const refused = await Promise.all([request(), request()]);
+    expect(refused.map((r) => [r.status, r.body.error])).to.deep.equal([
+      [401, 'invalid_client'],
+      [401, 'invalid_client'],
+    ]);
+  });
+});
