@@ -316,6 +316,31 @@ export async function startLatchkey(options: ServerOptions & { redisUrl: string 
   }
 }
 
+/**
+ * Another instance of a running Latchkey: the same issuer, Redis, prefix and secrets, on its own
+ * port, as behind a load balancer. Requests name the issuer's host in X-Forwarded-Host (the
+ * instances trust the proxy), so each instance answers as the one issuer.
+ */
+export async function startLatchkeyReplica(primary: Target, options: ServerOptions): Promise<Target> {
+  if (!primary.env) throw new Error('replicas need a Latchkey primary');
+  const port = await freePort();
+  const env = { ...primary.env, PORT: String(port) };
+  const spawned = await spawnServer(MAIN, env, options, `latchkey-replica-${port}`);
+  const headers = { ...FORWARDED, 'x-forwarded-host': new URL(primary.issuer).host };
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (spawned.child.exitCode !== null) throw new Error(`replica exited with code ${spawned.child.exitCode}:\n${spawned.logTail()}`);
+    const ok = await fetch(`http://127.0.0.1:${port}/readyz`, { headers }).then((r) => r.ok, () => false);
+    if (ok) break;
+    if (Date.now() > deadline) {
+      await terminate(spawned.child);
+      throw new Error(`replica did not become ready:\n${spawned.logTail()}`);
+    }
+    await sleep(100);
+  }
+  return target('latchkey', port, spawned, primary.fixtures, { env, subs: primary.subs, issuer: primary.issuer });
+}
+
 /** Registers the fixture clients and users through the admin API, as an operator would. */
 async function provision(url: string, adminToken: string, fixtures: Fixtures): Promise<Map<string, string>> {
   const admin = async (path: string, body: unknown) => {
