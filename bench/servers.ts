@@ -29,7 +29,10 @@ export interface Pinning {
 }
 
 export function detectPinning(disabled = false): Pinning {
-  const enabled = !disabled && availableParallelism() >= 2 && spawnSync('taskset', ['-V'], { stdio: 'ignore' }).status === 0;
+  // The runner re-executes itself under taskset; in that child availableParallelism() sees only
+  // the load CPU, so the parent's decision is taken from the environment.
+  const pinnedByParent = process.env.LATCHKEY_BENCH_PINNED === '1';
+  const enabled = !disabled && (pinnedByParent || (availableParallelism() >= 2 && spawnSync('taskset', ['-V'], { stdio: 'ignore' }).status === 0));
   return { enabled, server: '0', load: '1' };
 }
 

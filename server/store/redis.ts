@@ -93,6 +93,9 @@ const COMMAND_TIMEOUT_MS = 5_000;
 const CONNECT_TIMEOUT_MS = 5_000;
 const COMMON: RedisOptions = {
   lazyConnect: true,
+  // Commands issued in the same tick (introspection's token and grant lookups, a request's
+  // parallel reads) share one write: measured +20% on introspection (bench/).
+  enableAutoPipelining: true,
   enableOfflineQueue: false,
   maxRetriesPerRequest: 1,
   commandTimeout: COMMAND_TIMEOUT_MS,
@@ -131,9 +134,10 @@ export async function createRedisStore(config: RedisConfig, options: RedisStoreO
   /** Standalone: one MULTI (atomic, one round trip). Cluster: each op alone, all at once. */
   async function run(ops: Op[]): Promise<void> {
     if (!clustered) {
-      const multi = client.multi();
-      for (const op of ops) op(multi);
-      check(await multi.exec());
+      // A single command (a token without indexes) needs no transaction around it.
+      const batch = ops.length === 1 ? client.pipeline() : client.multi();
+      for (const op of ops) op(batch);
+      check(await batch.exec());
       return;
     }
     await Promise.all(ops.map(async (op) => check(await op(client.pipeline()).exec())));
