@@ -36,7 +36,7 @@ const HELP = `Usage: node bench/run.ts [options]
   --soak              add the soak (mixed workload at 80% of peak, RSS sampled)
   --soak-minutes M    soak length (default 5)
   --baseline-store-size N
-                      entries in the baseline's in-memory LRU (default 100000; 0 = the
+                      entries in the baseline's in-memory LRU (default 2000000; 0 = the
                       library's 1000, which drops live tokens under load)
   --profile           run the servers with --cpu-prof (profiles in bench/results/profiles/)
   --latchkey-import F preload module F in Latchkey (node --import; repeatable), to try a change
@@ -154,7 +154,7 @@ async function main(): Promise<void> {
     process.stderr.write(interactive ? `\r\x1b[K${message}${transient ? '' : '\n'}` : `${message}\n`);
   };
 
-  const baselineStoreSize = number(args['baseline-store-size'], 100_000, 'baseline-store-size');
+  const baselineStoreSize = number(args['baseline-store-size'], 2_000_000, 'baseline-store-size');
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const profileDir = args.profile ? join(ROOT, 'bench', 'results', 'profiles', stamp) : undefined;
   const redisCpu = args['redis-cpu'] === 'none' ? undefined : (args['redis-cpu'] ?? pinning.load);

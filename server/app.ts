@@ -69,10 +69,12 @@ export function createApp({ config, logger, store, users, clients, keystore, key
     interactions.allowedMethods({ throw: true, notImplemented: methodNotAllowed, methodNotAllowed }) as Middleware,
   ]);
   app.use((ctx, next) => (ctx.path.startsWith('/interaction/') ? pages(ctx, next) : next()));
-  app.use(async (ctx, next) => {
-    await next();
-    // Relying parties cache the JWKS this long; keys are published longer before they sign.
-    if (ctx.path === '/jwks' && ctx.status === 200) ctx.set('Cache-Control', `public, max-age=${config.keys.jwksMaxAgeSeconds}`);
+  // Relying parties cache the JWKS this long; keys are published longer before they sign.
+  const jwksCache = `public, max-age=${config.keys.jwksMaxAgeSeconds}`;
+  app.use((ctx, next) => {
+    if (ctx.path !== '/jwks' || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) return next();
+    ctx.set('Cache-Control', jwksCache);
+    return next();
   });
   app.use(deviceSessionRecovery());
   if (config.refreshTokenReuseGrace > 0) app.use(refreshGrace(config.refreshTokenReuseGrace, provider, store.oidc));

@@ -13,6 +13,7 @@ export function requestContext(logger: Logger): Middleware {
     const requestId = SANE_ID.test(given) ? given : randomUUID();
     ctx.state.requestId = requestId;
     ctx.set('X-Request-Id', requestId);
+    if (!logger.isLevelEnabled('info')) return next();
     const started = performance.now();
     try {
       await next();
