@@ -68,15 +68,18 @@ export function interactionRoutes({ provider, users, render, issuer, cookieSecre
     ctx.respond = false;
   }
 
-  function showLogin(ctx: Context, details: Details, client: Awaited<ReturnType<typeof clientOf>>, email: string, error?: string) {
+  /** A page of this interaction: never cached, always with the form's CSRF token. */
+  function page(ctx: Context, template: string, data: Record<string, unknown>) {
     ctx.type = 'html';
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = render('login', {
+    ctx.body = render(template, { issuer, csrf: ctx.state.csrf, ...data });
+  }
+
+  function showLogin(ctx: Context, details: Details, client: Awaited<ReturnType<typeof clientOf>>, email: string, error?: string) {
+    page(ctx, 'login', {
       title: 'Sign in',
-      issuer,
       action: `/interaction/${details.uid}/login`,
       cancel: `/interaction/${details.uid}/abort`,
-      csrf: ctx.state.csrf,
       email,
       error,
       client,
@@ -93,18 +96,13 @@ export function interactionRoutes({ provider, users, render, issuer, cookieSecre
     if (details.prompt.name === 'consent') {
       const account = details.session?.accountId ? await users.get(details.session.accountId) : undefined;
       if (!account) throw EXPIRED;
-      ctx.type = 'html';
-      ctx.set('Cache-Control', 'no-store');
-      ctx.body = render('consent', {
+      return page(ctx, 'consent', {
         title: 'Allow access',
-        issuer,
         action: `/interaction/${details.uid}/consent`,
-        csrf: ctx.state.csrf,
         client,
         user: { email: account.email, name: account.name },
         ...consentView(details),
       });
-      return;
     }
     throw badRequest(`unsupported prompt ${details.prompt.name}`);
   });
