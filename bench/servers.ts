@@ -202,6 +202,9 @@ interface Spawned {
   cleanup: () => Promise<void>;
 }
 
+/** glibc allocator settings from the runner's environment, to measure their effect on RSS. */
+const malloc = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('MALLOC_')) as [string, string][]);
+
 async function spawnServer(script: string, env: Record<string, string>, options: ServerOptions, name: string, extraNodeArgs: string[] = []): Promise<Spawned> {
   const dir = await mkdtemp(join(tmpdir(), `latchkey-bench-${name}-`));
   const logFile = join(dir, 'stdout.log');
@@ -212,7 +215,7 @@ async function spawnServer(script: string, env: Record<string, string>, options:
   const [command, argv] = pinned(options.pinning, options.pinning.server, process.execPath, [...nodeArgs, ...extraNodeArgs, script]);
   // stdout (per-request logs at LOG_LEVEL=info) goes to a file, so the runner never spends its
   // CPU reading it.
-  const child = track(spawn(command, argv, { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', out, 'pipe'] }));
+  const child = track(spawn(command, argv, { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...malloc(), ...env }, stdio: ['ignore', out, 'pipe'] }));
   closeSync(out);
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => {

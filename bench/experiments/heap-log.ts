@@ -13,5 +13,5 @@ setInterval(() => {
   gc();
   const m = process.memoryUsage();
   const mb = (n: number) => `${(n / 1e6).toFixed(1)}MB`;
-  appendFileSync('/tmp/latchkey-heap.log', `${((Date.now() - started) / 1000).toFixed(0)}s heapUsed=${mb(m.heapUsed)} external=${mb(m.external)} rss=${mb(m.rss)}\n`);
+  appendFileSync('/tmp/latchkey-heap.log', `${((Date.now() - started) / 1000).toFixed(0)}s heapUsed=${mb(m.heapUsed)} heapTotal=${mb(m.heapTotal)} external=${mb(m.external)} arrayBuffers=${mb(m.arrayBuffers)} rss=${mb(m.rss)}\n`);
 }, 20_000).unref();
