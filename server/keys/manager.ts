@@ -14,6 +14,12 @@ import { isDue, revoke, rotate, rotateNow, stageNext, type FreshKeys, type Plan,
 const LOCK = 'keys';
 const LOCK_TTL_MS = 30_000;
 const CHANNEL = 'keys';
+// Handed to changes that asked for no key material; reading it is a programming error.
+const NO_FRESH_KEYS = new Proxy({} as FreshKeys, {
+  get() {
+    throw new Error('this key change was applied without fresh keys');
+  },
+});
 
 export class KeysBusyError extends Error {
   override name = 'KeysBusyError';
@@ -72,13 +78,17 @@ export function createKeyManager({ keystore, locks, events, policy, schedule, po
   }
 
   /** Runs one change under the lock; undefined when there was nothing to do. */
-  async function apply(change: (keyset: StoredKeyset, fresh: FreshKeys) => Plan | undefined): Promise<StoredKeyset | undefined> {
+  /** `fresh: false` for changes that create no key (rewrap): generating an RSA key is not free. */
+  async function apply(
+    change: (keyset: StoredKeyset, fresh: FreshKeys) => Plan | undefined,
+    { fresh = true }: { fresh?: boolean } = {},
+  ): Promise<StoredKeyset | undefined> {
     const token = await locks.acquire(LOCK, LOCK_TTL_MS);
     if (!token) throw new KeysBusyError('another instance is changing the signing keys; try again in a moment');
     try {
       const current = await keystore.read();
       if (!current) throw new Error('no signing keyset in the store');
-      const plan = change(current, await keystore.fresh());
+      const plan = change(current, fresh ? await keystore.fresh() : NO_FRESH_KEYS);
       if (!plan) return undefined;
       if (!(await keystore.replace(current, plan.keyset))) {
         throw new KeysBusyError('the signing keyset changed while this change was computed; nothing was written');
@@ -96,6 +106,11 @@ export function createKeyManager({ keystore, locks, events, policy, schedule, po
 
   async function runScheduled(slot = latestSlot(now())) {
     try {
+      // Most checks (every instance at start-up, every instance at each slot but one) find
+      // nothing due: answer those without the lock or new key material. apply() checks again
+      // under the lock.
+      const stored = await keystore.read();
+      if (!stored || !isDue(stored, slot)) return false;
       const done = await apply((keyset, fresh) => (isDue(keyset, slot) ? rotate(keyset, now(), policy, fresh, randomUUID(), slot) : undefined));
       return done !== undefined;
     } catch (err) {
@@ -131,7 +146,7 @@ export function createKeyManager({ keystore, locks, events, policy, schedule, po
     rotate: ({ now: immediately }) =>
       required((keyset, fresh) => (immediately ? rotateNow(keyset, now(), policy, fresh, randomUUID()) : stageNext(keyset, now(), fresh))),
     revoke: (kid) => required((keyset, fresh) => revoke(keyset, kid, now(), fresh)),
-    rewrap: () => required((keyset) => ({ keyset: keystore.rewrap(keyset), transitions: [] })),
+    rewrap: async () => (await apply((keyset) => ({ keyset: keystore.rewrap(keyset), transitions: [] }), { fresh: false }))!,
     refresh,
   };
 }
