@@ -21,11 +21,13 @@
 // - consume is HSETNX on the record behind an EXISTS check in one script: atomic, keeps the TTL,
 //   and never resurrects an expired record.
 //
-// Round trips: find is one HMGET. upsert is one MULTI when standalone; in Cluster its keys live in
-// different slots, so the same commands are sent concurrently (still one round trip of latency).
+// Round trips: find is one HMGET. upsert is one script when standalone; in Cluster its keys live in
+// different slots, so its writes are sent concurrently (still one round trip of latency). Every
+// command goes through ioredis auto-pipelining: what concurrent requests send in the same tick
+// leaves in one socket write.
 import { randomUUID } from 'node:crypto';
 import { Cluster, Redis } from 'ioredis';
-import type { ChainableCommander, ClientContext, ClusterOptions, RedisOptions, Result } from 'ioredis';
+import type { ClientContext, ClusterOptions, RedisOptions, Result } from 'ioredis';
 import type { RedisConfig } from '../../config/index.ts';
 import { epochSeconds, ttlMs } from './memory.ts';
 import type { Documents, Events, Locks, OidcPayload, OidcStore, Store } from './types.ts';
@@ -33,6 +35,7 @@ import type { Documents, Events, Locks, OidcPayload, OidcStore, Store } from './
 declare module 'ioredis' {
   interface RedisCommander<Context extends ClientContext = { type: 'default' }> {
     lkPut(key: string, ttl: string, ...fields: string[]): Result<unknown, Context>;
+    lkUpsert(numberOfKeys: number, ...keysThenArgs: string[]): Result<unknown, Context>;
     lkConsume(key: string, now: string): Result<number, Context>;
     lkGrantAdd(key: string, member: string, ttl: string): Result<unknown, Context>;
     lkDelIf(key: string, expected: string): Result<number, Context>;
@@ -44,19 +47,26 @@ declare module 'ioredis' {
   }
 }
 
+// Lua fragments shared by the scripts below. A record replaces its previous version whole; a
+// grant set lives as long as its longest-lived member (persistent if any member is).
+const PUT_RECORD = (key: string, ttl: string, firstField: number) => `redis.call('DEL', ${key})
+redis.call('HSET', ${key}, unpack(ARGV, ${firstField}))
+if ${ttl} ~= '' then redis.call('PEXPIRE', ${key}, ${ttl}) end`;
+const GRANT_ADD = `local function grant_add(set, member, ttl)
+  local existed = redis.call('EXISTS', set)
+  redis.call('SADD', set, member)
+  if ttl == '' then redis.call('PERSIST', set) return end
+  local current = redis.call('PTTL', set)
+  if existed == 0 or (current >= 0 and current < tonumber(ttl)) then redis.call('PEXPIRE', set, ttl) end
+end
+`;
+
 // Single-key scripts: safe in every topology.
 const SINGLE_KEY = {
-  lkPut: `redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], unpack(ARGV, 2))
-if ARGV[1] ~= '' then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end`,
+  lkPut: PUT_RECORD('KEYS[1]', 'ARGV[1]', 2),
   lkConsume: `if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 return redis.call('HSETNX', KEYS[1], 'consumed', ARGV[1])`,
-  lkGrantAdd: `local existed = redis.call('EXISTS', KEYS[1])
-redis.call('SADD', KEYS[1], ARGV[1])
-if ARGV[2] == '' then redis.call('PERSIST', KEYS[1]) return end
-local ttl = tonumber(ARGV[2])
-local current = redis.call('PTTL', KEYS[1])
-if existed == 0 or (current >= 0 and current < ttl) then redis.call('PEXPIRE', KEYS[1], ttl) end`,
+  lkGrantAdd: `${GRANT_ADD}grant_add(KEYS[1], ARGV[1], ARGV[2])`,
   lkDelIf: `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`,
   lkHReplace: `if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) return 1 end
@@ -87,6 +97,17 @@ if grant then redis.call('SREM', grant, KEYS[1]) end`,
 redis.call('DEL', KEYS[1])`,
 };
 
+// Standalone/Sentinel: a whole upsert as one command, atomic, and auto-pipelined with other
+// requests' commands (a MULTI is a write of its own). KEYS = the record, its uid/userCode index
+// keys, then its grant set when ARGV[2] is '1'; ARGV[1] = TTL in ms ('' = none); ARGV[3…] = the
+// record's hash fields.
+const UPSERT = `${GRANT_ADD}local last = #KEYS
+if ARGV[2] == '1' then grant_add(KEYS[last], KEYS[1], ARGV[1]) last = last - 1 end
+for i = 2, last do
+  if ARGV[1] == '' then redis.call('SET', KEYS[i], KEYS[1]) else redis.call('SET', KEYS[i], KEYS[1], 'PX', ARGV[1]) end
+end
+${PUT_RECORD('KEYS[1]', 'ARGV[1]', 3)}`;
+
 // Fail fast when Redis is down: a request should get an error within seconds, not wait in an
 // offline queue for a reconnect that may never come.
 const COMMAND_TIMEOUT_MS = 5_000;
@@ -116,7 +137,10 @@ export async function createRedisStore(config: RedisConfig, options: RedisStoreO
   const client = connect(config);
   if (options.onError) client.on('error', options.onError);
   for (const [name, lua] of Object.entries(SINGLE_KEY)) client.defineCommand(name, { numberOfKeys: 1, lua });
-  if (!clustered) for (const [name, lua] of Object.entries(STANDALONE)) client.defineCommand(name, { numberOfKeys: 1, lua });
+  if (!clustered) {
+    for (const [name, lua] of Object.entries(STANDALONE)) client.defineCommand(name, { numberOfKeys: 1, lua });
+    client.defineCommand('lkUpsert', { lua: UPSERT });
+  }
   try {
     await client.connect();
   } catch (error) {
@@ -128,20 +152,6 @@ export async function createRedisStore(config: RedisConfig, options: RedisStoreO
   const index = (model: string, field: 'uid' | 'userCode', value: string) => `${prefix}${model}:${field}:{${value}}`;
   const grant = (grantId: string) => `${prefix}grant:{${grantId}}`;
   const docs = (collection: string) => `${prefix}docs:{${collection}}`;
-
-  type Op = (commands: ChainableCommander) => ChainableCommander;
-
-  /** Standalone: one MULTI (atomic, one round trip). Cluster: each op alone, all at once. */
-  async function run(ops: Op[]): Promise<void> {
-    if (!clustered) {
-      // A single command (a token without indexes) needs no transaction around it.
-      const batch = ops.length === 1 ? client.pipeline() : client.multi();
-      for (const op of ops) op(batch);
-      check(await batch.exec());
-      return;
-    }
-    await Promise.all(ops.map(async (op) => check(await op(client.pipeline()).exec())));
-  }
 
   async function load(key: string): Promise<OidcPayload | undefined> {
     const [payload, consumed] = await client.hmget(key, 'payload', 'consumed');
@@ -164,28 +174,28 @@ export async function createRedisStore(config: RedisConfig, options: RedisStoreO
     async upsert(model, id, payload, expiresIn) {
       const key = record(model, id);
       const ttl = expiresIn === undefined ? '' : String(ttlMs(expiresIn));
-      const px = (commands: ChainableCommander, k: string) =>
-        ttl === '' ? commands.set(k, key) : commands.set(k, key, 'PX', ttl);
       const fields = ['payload', JSON.stringify(payload)];
-      const ops: Op[] = [];
       if (typeof payload.consumed === 'number') fields.push('consumed', String(payload.consumed));
+      const indexes: string[] = [];
       if (payload.uid) {
-        const k = index(model, 'uid', payload.uid);
-        fields.push('uidIndex', k);
-        ops.push((c) => px(c, k));
+        indexes.push(index(model, 'uid', payload.uid));
+        fields.push('uidIndex', indexes.at(-1)!);
       }
       if (payload.userCode) {
-        const k = index(model, 'userCode', payload.userCode);
-        fields.push('userCodeIndex', k);
-        ops.push((c) => px(c, k));
+        indexes.push(index(model, 'userCode', payload.userCode));
+        fields.push('userCodeIndex', indexes.at(-1)!);
       }
-      if (payload.grantId) {
-        const k = grant(payload.grantId);
-        fields.push('grantIndex', k);
-        ops.push((c) => c.lkGrantAdd(k, key, ttl));
+      const grantKey = payload.grantId ? grant(payload.grantId) : undefined;
+      if (grantKey) fields.push('grantIndex', grantKey);
+      if (!clustered) {
+        const keys = grantKey ? [key, ...indexes, grantKey] : [key, ...indexes];
+        await client.lkUpsert(keys.length, ...keys, ttl, grantKey ? '1' : '', ...fields);
+        return;
       }
-      ops.push((c) => c.lkPut(key, ttl, ...fields));
-      await run(ops);
+      // Cluster: the keys live in different slots, so the same writes go out concurrently
+      // (still one round trip of latency).
+      const pointTo = (k: string) => (ttl === '' ? client.set(k, key) : client.set(k, key, 'PX', ttl));
+      await Promise.all([...indexes.map(pointTo), grantKey && client.lkGrantAdd(grantKey, key, ttl), client.lkPut(key, ttl, ...fields)]);
     },
 
     find: (model, id) => load(record(model, id)),
@@ -336,9 +346,4 @@ function connect(config: RedisConfig): Redis | Cluster {
   }
   if (!url) throw new Error('Redis configuration needs a url, sentinels or cluster nodes');
   return new Redis({ ...COMMON, ...auth, db, host: url.hostname.replace(/^\[(.*)\]$/, '$1'), port: Number(url.port || 6379) });
-}
-
-function check(results: [error: Error | null, result: unknown][] | null): void {
-  if (!results) throw new Error('Redis transaction was aborted');
-  for (const [error] of results) if (error) throw error;
 }
