@@ -27,25 +27,12 @@
 // leaves in one socket write.
 import { randomUUID } from 'node:crypto';
 import { Cluster, Redis } from 'ioredis';
-import type { ClientContext, ClusterOptions, RedisOptions, Result } from 'ioredis';
+import type { ClusterOptions, RedisOptions } from 'ioredis';
 import type { RedisConfig } from '../../config/index.ts';
+import { luaScript } from './lua.ts';
 import { epochSeconds, ttlMs } from './memory.ts';
 import type { Documents, Events, Locks, OidcPayload, OidcStore, Store } from './types.ts';
 
-declare module 'ioredis' {
-  interface RedisCommander<Context extends ClientContext = { type: 'default' }> {
-    lkPut(key: string, ttl: string, ...fields: string[]): Result<unknown, Context>;
-    lkUpsert(numberOfKeys: number, ...keysThenArgs: string[]): Result<unknown, Context>;
-    lkConsume(key: string, now: string): Result<number, Context>;
-    lkGrantAdd(key: string, member: string, ttl: string): Result<unknown, Context>;
-    lkDelIf(key: string, expected: string): Result<number, Context>;
-    lkHReplace(key: string, field: string, expected: string, value: string): Result<number, Context>;
-    lkTake(key: string): Result<(string | null)[], Context>;
-    lkTakeSet(key: string): Result<string[], Context>;
-    lkDestroy(key: string): Result<unknown, Context>;
-    lkRevoke(key: string): Result<unknown, Context>;
-  }
-}
 
 // Lua fragments shared by the scripts below. A record replaces its previous version whole; a
 // grant set lives as long as its longest-lived member (persistent if any member is).
@@ -63,20 +50,20 @@ end
 
 // Single-key scripts: safe in every topology.
 const SINGLE_KEY = {
-  lkPut: PUT_RECORD('KEYS[1]', 'ARGV[1]', 2),
-  lkConsume: `if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-return redis.call('HSETNX', KEYS[1], 'consumed', ARGV[1])`,
-  lkGrantAdd: `${GRANT_ADD}grant_add(KEYS[1], ARGV[1], ARGV[2])`,
-  lkDelIf: `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0`,
-  lkHReplace: `if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) return 1 end
-return 0`,
-  lkTake: `local refs = redis.call('HMGET', KEYS[1], 'uidIndex', 'userCodeIndex', 'grantIndex')
+  put: luaScript(PUT_RECORD('KEYS[1]', 'ARGV[1]', 2)),
+  consume: luaScript<number>(`if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+return redis.call('HSETNX', KEYS[1], 'consumed', ARGV[1])`),
+  grantAdd: luaScript(`${GRANT_ADD}grant_add(KEYS[1], ARGV[1], ARGV[2])`),
+  delIf: luaScript<number>(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`),
+  hReplace: luaScript<number>(`if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) return 1 end
+return 0`),
+  take: luaScript<(string | null)[]>(`local refs = redis.call('HMGET', KEYS[1], 'uidIndex', 'userCodeIndex', 'grantIndex')
 redis.call('DEL', KEYS[1])
-return refs`,
-  lkTakeSet: `local members = redis.call('SMEMBERS', KEYS[1])
+return refs`),
+  takeSet: luaScript<string[]>(`local members = redis.call('SMEMBERS', KEYS[1])
 redis.call('DEL', KEYS[1])
-return members`,
+return members`),
 };
 
 // Standalone/Sentinel only: they touch keys found inside the data (undeclared, other slots), which a
@@ -91,22 +78,22 @@ const DROP = `local function drop(key)
 end
 `;
 const STANDALONE = {
-  lkDestroy: `${DROP}local grant = drop(KEYS[1])
-if grant then redis.call('SREM', grant, KEYS[1]) end`,
-  lkRevoke: `${DROP}for _, key in ipairs(redis.call('SMEMBERS', KEYS[1])) do drop(key) end
-redis.call('DEL', KEYS[1])`,
+  destroy: luaScript(`${DROP}local grant = drop(KEYS[1])
+if grant then redis.call('SREM', grant, KEYS[1]) end`),
+  revoke: luaScript(`${DROP}for _, key in ipairs(redis.call('SMEMBERS', KEYS[1])) do drop(key) end
+redis.call('DEL', KEYS[1])`),
 };
 
 // Standalone/Sentinel: a whole upsert as one command, atomic, and auto-pipelined with other
 // requests' commands (a MULTI is a write of its own). KEYS = the record, its uid/userCode index
 // keys, then its grant set when ARGV[2] is '1'; ARGV[1] = TTL in ms ('' = none); ARGV[3…] = the
 // record's hash fields.
-const UPSERT = `${GRANT_ADD}local last = #KEYS
+const UPSERT = luaScript(`${GRANT_ADD}local last = #KEYS
 if ARGV[2] == '1' then grant_add(KEYS[last], KEYS[1], ARGV[1]) last = last - 1 end
 for i = 2, last do
   if ARGV[1] == '' then redis.call('SET', KEYS[i], KEYS[1]) else redis.call('SET', KEYS[i], KEYS[1], 'PX', ARGV[1]) end
 end
-${PUT_RECORD('KEYS[1]', 'ARGV[1]', 3)}`;
+${PUT_RECORD('KEYS[1]', 'ARGV[1]', 3)}`);
 
 // Fail fast when Redis is down: a request should get an error within seconds, not wait in an
 // offline queue for a reconnect that may never come.
@@ -136,11 +123,6 @@ export async function createRedisStore(config: RedisConfig, options: RedisStoreO
   const clustered = Boolean(config.clusterNodes?.length);
   const client = connect(config);
   if (options.onError) client.on('error', options.onError);
-  for (const [name, lua] of Object.entries(SINGLE_KEY)) client.defineCommand(name, { numberOfKeys: 1, lua });
-  if (!clustered) {
-    for (const [name, lua] of Object.entries(STANDALONE)) client.defineCommand(name, { numberOfKeys: 1, lua });
-    client.defineCommand('lkUpsert', { lua: UPSERT });
-  }
   try {
     await client.connect();
   } catch (error) {
@@ -163,9 +145,9 @@ export async function createRedisStore(config: RedisConfig, options: RedisStoreO
 
   /** Cluster path: take the record atomically, then clean up what pointed at it. */
   async function dropSpread(key: string, options: { fromGrant: boolean }): Promise<void> {
-    const [uidIndex, userCodeIndex, grantIndex] = await client.lkTake(key);
+    const [uidIndex, userCodeIndex, grantIndex] = await SINGLE_KEY.take(client, [key]);
     const cleanup: Promise<unknown>[] = [];
-    for (const ref of [uidIndex, userCodeIndex]) if (ref) cleanup.push(client.lkDelIf(ref, key));
+    for (const ref of [uidIndex, userCodeIndex]) if (ref) cleanup.push(SINGLE_KEY.delIf(client, [ref], [key]));
     if (grantIndex && options.fromGrant) cleanup.push(client.srem(grantIndex, key));
     await Promise.all(cleanup);
   }
@@ -189,13 +171,13 @@ export async function createRedisStore(config: RedisConfig, options: RedisStoreO
       if (grantKey) fields.push('grantIndex', grantKey);
       if (!clustered) {
         const keys = grantKey ? [key, ...indexes, grantKey] : [key, ...indexes];
-        await client.lkUpsert(keys.length, ...keys, ttl, grantKey ? '1' : '', ...fields);
+        await UPSERT(client, keys, [ttl, grantKey ? '1' : '', ...fields]);
         return;
       }
       // Cluster: the keys live in different slots, so the same writes go out concurrently
       // (still one round trip of latency).
       const pointTo = (k: string) => (ttl === '' ? client.set(k, key) : client.set(k, key, 'PX', ttl));
-      await Promise.all([...indexes.map(pointTo), grantKey && client.lkGrantAdd(grantKey, key, ttl), client.lkPut(key, ttl, ...fields)]);
+      await Promise.all([...indexes.map(pointTo), grantKey && SINGLE_KEY.grantAdd(client, [grantKey], [key, ttl]), SINGLE_KEY.put(client, [key], [ttl, ...fields])]);
     },
 
     find: (model, id) => load(record(model, id)),
@@ -213,18 +195,18 @@ export async function createRedisStore(config: RedisConfig, options: RedisStoreO
     },
 
     async consume(model, id) {
-      return (await client.lkConsume(record(model, id), String(epochSeconds(Date.now())))) === 1;
+      return (await SINGLE_KEY.consume(client, [record(model, id)], [epochSeconds(Date.now())])) === 1;
     },
 
     async destroy(model, id) {
       const key = record(model, id);
       if (clustered) await dropSpread(key, { fromGrant: true });
-      else await client.lkDestroy(key);
+      else await STANDALONE.destroy(client, [key]);
     },
 
     async revokeByGrantId(grantId) {
       if (!clustered) {
-        await client.lkRevoke(grant(grantId));
+        await STANDALONE.revoke(client, [grant(grantId)]);
         return;
       }
       // Cluster: the members live in other slots, so this cannot be one script. Taking the set is
@@ -232,7 +214,7 @@ export async function createRedisStore(config: RedisConfig, options: RedisStoreO
       // could survive it, but oidc-provider checks that the token's Grant exists on every use and
       // revoke() destroys the Grant too, so such a token is refused. Standalone has the same race
       // (a write just after the script), so this is no weaker.
-      const members = await client.lkTakeSet(grant(grantId));
+      const members = await SINGLE_KEY.takeSet(client, [grant(grantId)]);
       await Promise.all(members.map((key) => dropSpread(key, { fromGrant: false })));
     },
   };
@@ -254,7 +236,7 @@ export async function createRedisStore(config: RedisConfig, options: RedisStoreO
       return (await client.hdel(docs(collection), id)) === 1;
     },
     async replace(collection, id, expected, value) {
-      return (await client.lkHReplace(docs(collection), id, expected, value)) === 1;
+      return (await SINGLE_KEY.hReplace(client, [docs(collection)], [id, expected, value])) === 1;
     },
   };
 
@@ -265,7 +247,7 @@ export async function createRedisStore(config: RedisConfig, options: RedisStoreO
       return (await client.set(lock(name), token, 'PX', ttlMs, 'NX')) === 'OK' ? token : undefined;
     },
     async release(name, token) {
-      await client.lkDelIf(lock(name), token);
+      await SINGLE_KEY.delIf(client, [lock(name)], [token]);
     },
   };
 

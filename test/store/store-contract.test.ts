@@ -311,6 +311,33 @@ for (const cluster of [false, true]) {
       await server?.stop();
     });
     contract(cluster ? 'redis cluster' : 'redis', redisHarness(() => server, cluster));
+
+    it('runs its scripts again after Redis forgets them (restart, failover, SCRIPT FLUSH)', async () => {
+      const { store, dispose } = await redisHarness(() => server, cluster)();
+      const flusher = new Redis(server.url, { maxRetriesPerRequest: 1 });
+      try {
+        const grantId = randomUUID();
+        await store.oidc.upsert('RefreshToken', 'a', { grantId, jti: 'a' }, 60);
+        await flusher.script('FLUSH');
+        // Every script store calls on a hot path, each first answered NOSCRIPT.
+        await store.oidc.upsert('RefreshToken', 'b', { grantId, jti: 'b' }, 60);
+        await flusher.script('FLUSH');
+        expect(await store.oidc.consume('RefreshToken', 'b')).to.equal(true);
+        await flusher.script('FLUSH');
+        await store.oidc.destroy('RefreshToken', 'a');
+        await flusher.script('FLUSH');
+        expect(await store.documents.insert('things', 'x', 'one')).to.equal(true);
+        expect(await store.documents.replace('things', 'x', 'one', 'two')).to.equal(true);
+        await flusher.script('FLUSH');
+        await store.oidc.revokeByGrantId(grantId);
+        expect(await store.oidc.find('RefreshToken', 'a')).to.equal(undefined);
+        expect(await store.oidc.find('RefreshToken', 'b')).to.equal(undefined);
+        expect(await store.documents.get('things', 'x')).to.equal('two');
+      } finally {
+        flusher.disconnect();
+        await dispose();
+      }
+    });
   });
 }
 
