@@ -2,7 +2,7 @@
 import type { Request as CannonRequest } from 'autocannon';
 import { basicAuth, OPAQUE_API, type BenchClient } from './fixtures.ts';
 import { runFlow, type TokenSet } from './flow.ts';
-import type { Measured, Progress } from './load.ts';
+import { median, type Measured, type Progress } from './load.ts';
 import { FORWARDED, type BenchRedis, type Target } from './servers.ts';
 
 export interface Settings {
@@ -52,10 +52,17 @@ export interface Scenario {
   run(context: ScenarioContext): Promise<Omit<ScenarioResult, 'name' | 'title'>>;
 }
 
+/**
+ * Latchkey / baseline. Each round runs both servers back to back, so the ratio is taken per round
+ * and the median of those is reported: a slow minute of the machine then slows both sides of a
+ * pair instead of one side of the comparison.
+ */
 export function ratioOf(rows: Measured[]): number | undefined {
   const base = rows.find((r) => r.target === 'baseline');
   const lk = rows.find((r) => r.target === 'latchkey');
-  return base && lk && base.rps > 0 ? lk.rps / base.rps : undefined;
+  if (!base || !lk || !(base.rps > 0)) return undefined;
+  const paired = base.rounds.length === lk.rounds.length && base.rounds.every((v) => v > 0);
+  return paired ? median(lk.rounds.map((v, i) => v / base.rounds[i]!)) : lk.rps / base.rps;
 }
 
 export const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
