@@ -1,7 +1,8 @@
 // createApp(deps): Latchkey's Koa application. Middleware order matters: every response gets a
-// request id and security headers; errors from anything below become pages or JSON; health,
-// static assets, the admin API and the interaction pages answer before oidc-provider, which
-// gets every other path.
+// request id and security headers; errors from anything below become pages or JSON; health
+// answers for any Host, everything else only for the issuer's; then the first path segment picks
+// the stack: static assets, the admin API, the interaction pages, or oidc-provider (with what a
+// few of its paths need first).
 import { join } from 'node:path';
 import Koa, { type Middleware } from 'koa';
 import compose from 'koa-compose';
@@ -9,8 +10,9 @@ import type Provider from 'oidc-provider';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.ts';
 import type { Users } from './accounts/users.ts';
-import { createAdminApi } from './admin/index.ts';
+import { ADMIN_PREFIX, createAdminApi } from './admin/index.ts';
 import type { ClientRegistry } from './clients/registry.ts';
+import { byPath } from './http/by-path.ts';
 import { csrfToken } from './http/csrf.ts';
 import { errorHandler, HttpError } from './http/errors.ts';
 import { hostCheck } from './http/host-check.ts';
@@ -59,26 +61,34 @@ export function createApp({ config, logger, store, users, clients, keystore, key
     })),
   );
   app.use(hostCheck(config.issuer, config.env !== 'production'));
-  app.use(staticFiles(join(viewsDir, 'static')));
-  app.use(createAdminApi({ adminToken: config.adminToken, users, clients, keystore, keys }));
-  // The interaction pages, and nothing else: every other path skips their middleware entirely
-  // (and the router would otherwise answer 501 for paths it never declared).
+  // The interaction pages: the router would answer 501 for paths it never declared, so it sees
+  // only its own.
   const pages = compose([
     csrfToken(config.cookieSecrets),
     interactions.routes() as Middleware,
     interactions.allowedMethods({ throw: true, notImplemented: methodNotAllowed, methodNotAllowed }) as Middleware,
   ]);
-  app.use((ctx, next) => (ctx.path.startsWith('/interaction/') ? pages(ctx, next) : next()));
+  const oidc = mountProvider(provider);
   // Relying parties cache the JWKS this long; keys are published longer before they sign.
   const jwksCache = `public, max-age=${config.keys.jwksMaxAgeSeconds}`;
-  app.use((ctx, next) => {
-    if (ctx.path !== '/jwks' || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) return next();
-    ctx.set('Cache-Control', jwksCache);
-    return next();
-  });
-  app.use(deviceSessionRecovery());
-  if (config.refreshTokenReuseGrace > 0) app.use(refreshGrace(config.refreshTokenReuseGrace, provider, store.oidc));
-  app.use(mountProvider(provider));
+  const jwks: Middleware = (ctx, next) => {
+    if (ctx.method === 'GET' || ctx.method === 'HEAD') ctx.set('Cache-Control', jwksCache);
+    return oidc(ctx, next);
+  };
+  const grace = config.refreshTokenReuseGrace > 0 ? refreshGrace(config.refreshTokenReuseGrace, provider, store.oidc) : undefined;
+  app.use(
+    byPath(
+      {
+        '/static': staticFiles(join(viewsDir, 'static')),
+        [ADMIN_PREFIX]: createAdminApi({ adminToken: config.adminToken, users, clients, keystore, keys }),
+        '/interaction': pages,
+        '/jwks': jwks,
+        '/device': compose([deviceSessionRecovery(), oidc]),
+        ...(grace && { '/token': compose([grace, oidc]) }),
+      },
+      oidc,
+    ),
+  );
   // Client errors Node and Koa see outside the middleware (malformed requests) go to the log.
   app.on('error', (err: Error & { status?: number }) => {
     logger[err.status && err.status < 500 ? 'debug' : 'error']({ err }, 'request error');
