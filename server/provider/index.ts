@@ -2,11 +2,13 @@
 // so a new keyset means a new Provider built here, never one mutated in place.
 import Provider from 'oidc-provider';
 import type { Logger } from 'pino';
+import { reuseClientInstances } from './client-instances.ts';
 import { buildConfiguration, type ProviderDeps } from './configuration.ts';
 
 export function createProvider(deps: ProviderDeps, logger: Logger): Provider {
   const provider = new Provider(deps.config.issuer, buildConfiguration(deps));
   provider.proxy = deps.config.trustProxy;
+  reuseClientInstances(provider, deps.adapter('Client'));
   provider.on('server_error', (ctx, err) => {
     logger.error({ err, requestId: ctx.state?.requestId, route: ctx.oidc?.route }, 'oidc-provider server_error');
   });

@@ -28,4 +28,25 @@ describe('clients across instances', () => {
       [401, 'invalid_client'],
     ]);
   });
+
+  it('serves a client re-registered under the same id with its new secret, on every instance', async () => {
+    const [a] = cluster.instances as [(typeof cluster.instances)[0]];
+    const viaProxy = { ...a, url: cluster.url };
+    const old = await addClient(a, { grant_types: ['client_credentials'], response_types: [], redirect_uris: [] });
+    const request = (client: { clientId: string; secret?: string }) => tokenRequest(viaProxy, client, { grant_type: 'client_credentials' });
+    // Both instances have now built (and keep) a Client from the first registration.
+    expect((await Promise.all([request(old), request(old)])).map((r) => r.status)).to.deep.equal([200, 200]);
+
+    await a.latchkey.clients.remove(old.clientId);
+    const renewed = await addClient(a, { client_id: old.clientId, grant_types: ['client_credentials'], response_types: [], redirect_uris: [] });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+
+    const answers = await Promise.all([request(old), request(old), request(renewed), request(renewed)]);
+    expect(answers.map((r) => [r.status, r.body.error ?? r.body.token_type])).to.deep.equal([
+      [401, 'invalid_client'],
+      [401, 'invalid_client'],
+      [200, 'Bearer'],
+      [200, 'Bearer'],
+    ]);
+  });
 });
