@@ -29,6 +29,23 @@ import { mountProvider } from './provider/mount.ts';
 import { refreshGrace } from './provider/refresh-grace.ts';
 import type { Store } from './store/types.ts';
 
+// Where every answer is JSON: oidc-provider's endpoints for programs (its default routes),
+// health, and the admin API. They get the short API security headers.
+const API_PATHS = new Set([
+  '/token',
+  '/token/introspection',
+  '/token/revocation',
+  '/me',
+  '/jwks',
+  '/request',
+  '/device/auth',
+  '/.well-known/openid-configuration',
+  '/.well-known/oauth-authorization-server',
+  '/healthz',
+  '/readyz',
+  ADMIN_PREFIX,
+]);
+
 const methodNotAllowed = () => new HttpError(405, 'invalid_request', 'This page does not accept that method.');
 
 export interface AppDeps {
@@ -52,7 +69,7 @@ export function createApp({ config, logger, store, users, clients, keystore, key
   const interactions = interactionRoutes({ provider, users, render, issuer: config.issuer, cookieSecrets: config.cookieSecrets });
 
   app.use(requestContext(logger));
-  app.use(securityHeaders(config.issuer.startsWith('https://')));
+  app.use(securityHeaders(config.issuer.startsWith('https://'), (path) => API_PATHS.has(path) || path.startsWith(`${ADMIN_PREFIX}/`)));
   app.use(errorHandler(render, config.issuer, logger));
   app.use(
     health(async () => ({

@@ -5,6 +5,7 @@
 import type { Context, Middleware } from 'koa';
 import type { Logger } from 'pino';
 import type { Render } from './render.ts';
+import { usePageHeaders } from './security-headers.ts';
 
 export class HttpError extends Error {
   readonly status: number;
@@ -82,6 +83,7 @@ export function errorHandler(render: Render, issuer: string, logger: Logger): Mi
       if (ctx.headerSent || !ctx.writable) return;
       ctx.status = out.status;
       if (wantsHtml(ctx)) {
+        usePageHeaders(ctx);
         ctx.type = 'html';
         ctx.body = renderErrorPage(render, issuer, { ...out, requestId });
       } else {

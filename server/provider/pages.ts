@@ -6,6 +6,7 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { Render } from '../http/render.ts';
 import { renderErrorPage } from '../http/errors.ts';
+import { usePageHeaders } from '../http/security-headers.ts';
 
 type Ctx = KoaContextWithOIDC;
 
@@ -22,6 +23,7 @@ const xsrfOf = (ctx: Ctx) => (ctx.oidc.session?.state as { secret?: string } | u
 
 export function providerPages(render: Render, issuer: string) {
   const page = (ctx: Ctx, template: string, data: Record<string, unknown>) => {
+    usePageHeaders(ctx);
     ctx.type = 'html';
     ctx.body = render(template, { issuer, ...data });
   };
@@ -53,6 +55,7 @@ export function providerPages(render: Render, issuer: string) {
     },
     async renderError(ctx: Ctx, out: { error: string; error_description?: string }, error: Error & { status?: number }) {
       const status = error.status ?? (ctx.status >= 400 ? ctx.status : 500);
+      usePageHeaders(ctx);
       ctx.type = 'html';
       ctx.body = renderErrorPage(render, issuer, {
         status,
