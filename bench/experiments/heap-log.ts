@@ -12,15 +12,20 @@ const gc = runInNewContext('gc') as () => void;
 const started = Date.now();
 const mb = (n: number) => `${(n / 1e6).toFixed(1)}`;
 
-/** Resident kB by kind of mapping: the brk heap, the executable's and libraries' files, anonymous maps. */
+/**
+ * Resident bytes by kind of mapping: the brk heap, files (the executable, libraries), and anonymous
+ * maps split by size: V8 takes its heap in pages of 256 KB, malloc's thread arenas and thread
+ * stacks are megabytes.
+ */
 function residentByKind(): Record<string, number> {
   const out: Record<string, number> = {};
   let kind = '';
   for (const line of readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
-    const header = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    const header = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
     if (header) {
-      const name = header[1]!;
-      kind = name === '' ? 'anon' : name.startsWith('[') ? name : 'file';
+      const name = header[3]!;
+      const size = parseInt(header[2]!, 16) - parseInt(header[1]!, 16);
+      kind = name === '' ? (size <= 1024 * 1024 ? 'anon<=1MB' : 'anon>1MB') : name.startsWith('[') ? name : 'file';
       continue;
     }
     const rss = /^Rss:\s+(\d+) kB/.exec(line);
