@@ -365,6 +365,34 @@ describe('redis store when Redis is down', function () {
     }
   });
 
+  it('fails within the command timeout when Redis hangs, and recovers when it answers again', async function () {
+    this.timeout(30_000);
+    const server = await startRedis();
+    const store = await createRedisStore(
+      { url: server.url, sentinelName: 'unused', keyPrefix: `t:${randomUUID()}:` },
+      { onError: () => {} },
+    );
+    try {
+      await store.documents.put('things', 'x', 'one');
+      server.freeze!(); // keeps the connection open but answers nothing
+      const started = Date.now();
+      const failures = await Promise.allSettled([store.ping(), store.oidc.find('AccessToken', 'x'), store.documents.get('things', 'x')]);
+      expect(failures.map((f) => f.status)).to.deep.equal(['rejected', 'rejected', 'rejected']);
+      expect(Date.now() - started).to.be.within(4_000, 8_000);
+      server.thaw!();
+      let value: string | undefined;
+      for (const deadline = Date.now() + 10_000; Date.now() < deadline && value === undefined; ) {
+        value = await store.documents.get('things', 'x').catch(() => undefined);
+        if (value === undefined) await sleep(200);
+      }
+      expect(value).to.equal('one');
+    } finally {
+      server.thaw!();
+      await store.close();
+      await server.stop();
+    }
+  });
+
   it('refuses to open when Redis cannot be reached', async () => {
     const server = await startRedis();
     await server.stop(); // its port is now (almost certainly) closed

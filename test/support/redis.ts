@@ -14,6 +14,10 @@ export interface TestRedis {
   /** Host and port, for Cluster clients. */
   node: { host: string; port: number };
   stop(): Promise<void>;
+  /** Pauses the server (SIGSTOP): it keeps its connections but answers nothing. Own servers only. */
+  freeze?(): void;
+  /** Resumes a frozen server. */
+  thaw?(): void;
 }
 
 const INSTALL_HINT =
@@ -55,7 +59,13 @@ export async function startRedis(options: { cluster?: boolean } = {}): Promise<T
     await stop();
     throw error;
   }
-  return { url: `redis://127.0.0.1:${port}`, node: { host: '127.0.0.1', port }, stop };
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    node: { host: '127.0.0.1', port },
+    stop,
+    freeze: () => child.kill('SIGSTOP'),
+    thaw: () => child.kill('SIGCONT'),
+  };
 }
 
 async function findOnPath(name: string): Promise<string | undefined> {
