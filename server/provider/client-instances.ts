@@ -10,12 +10,14 @@ import type Provider from 'oidc-provider';
 
 type Client = NonNullable<Awaited<ReturnType<Provider['Client']['find']>>>;
 
-export function reuseClientInstances(provider: Provider, adapter: Adapter): void {
+/** staticIds: the clients of oidc-provider's `clients` option, which its find answers from memory. */
+export function reuseClientInstances(provider: Provider, adapter: Adapter, staticIds: ReadonlySet<string>): void {
   const Client = provider.Client;
   const find = Client.find.bind(Client);
   const built = new WeakMap<object, Client>();
   Client.find = async (id: string) => {
-    const metadata = typeof id === 'string' && id ? await adapter.find(id) : undefined;
+    // Static clients take precedence in oidc-provider and never touch the adapter: nor here.
+    const metadata = typeof id === 'string' && id && !staticIds.has(id) ? await adapter.find(id) : undefined;
     if (!metadata) return find(id);
     let client = built.get(metadata);
     if (!client) {

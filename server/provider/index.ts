@@ -8,7 +8,7 @@ import { buildConfiguration, type ProviderDeps } from './configuration.ts';
 export function createProvider(deps: ProviderDeps, logger: Logger): Provider {
   const provider = new Provider(deps.config.issuer, buildConfiguration(deps));
   provider.proxy = deps.config.trustProxy;
-  reuseClientInstances(provider, deps.adapter('Client'));
+  reuseClientInstances(provider, deps.adapter('Client'), new Set(deps.staticClients.map((client) => client.client_id)));
   provider.on('server_error', (ctx, err) => {
     logger.error({ err, requestId: ctx.state?.requestId, route: ctx.oidc?.route }, 'oidc-provider server_error');
   });
