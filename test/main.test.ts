@@ -3,11 +3,11 @@ import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { startRedis, type TestRedis } from './support/redis.ts';
+import { freePort } from './support/net.ts';
 
 const MAIN = join(import.meta.dirname, '..', 'server', 'main.ts');
 
@@ -17,14 +17,6 @@ interface Exit {
   code: number | null;
   stdout: string;
   stderr: string;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 function run(env: Record<string, string>, cwd: string, untilListening = false): Promise<Exit & { stop?: () => Promise<Exit> }> {

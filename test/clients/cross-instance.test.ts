@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { startCluster, type Cluster } from '../support/cluster.ts';
 import { addClient } from '../support/oidc.ts';
-import { tokenRequest } from '../support/flows.ts';
+import { sleep, tokenRequest } from '../support/flows.ts';
 
 describe('clients across instances', () => {
   let cluster: Cluster;
@@ -21,7 +21,7 @@ describe('clients across instances', () => {
     expect((await Promise.all([request(), request()])).map((r) => r.status)).to.deep.equal([200, 200]);
     expect(await a.latchkey.clients.remove(client.clientId)).to.equal(true);
     // The announcement travels by pub/sub: allow it a moment, far less than the cache lifetime.
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sleep(200);
     const refused = await Promise.all([request(), request()]);
     expect(refused.map((r) => [r.status, r.body.error])).to.deep.equal([
       [401, 'invalid_client'],
@@ -39,7 +39,7 @@ describe('clients across instances', () => {
 
     await a.latchkey.clients.remove(old.clientId);
     const renewed = await addClient(a, { client_id: old.clientId, grant_types: ['client_credentials'], response_types: [], redirect_uris: [] });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sleep(200);
 
     const answers = await Promise.all([request(old), request(old), request(renewed), request(renewed)]);
     expect(answers.map((r) => [r.status, r.body.error ?? r.body.token_type])).to.deep.equal([

@@ -3,7 +3,8 @@
 // refuses, with RFC 6750 challenges.
 import { expect } from 'chai';
 import * as oidc from 'openid-client';
-import { API_SCOPE, freePort, startExample, startStack, type Example, type Stack } from './support.ts';
+import { freePort } from '../support/net.ts';
+import { API_SCOPE, startExample, startStack, type Example, type Stack } from './support.ts';
 
 // A second instance of the example, standing for an API whose tokens Latchkey keeps opaque.
 const OPAQUE_API = 'https://opaque-api.example.test';

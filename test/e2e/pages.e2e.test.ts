@@ -212,10 +212,14 @@ describe('Latchkey pages in Chromium', function () {
     await page.goto(`${stack.webapp.url}/login`);
     await waitForHeading(page, 'Sign in');
     await page.evaluate(() => document.querySelector<HTMLInputElement>('input[name="_csrf"]')!.remove());
+    const refused = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().includes('/interaction/'));
     await fillLogin(page, 'someone@example.test', 'whatever');
-    await page.locator('h1').waitFor();
+    expect((await refused).status()).to.equal(403);
+    await waitForHeading(page, 'This request can’t be completed');
     await checkPage(page, 'error-3-forged-form');
     await expectNoInternals(page);
-    expect(await page.locator('main').innerText()).to.include('What you can do');
+    const forged = await page.locator('main').innerText();
+    expect(forged).to.include('This form has expired or was not sent by this site');
+    expect(forged).to.include('What you can do');
   });
 });

@@ -7,13 +7,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as oidc from 'openid-client';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { startLatchkey, type Running } from '../support/latchkey.ts';
 import { PASSWORD } from '../support/oidc.ts';
+import { freePort } from '../support/net.ts';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const CHROMIUM_FLAGS = [
@@ -95,14 +95,6 @@ export function useBrowsers(): { launch: typeof launchPerson } {
 }
 
 // ---- the stack: Latchkey, the example API, SPA and web app ----
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 export interface Example {
   url: string;

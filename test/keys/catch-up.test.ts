@@ -18,6 +18,7 @@ describe('scheduled key rotation catch-up', () => {
     const env = testEnv('http://127.0.0.1:1');
     const logger = pino({ level: 'silent' });
     const first = await build(loadConfig({ ...env, KEY_ROTATION_SCHEDULE: 'off' }), logger, { store });
+    running.push(first);
     const created = (await first.keystore.read())!;
     // As if the keyset had last rotated long before the latest Monday 03:00 UTC slot.
     expect(await first.keystore.replace(created, { ...created, lastRotationAt: Date.UTC(2020, 0, 1) })).to.equal(true);

@@ -124,13 +124,11 @@ describe('signing key rotation across three instances', function () {
     const token = (await oidc.clientCredentialsGrant(config, { resource: API, scope: 'read' })).access_token;
     const kid = decodeProtectedHeader(token).kid!;
     const version = (await cluster.instances[2]!.latchkey.keys.revoke(kid)).version;
-    const started = Date.now();
     await converged(cluster, version, POLL_SECONDS * 1000 + 500);
     for (const instance of cluster.instances) {
       const { json } = await cluster.get(instance, '/jwks');
       expect((json as JSONWebKeySet).keys.map((k) => k.kid)).to.not.include(kid);
     }
-    expect(Date.now() - started).to.be.at.most(POLL_SECONDS * 1000 + 500);
     let verified = true;
     await jwtVerify(token, createLocalJWKSet(await jwks(cluster))).catch(() => (verified = false));
     expect(verified).to.equal(false);

@@ -11,7 +11,7 @@ const client = (id: string, secret: string) => ({
   grant_types: ['client_credentials'],
   response_types: [],
   redirect_uris: [],
-  id_token_signed_response_alg: 'ES256',
+  id_token_signed_response_alg: 'ES256' as const,
 });
 
 describe('client instances', () => {

@@ -238,11 +238,11 @@ function contract(name: string, makeStore: () => Promise<Harness>): void {
         const unsubscribe = await h.store.events.subscribe('news', (message) => seen.push(message));
         await h.store.events.publish('news', 'one');
         await h.store.events.publish('other', 'not for us');
-        for (let i = 0; i < 50 && seen.length < 1; i++) await new Promise((r) => setTimeout(r, 10));
+        for (let i = 0; i < 50 && seen.length < 1; i++) await sleep(10);
         expect(seen).to.deep.equal(['one']);
         await unsubscribe();
         await h.store.events.publish('news', 'two');
-        await new Promise((r) => setTimeout(r, 50));
+        await sleep(50);
         expect(seen).to.deep.equal(['one']);
       });
     });

@@ -4,10 +4,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { access, constants, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { Redis } from 'ioredis';
+import { freePort } from './net.ts';
 
 export interface TestRedis {
   url: string;
@@ -80,19 +80,6 @@ async function findOnPath(name: string): Promise<string | undefined> {
     }
   }
   return undefined;
-}
-
-async function freePort(): Promise<number> {
-  for (;;) {
-    const server = createServer();
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const address = server.address();
-    server.close();
-    await once(server, 'close');
-    // The OS could in theory hand out 6379; that port belongs to someone's real Redis.
-    if (address && typeof address === 'object' && address.port !== 6379) return address.port;
-  }
 }
 
 async function waitUntilReady(child: ChildProcess, port: number, cluster: boolean): Promise<void> {
