@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import * as oidc from 'openid-client';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { startLatchkey, type Running } from '../support/latchkey.ts';
-import { PASSWORD } from '../support/oidc.ts';
+import { discover, PASSWORD, uniqueId } from '../support/oidc.ts';
 import { freePort } from '../support/net.ts';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -244,15 +244,15 @@ export async function addDeviceClient(running: Running, options: { refreshTokens
     response_types: [],
     grant_types: options.refreshTokens ? [DEVICE_CODE, 'refresh_token'] : [DEVICE_CODE],
   });
-  return oidc.discovery(new URL(running.url), DEVICE_CLIENT, undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
+  return discover(running, DEVICE_CLIENT);
 }
 
 // ---- people do things ----
 
-let users = 0;
 export async function addPerson(running: Running) {
-  const email = `person-${process.pid}-${++users}@example.test`;
-  await running.latchkey.users.create({ email, password: PASSWORD, name: `Grace Hopper ${users}`, givenName: 'Grace', familyName: 'Hopper', emailVerified: true });
+  const id = uniqueId('person');
+  const email = `${id}@example.test`;
+  await running.latchkey.users.create({ email, password: PASSWORD, name: `Grace Hopper ${id}`, givenName: 'Grace', familyName: 'Hopper', emailVerified: true });
   return { email, password: PASSWORD };
 }
 

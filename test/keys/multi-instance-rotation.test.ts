@@ -6,8 +6,7 @@ import { expect } from 'chai';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
 import * as oidc from 'openid-client';
 import { startCluster, type Cluster } from '../support/cluster.ts';
-import { Browser } from '../support/browser.ts';
-import { addClient, addUser, authorize, REDIRECT_URI } from '../support/oidc.ts';
+import { addClient, addUser, discover, signIn } from '../support/oidc.ts';
 import { sleep } from '../support/flows.ts';
 
 const API = 'https://api.example.test';
@@ -46,12 +45,11 @@ describe('signing key rotation across three instances', function () {
     const user = await addUser(first);
     const spa = await addClient(first, { public: true });
     const service = await addClient(first, { grant_types: ['client_credentials'], response_types: [], redirect_uris: [] });
-    const spaConfig = await oidc.discovery(new URL(cluster.url), spa.clientId, undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
-    const serviceConfig = await oidc.discovery(new URL(cluster.url), service.clientId, service.secret, oidc.ClientSecretBasic(service.secret!), {
-      execute: [oidc.allowInsecureRequests],
-    });
-    const signedIn = await authorize(spaConfig, user.email, { scope: 'openid email offline_access', extra: { prompt: 'consent' }, browser: new Browser([new URL(REDIRECT_URI).origin]) });
-    let tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers = await oidc.authorizationCodeGrant(spaConfig, signedIn.callback, { pkceCodeVerifier: signedIn.verifier, expectedState: signedIn.state, expectedNonce: signedIn.nonce });
+    // Through the round-robin proxy, as one issuer.
+    const viaProxy = { ...first, url: cluster.url };
+    const spaConfig = await discover(viaProxy, spa.clientId);
+    const serviceConfig = await discover(viaProxy, service.clientId, service.secret);
+    let tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers = (await signIn(spaConfig, user.email, 'openid email offline_access')).tokens;
 
     const before = (await first.latchkey.keystore.read())!;
     const oldKid = before.keys.find((k) => k.alg === 'ES256' && k.state === 'current')!.kid;
@@ -120,7 +118,7 @@ describe('signing key rotation across three instances', function () {
 
   it('removes a revoked kid from every instance within the poll bound, and its tokens stop verifying', async () => {
     const service = await addClient(cluster.instances[0]!, { grant_types: ['client_credentials'], response_types: [], redirect_uris: [] });
-    const config = await oidc.discovery(new URL(cluster.url), service.clientId, service.secret, oidc.ClientSecretBasic(service.secret!), { execute: [oidc.allowInsecureRequests] });
+    const config = await discover({ ...cluster.instances[0]!, url: cluster.url }, service.clientId, service.secret);
     const token = (await oidc.clientCredentialsGrant(config, { resource: API, scope: 'read' })).access_token;
     const kid = decodeProtectedHeader(token).kid!;
     const version = (await cluster.instances[2]!.latchkey.keys.revoke(kid)).version;
