@@ -73,3 +73,5 @@ export function basicAuth(client: BenchClient): string {
   const pair = `${encodeURIComponent(client.client_id)}:${encodeURIComponent(client.client_secret ?? '')}`;
   return `Basic ${Buffer.from(pair).toString('base64')}`;
 }
+
+export const FORM = { 'content-type': 'application/x-www-form-urlencoded' };

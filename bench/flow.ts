@@ -5,7 +5,7 @@
 // response decides the next request.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Request as CannonRequest } from 'autocannon';
-import { REDIRECT_URI, type BenchClient, type BenchUser } from './fixtures.ts';
+import { FORM, REDIRECT_URI, type BenchClient, type BenchUser } from './fixtures.ts';
 import { FORWARDED, type Target } from './servers.ts';
 
 export interface TokenSet {
@@ -33,7 +33,6 @@ export interface FlowOptions {
 }
 
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
-const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
 export class Flow {
   readonly jar: Map<string, string>;

@@ -1,6 +1,6 @@
 // What a scenario is, what it gets (targets, settings, token pools) and what it returns.
 import type { Request as CannonRequest } from 'autocannon';
-import { basicAuth, OPAQUE_API, type BenchClient } from './fixtures.ts';
+import { basicAuth, FORM, OPAQUE_API, type BenchClient } from './fixtures.ts';
 import { runFlow, type TokenSet } from './flow.ts';
 import { median, type Measured, type Progress } from './load.ts';
 import { FORWARDED, type BenchRedis, type Target } from './servers.ts';
@@ -65,7 +65,7 @@ export function ratioOf(rows: Measured[]): number | undefined {
   return paired ? median(lk.rounds.map((v, i) => v / base.rounds[i]!)) : lk.rps / base.rps;
 }
 
-export const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
+export { FORM };
 
 export function tokenRequest(client: BenchClient, params: Record<string, string>): CannonRequest {
   return {

@@ -11,7 +11,7 @@ import { createServer } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { basicAuth, RESOURCE_SERVERS, type Fixtures } from './fixtures.ts';
+import { RESOURCE_SERVERS, type Fixtures } from './fixtures.ts';
 
 export const ROOT = join(import.meta.dirname, '..');
 const MAIN = join(ROOT, 'server', 'main.ts');
@@ -167,13 +167,10 @@ export interface Target {
   url: string;
   /** The issuer (https, production mode). */
   issuer: string;
-  port: number;
   pid: number;
   fixtures: Fixtures;
   /** Latchkey only: what its processes share with the runner. */
   env?: Record<string, string>;
-  /** Latchkey only: the sub of each fixture user, by email. */
-  subs: Map<string, string>;
   rss(): number | undefined;
   /** The last lines the server wrote to stderr (and its log file). */
   logTail(): string;
@@ -253,10 +250,8 @@ function target(name: TargetName, port: number, spawned: Spawned, fixtures: Fixt
     name,
     url: `http://127.0.0.1:${port}`,
     issuer: `https://127.0.0.1:${port}`,
-    port,
     pid: spawned.child.pid!,
     fixtures,
-    subs: new Map(),
     rss: () => rssOf(spawned.child.pid),
     logTail: spawned.logTail,
     async stop() {
@@ -314,8 +309,8 @@ export async function startLatchkey(options: ServerOptions & { redisUrl: string 
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitReady(url, spawned, 'Latchkey');
-    const subs = await provision(url, adminToken, options.fixtures);
-    return target('latchkey', port, spawned, options.fixtures, { env, subs });
+    await provision(url, adminToken, options.fixtures);
+    return target('latchkey', port, spawned, options.fixtures, { env });
   } catch (error) {
     await terminate(spawned.child);
     throw error;
@@ -344,11 +339,11 @@ export async function startLatchkeyReplica(primary: Target, options: ServerOptio
     }
     await sleep(100);
   }
-  return target('latchkey', port, spawned, primary.fixtures, { env, subs: primary.subs, issuer: primary.issuer });
+  return target('latchkey', port, spawned, primary.fixtures, { env, issuer: primary.issuer });
 }
 
 /** Registers the fixture clients and users through the admin API, as an operator would. */
-async function provision(url: string, adminToken: string, fixtures: Fixtures): Promise<Map<string, string>> {
+async function provision(url: string, adminToken: string, fixtures: Fixtures): Promise<void> {
   const admin = async (path: string, body: unknown) => {
     const response = await fetch(`${url}/admin${path}`, {
       method: 'POST',
@@ -357,11 +352,8 @@ async function provision(url: string, adminToken: string, fixtures: Fixtures): P
     });
     const text = await response.text();
     if (response.status !== 201) throw new Error(`admin ${path} answered ${response.status}: ${text}`);
-    return JSON.parse(text) as { user?: { sub: string; email: string } };
   };
   for (const client of [fixtures.service, fixtures.introspector, ...fixtures.apps]) await admin('/clients', client);
-  const created = await Promise.all(fixtures.users.map((user) => admin('/users', { ...user, emailVerified: true })));
-  return new Map(created.map(({ user }) => [user!.email, user!.sub]));
+  await Promise.all(fixtures.users.map((user) => admin('/users', { ...user, emailVerified: true })));
 }
 
-export { basicAuth };

@@ -10,12 +10,13 @@ import { FORWARDED, type Target } from '../servers.ts';
 export async function introspectionPart(target: Target, pools: Pools, settings: Settings, connections: number): Promise<Part> {
   const tokens = await pools.opaqueTokens(settings.smoke ? 20 : 1000);
   let next = 0;
+  const authorization = basicAuth(target.fixtures.introspector);
   const request: CannonRequest = {
     method: 'POST',
     path: '/token/introspection',
     setupRequest: (req) => ({
       ...req,
-      headers: { ...req.headers, ...FORWARDED, ...FORM, accept: 'application/json', authorization: basicAuth(target.fixtures.introspector) },
+      headers: { ...req.headers, ...FORWARDED, ...FORM, accept: 'application/json', authorization },
       body: new URLSearchParams({ token: tokens[next++ % tokens.length]!, token_type_hint: 'access_token' }).toString(),
     }),
     onResponse: (status, body) => {

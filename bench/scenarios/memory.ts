@@ -175,4 +175,3 @@ export const memoryScenario: Scenario = {
   },
 };
 
-export type { Target };
