@@ -33,7 +33,6 @@ import { luaScript } from './lua.ts';
 import { epochSeconds, ttlMs } from './memory.ts';
 import type { Documents, Events, Locks, OidcPayload, OidcStore, Store } from './types.ts';
 
-
 // Lua fragments shared by the scripts below. A record replaces its previous version whole; a
 // grant set lives as long as its longest-lived member (persistent if any member is).
 const PUT_RECORD = (key: string, ttl: string, firstField: number) => `redis.call('DEL', ${key})
