@@ -14,7 +14,8 @@ import { ADMIN_PREFIX, createAdminApi } from './admin/index.ts';
 import type { ClientRegistry } from './clients/registry.ts';
 import { byPath } from './http/by-path.ts';
 import { csrfToken } from './http/csrf.ts';
-import { errorHandler, HttpError } from './http/errors.ts';
+import { LatchkeyError } from './errors.ts';
+import { errorHandler } from './http/errors.ts';
 import { hostCheck } from './http/host-check.ts';
 import { health } from './http/health.ts';
 import { createRenderer, viewsDir } from './http/render.ts';
@@ -46,7 +47,7 @@ const API_PATHS = new Set([
   ADMIN_PREFIX,
 ]);
 
-const methodNotAllowed = () => new HttpError(405, 'invalid_request', 'This page does not accept that method.');
+const methodNotAllowed = () => new LatchkeyError(405, 'invalid_request', 'This page does not accept that method.');
 
 export interface AppDeps {
   config: Config;

@@ -5,12 +5,13 @@
 import { availableParallelism } from 'node:os';
 import bcrypt from 'bcrypt';
 import pLimit from 'p-limit';
+import { PolicyError } from '../errors.ts';
 
 export const MIN_PASSWORD_LENGTH = 8;
 // bcrypt reads at most 72 bytes; longer input would be silently truncated, so it is refused.
 export const MAX_PASSWORD_BYTES = 72;
 
-export class PasswordPolicyError extends Error {
+export class PasswordPolicyError extends PolicyError {
   override name = 'PasswordPolicyError';
 }
 

@@ -1,6 +1,7 @@
 // Users, kept as documents in the store. `sub` is a random, stable identifier; the email is a
 // unique, case-insensitive lookup key that may change without breaking relying parties.
 import { randomBytes } from 'node:crypto';
+import { AlreadyExistsError, NotFoundError } from '../errors.ts';
 import type { Documents } from '../store/types.ts';
 import type { Passwords } from './passwords.ts';
 
@@ -31,10 +32,10 @@ export interface NewUser {
 /** What the admin API and CLI show: never the hash. */
 export type UserView = Omit<User, 'passwordHash'>;
 
-export class UserExistsError extends Error {
+export class UserExistsError extends AlreadyExistsError {
   override name = 'UserExistsError';
 }
-export class UserNotFoundError extends Error {
+export class UserNotFoundError extends NotFoundError {
   override name = 'UserNotFoundError';
 }
 

@@ -1,10 +1,10 @@
 // The admin API, what the `latchkey` CLI talks to. JSON only, under /admin, behind a bearer
 // token. Without a configured token the whole surface answers 404, as if it did not exist.
-import { AdminError } from './errors.ts';
 import { Router } from '@koa/router';
 import compose from 'koa-compose';
 import type { Context, Middleware, Next } from 'koa';
 import type { Users } from '../accounts/users.ts';
+import { LatchkeyError } from '../errors.ts';
 import type { ClientRegistry } from '../clients/registry.ts';
 import type { Keystore } from '../keys/keystore.ts';
 import type { KeyManager } from '../keys/manager.ts';
@@ -16,6 +16,8 @@ import { keyRoutes } from './keys.ts';
 import { userRoutes } from './users.ts';
 
 export const ADMIN_PREFIX = '/admin';
+
+const methodNotAllowed = () => new LatchkeyError(405, 'invalid_request', 'method not allowed on this endpoint');
 
 export interface AdminApiDeps {
   /** Undefined disables the admin API. */
@@ -62,7 +64,7 @@ export function createAdminApi(deps: AdminApiDeps): Middleware {
     requireBearerToken(adminToken),
     parseJsonBody(),
     router.routes() as Middleware,
-    router.allowedMethods({ throw: true, notImplemented: () => new AdminError(405, 'invalid_request', 'method not allowed on this endpoint') }) as Middleware,
+    router.allowedMethods({ throw: true, notImplemented: methodNotAllowed, methodNotAllowed }) as Middleware,
   ]);
 
   return async (ctx: Context, next: Next) => (isAdminPath(ctx.path) ? handle(ctx, async () => {}) : next());

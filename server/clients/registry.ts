@@ -8,6 +8,7 @@
 // announcement is bounded by the cache lifetime.
 import { randomBytes } from 'node:crypto';
 import type { Adapter, AdapterPayload, ClientMetadata } from 'oidc-provider';
+import { AlreadyExistsError } from '../errors.ts';
 import type { SealedBox, Sealed } from '../keys/sealed-box.ts';
 import type { Documents, Events } from '../store/types.ts';
 
@@ -29,7 +30,7 @@ export interface ClientView {
   createdAt: number;
 }
 
-export class ClientExistsError extends Error {
+export class ClientExistsError extends AlreadyExistsError {
   override name = 'ClientExistsError';
 }
 

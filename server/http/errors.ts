@@ -1,72 +1,87 @@
-// Errors that know how to present themselves, in the style of oidc-provider and Koa: an OAuth
-// `error` code, a description safe to show, an HTTP status, and whether it may be exposed.
-// The handler turns any error into a friendly page for people or JSON for programs; an
-// unexpected error becomes a 500 `server_error` with a request id, never a stack trace.
+// How any thrown value is presented: one mapping (toLatchkeyError) from Latchkey's own errors,
+// oidc-provider's and Koa's http errors to a LatchkeyError, or to nothing when it is a server
+// fault; and the middleware that turns it into a friendly page for people or JSON for programs.
+// A server fault becomes a 500 `server_error` with a request id, never a stack trace.
 import type { Context, Middleware } from 'koa';
 import type { Logger } from 'pino';
+import { LatchkeyError, notFound } from '../errors.ts';
 import type { Render } from './render.ts';
 import { usePageHeaders } from './security-headers.ts';
 
-export class HttpError extends Error {
-  readonly status: number;
-  readonly error: string;
-  readonly expose = true;
-  /** Where a person should go next, offered on the error page. */
-  readonly backUrl?: string;
-  constructor(status: number, error: string, description: string, backUrl?: string) {
-    super(description);
-    this.name = 'HttpError';
-    this.status = status;
-    this.error = error;
-    this.backUrl = backUrl;
-  }
-}
-
-export const badRequest = (description: string) => new HttpError(400, 'invalid_request', description);
-export const forbidden = (description: string) => new HttpError(403, 'forbidden', description);
-export const notFound = (description = 'There is nothing at this address.') =>
-  new HttpError(404, 'not_found', description);
+export { badRequest, forbidden, LatchkeyError, notFound } from '../errors.ts';
 
 export function wantsHtml(ctx: Context): boolean {
   return ctx.accepts('json', 'html') === 'html';
 }
 
-interface Presentable {
-  status: number;
-  error: string;
-  description: string;
-  backUrl?: string;
-}
-
 /** zlib's errors for a body labelled gzip/deflate that is not: the client's fault, no status. */
-export function isUndecodableBody(err: unknown): boolean {
+function isUndecodableBody(err: unknown): boolean {
   const code = (err as { code?: unknown } | undefined)?.code;
   return typeof code === 'string' && code.startsWith('Z_');
 }
 
-function present(err: unknown): Presentable {
-  if (isUndecodableBody(err)) return { status: 400, error: 'invalid_request', description: 'The request body could not be decoded.' };
-  if (err instanceof HttpError) return { status: err.status, error: err.error, description: err.message, backUrl: err.backUrl };
-  const e = err as { status?: unknown; statusCode?: unknown; expose?: unknown; message?: unknown };
-  const status = typeof e?.status === 'number' ? e.status : typeof e?.statusCode === 'number' ? e.statusCode : 500;
-  if (status < 500 && e?.expose) {
-    // Koa's own http-errors (body too large, malformed JSON) and the like.
-    const code = status === 413 ? 'request_too_large' : status === 404 ? 'not_found' : 'invalid_request';
-    return { status, error: code, description: String(e.message) };
-  }
-  return { status: 500, error: 'server_error', description: 'Something went wrong on our side. Try again in a moment.' };
+interface HttpLike {
+  status?: unknown;
+  statusCode?: unknown;
+  expose?: unknown;
+  error?: unknown;
+  error_description?: unknown;
 }
 
-export function renderErrorPage(render: Render, issuer: string, out: Presentable & { requestId?: string; backUrl?: string }): string {
+// Descriptions for Koa's and the body parsers' errors, by status. Their own messages are never
+// passed on: a JSON syntax error quotes the body, which may hold a password (co-body even
+// attaches the whole raw body to the error).
+const BY_STATUS: Record<number, [string, string]> = {
+  400: ['invalid_request', 'The request body could not be read.'],
+  404: ['not_found', 'There is nothing at this address.'],
+  405: ['invalid_request', 'This address does not accept that method.'],
+  413: ['invalid_request', 'The request body is too large.'],
+  415: ['invalid_request', 'The request body is in an encoding this server does not accept.'],
+};
+
+/** The error a client may see, or undefined when it is a server fault. */
+export function toLatchkeyError(err: unknown): LatchkeyError | undefined {
+  if (err instanceof LatchkeyError) return err.expose ? err : undefined;
+  if (isUndecodableBody(err)) return new LatchkeyError(400, 'invalid_request', 'The request body could not be decoded.');
+  const e = (err ?? {}) as HttpLike;
+  const status = typeof e.status === 'number' ? e.status : typeof e.statusCode === 'number' ? e.statusCode : 500;
+  // A 4xx is the client's doing whoever threw it (co-body's JSON syntax errors carry no expose
+  // flag); its description is ours unless it is an OAuth error meant to be shown.
+  if (status < 400 || status >= 500) return undefined;
+  // oidc-provider's errors (InvalidClientMetadata from the client validator, say) carry an
+  // OAuth code and a description written for clients.
+  if (e.expose === true && typeof e.error === 'string' && /^[a-z_]+$/.test(e.error) && typeof e.error_description === 'string') {
+    return new LatchkeyError(status, e.error, e.error_description);
+  }
+  const [code, description] = BY_STATUS[status] ?? ['invalid_request', 'The request could not be processed.'];
+  return new LatchkeyError(status, code, description);
+}
+
+const SERVER_FAULT = new LatchkeyError(500, 'server_error', 'Something went wrong on our side. Try again in a moment.');
+
+export function renderErrorPage(render: Render, issuer: string, err: LatchkeyError, requestId?: string): string {
   return render('error', {
-    title: out.status >= 500 ? 'Something went wrong' : 'We could not do that',
+    title: err.status >= 500 ? 'Something went wrong' : 'We could not do that',
     issuer,
-    status: out.status,
-    error: out.error,
-    description: out.description,
-    requestId: out.requestId,
-    backUrl: out.backUrl,
+    status: err.status,
+    error: err.error,
+    description: err.description,
+    requestId,
+    backUrl: err.backUrl,
   });
+}
+
+/** Writes the error onto the response: status, Retry-After, then a page or JSON. */
+export function respondWithError(ctx: Context, err: LatchkeyError, page: ((err: LatchkeyError) => string) | undefined): void {
+  ctx.status = err.status;
+  if (err.retryAfter !== undefined) ctx.set('Retry-After', String(err.retryAfter));
+  if (page && wantsHtml(ctx)) {
+    usePageHeaders(ctx);
+    ctx.type = 'html';
+    ctx.body = page(err);
+  } else {
+    ctx.body = { error: err.error, error_description: err.description };
+  }
 }
 
 export function errorHandler(render: Render, issuer: string, logger: Logger): Middleware {
@@ -77,18 +92,11 @@ export function errorHandler(render: Render, issuer: string, logger: Logger): Mi
         throw notFound();
       }
     } catch (err) {
-      const out = present(err);
+      const known = toLatchkeyError(err);
       const requestId = ctx.state.requestId as string | undefined;
-      if (out.status >= 500) logger.error({ err, requestId, path: ctx.path }, 'unhandled error');
+      if (!known || known.status >= 500) logger.error({ err, requestId, path: ctx.path }, known ? 'unavailable' : 'unhandled error');
       if (ctx.headerSent || !ctx.writable) return;
-      ctx.status = out.status;
-      if (wantsHtml(ctx)) {
-        usePageHeaders(ctx);
-        ctx.type = 'html';
-        ctx.body = renderErrorPage(render, issuer, { ...out, requestId });
-      } else {
-        ctx.body = { error: out.error, error_description: out.description };
-      }
+      respondWithError(ctx, known ?? SERVER_FAULT, (e) => renderErrorPage(render, issuer, e, requestId));
     }
   };
 }

@@ -3,7 +3,7 @@
 // it advertise endpoints elsewhere, and a shared cache could keep that answer for everyone.
 // Development also accepts the loopback aliases of the issuer (localhost, 127.0.0.1, [::1]).
 import type { Middleware } from 'koa';
-import { HttpError } from './errors.ts';
+import { LatchkeyError } from '../errors.ts';
 
 const LOOPBACK = ['localhost', '127.0.0.1', '[::1]'];
 
@@ -16,7 +16,7 @@ export function hostCheck(issuer: string, development: boolean): Middleware {
   return async (ctx, next) => {
     // ctx.host honours X-Forwarded-Host only when proxies are trusted (TRUST_PROXY).
     if (!allowed.has(ctx.host.toLowerCase())) {
-      throw new HttpError(421, 'misdirected_request', `This server answers only as ${issuer}.`);
+      throw new LatchkeyError(421, 'misdirected_request', `This server answers only as ${issuer}.`);
     }
     await next();
   };

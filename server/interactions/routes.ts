@@ -7,9 +7,10 @@ import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
+import { errors } from 'oidc-provider';
 import type { Users } from '../accounts/users.ts';
 import { verifyCsrf } from '../http/csrf.ts';
-import { badRequest, HttpError } from '../http/errors.ts';
+import { badRequest, LatchkeyError, temporarilyUnavailable } from '../errors.ts';
 import type { Render } from '../http/render.ts';
 import { consentView, grantFor } from './consent.ts';
 
@@ -24,7 +25,7 @@ export interface InteractionDeps {
 }
 
 const LOGIN_FAILED = 'Incorrect email or password.';
-const EXPIRED = new HttpError(
+const EXPIRED = new LatchkeyError(
   400,
   'interaction_expired',
   'This sign-in page has expired or was opened in another browser. Go back to the app you were signing in to and start again.',
@@ -43,8 +44,11 @@ export function interactionRoutes({ provider, users, render, issuer, cookieSecre
     let details: Details;
     try {
       details = await provider().interactionDetails(ctx.req, ctx.res);
-    } catch {
-      throw EXPIRED;
+    } catch (err) {
+      // No interaction cookie, or no stored interaction behind it: the page has expired. Anything
+      // else (the store unreachable) is not the person's doing and must not read like it was.
+      if (err instanceof errors.SessionNotFound) throw EXPIRED;
+      throw temporarilyUnavailable('We cannot sign you in right now. Try again in a moment.', 5, err);
     }
     // The interaction cookie decides which interaction this browser is in; a uid in the URL
     // that is not that one is a stale tab or a forged link.

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { Cron } from 'croner';
 import type { Logger } from 'pino';
+import { BusyError } from '../errors.ts';
 import type { Events, Locks } from '../store/types.ts';
 import type { StoredKeyset } from './keyset.ts';
 import type { Keystore } from './keystore.ts';
@@ -21,7 +22,7 @@ const NO_FRESH_KEYS = new Proxy({} as FreshKeys, {
   },
 });
 
-export class KeysBusyError extends Error {
+export class KeysBusyError extends BusyError {
   override name = 'KeysBusyError';
 }
 

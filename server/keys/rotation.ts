@@ -10,6 +10,7 @@
 // - A previous key stays published until everything it signed has expired.
 // - Cookie key generations rotate on the same schedule, newest first, kept while a session
 //   cookie signed under them can still be alive.
+import { NotFoundError } from '../errors.ts';
 import type { CookieKey, KeyState, SigningAlg, StoredKey, StoredKeyset } from './keyset.ts';
 import { SIGNING_ALGS } from './keyset.ts';
 
@@ -37,8 +38,9 @@ export interface Plan {
 /** Key material generated ahead, one per algorithm, in state `next`. */
 export type FreshKeys = Record<SigningAlg, StoredKey>;
 
-export class RotationError extends Error {
-  override name = 'RotationError';
+/** A change names a key the keyset does not hold. */
+export class KeyNotFoundError extends NotFoundError {
+  override name = 'KeyNotFoundError';
 }
 
 function machine(keyset: StoredKeyset) {
@@ -140,7 +142,7 @@ export function stageNext(keyset: StoredKeyset, now: number, fresh: FreshKeys): 
 export function revoke(keyset: StoredKeyset, kid: string, now: number, fresh: FreshKeys): Plan {
   const m = machine(keyset);
   const key = m.keys.find((k) => k.kid === kid);
-  if (!key) throw new RotationError(`no key with kid ${kid}`);
+  if (!key) throw new KeyNotFoundError(`no key with kid ${kid}`);
   m.move(key, 'removed', now);
   if (key.state === 'current') {
     if (!m.keys.some((k) => k.alg === key.alg && k.state === 'next' && k.kid !== kid)) m.stage(fresh[key.alg]);

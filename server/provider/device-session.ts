@@ -4,7 +4,7 @@
 // Sessions", turning a 400 into a 500. Such a browser gets a 400 page that leads back to a fresh
 // code entry page, where a session is created; anything else is rethrown untouched.
 import type { Middleware } from 'koa';
-import { HttpError } from '../http/errors.ts';
+import { LatchkeyError } from '../errors.ts';
 
 export function deviceSessionRecovery(): Middleware {
   return async (ctx, next) => {
@@ -13,7 +13,7 @@ export function deviceSessionRecovery(): Middleware {
     } catch (error) {
       const unsaved = error instanceof TypeError && error.message.startsWith('persist can only be called on previously persisted');
       if (!unsaved || !(ctx.path === '/device' || ctx.path.startsWith('/device/'))) throw error;
-      throw new HttpError(400, 'invalid_request', 'This code entry page has expired. Enter the code from your device again.', '/device');
+      throw new LatchkeyError(400, 'invalid_request', 'This code entry page has expired. Enter the code from your device again.', { backUrl: '/device' });
     }
   };
 }

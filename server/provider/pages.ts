@@ -5,6 +5,7 @@
 // successSource, and renderError.
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { Render } from '../http/render.ts';
+import { LatchkeyError } from '../errors.ts';
 import { renderErrorPage } from '../http/errors.ts';
 import { usePageHeaders } from '../http/security-headers.ts';
 
@@ -55,14 +56,10 @@ export function providerPages(render: Render, issuer: string) {
     },
     async renderError(ctx: Ctx, out: { error: string; error_description?: string }, error: Error & { status?: number }) {
       const status = error.status ?? (ctx.status >= 400 ? ctx.status : 500);
+      const description = status >= 500 ? 'Something went wrong on our side. Try again in a moment.' : out.error_description ?? 'The request could not be completed.';
       usePageHeaders(ctx);
       ctx.type = 'html';
-      ctx.body = renderErrorPage(render, issuer, {
-        status,
-        error: out.error,
-        description: status >= 500 ? 'Something went wrong on our side. Try again in a moment.' : out.error_description ?? 'The request could not be completed.',
-        requestId: ctx.state?.requestId as string | undefined,
-      });
+      ctx.body = renderErrorPage(render, issuer, new LatchkeyError(status, out.error, description), ctx.state?.requestId as string | undefined);
     },
   };
 }

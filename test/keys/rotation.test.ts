@@ -1,7 +1,7 @@
 // The rotation state machine, on a fake clock: every transition and its time boundaries.
 import { expect } from 'chai';
 import type { SigningAlg, StoredKey, StoredKeyset } from '../../server/keys/keyset.ts';
-import { initialKeyset, isDue, revoke, rotate, rotateNow, RotationError, stageNext, type FreshKeys, type RotationPolicy } from '../../server/keys/rotation.ts';
+import { initialKeyset, isDue, revoke, rotate, rotateNow, KeyNotFoundError, stageNext, type FreshKeys, type RotationPolicy } from '../../server/keys/rotation.ts';
 
 const HOUR = 3_600_000;
 const policy: RotationPolicy = { prePublicationMs: 24 * HOUR, retentionMs: 2 * HOUR, cookieRetentionMs: 14 * 24 * HOUR };
@@ -110,7 +110,7 @@ describe('key rotation state machine', () => {
     const plan = revoke(start, next.RS256.kid, t0, fresh(t0));
     expect(signer(plan.keyset, 'RS256').map((k) => k.kid)).to.deep.equal([current.RS256.kid]);
     expect(plan.keyset.keys).to.have.length(3);
-    expect(() => revoke(start, 'nope', t0, fresh(t0))).to.throw(RotationError, /no key with kid nope/);
+    expect(() => revoke(start, 'nope', t0, fresh(t0))).to.throw(KeyNotFoundError, /no key with kid nope/);
   });
 
   it('runs a schedule slot once, and catches up once on slots missed during downtime', () => {
