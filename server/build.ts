@@ -16,6 +16,7 @@ import { createKeyManager, type KeyManager } from './keys/manager.ts';
 import { rotationPolicy } from './keys/policy.ts';
 import { createKeystore, type Keystore } from './keys/keystore.ts';
 import { createSealedBox } from './keys/sealed-box.ts';
+import { createLiveProvider, type LiveProvider } from './provider/current.ts';
 import { createProvider } from './provider/index.ts';
 import { graceAwareRefreshTokens } from './provider/refresh-grace.ts';
 import { createAdapter, openStore, type Store } from './store/index.ts';
@@ -24,6 +25,8 @@ export interface Latchkey {
   app: Koa;
   /** The Provider in use: rebuilt, never mutated, when the signing keyset changes. */
   provider: () => Provider;
+  /** Attaches to every Provider ever built (event listeners): see provider/current.ts. */
+  onBuild: LiveProvider['onBuild'];
   store: Store;
   users: Users;
   clients: ClientRegistry;
@@ -43,8 +46,14 @@ export async function build(config: Config, logger: Logger, options: { store?: S
     const staticClients = config.clientsFile ? readClientsFile(config.clientsFile) : [];
     const render = createRenderer();
 
-    let current: { provider: Provider; keyset: StoredKeyset } | undefined;
-    const provider = () => current!.provider;
+    const live = createLiveProvider();
+    const provider = live.current;
+    live.onBuild((built) =>
+      built.on('server_error', (ctx, err) => {
+        logger.error({ err, requestId: ctx.state?.requestId, route: ctx.oidc?.route }, 'oidc-provider server_error');
+      }),
+    );
+    let keyset: StoredKeyset | undefined;
     const clients = createClientRegistry(store.documents, store.events, box, (metadata) => provider().Client.validate(metadata));
     const stopFollowingClients = await clients.follow();
     const oidcAdapter = createAdapter(store.oidc);
@@ -58,10 +67,11 @@ export async function build(config: Config, logger: Logger, options: { store?: S
     // Everything that can fail on bad keys (a wrong KEYS_ENCRYPTION_KEY) fails here, before the
     // new Provider replaces the one serving requests.
     const providerFor = (keyset: StoredKeyset) =>
-      createProvider({ config, adapter, findAccount, jwks: keystore.privateJwks(keyset), cookieKeys: keystore.cookieKeys(keyset), staticClients, render }, logger);
+      createProvider({ config, adapter, findAccount, jwks: keystore.privateJwks(keyset), cookieKeys: keystore.cookieKeys(keyset), staticClients, render });
 
     const initial = await keystore.loadOrCreate();
-    current = { provider: providerFor(initial), keyset: initial };
+    live.install(providerFor(initial));
+    keyset = initial;
 
     const keys = createKeyManager({
       keystore,
@@ -72,27 +82,29 @@ export async function build(config: Config, logger: Logger, options: { store?: S
       pollMs: config.keys.pollSeconds * 1000,
       logger,
     });
-    const app = createApp({ config, logger, store, users, clients, keystore, keys, provider, keysLoaded: () => current!.keyset.keys.length > 0 });
+    const app = createApp({ config, logger, store, users, clients, keystore, keys, provider, keysLoaded: () => (keyset?.keys.length ?? 0) > 0 });
     app.keys = keystore.cookieKeys(initial);
-    await keys.start(initial, (keyset) => {
+    await keys.start(initial, (next) => {
       try {
-        current = { provider: providerFor(keyset), keyset };
-        app.keys = keystore.cookieKeys(keyset);
-        logger.info({ event: 'keys.loaded', version: keyset.version, kids: keyset.keys.map((k) => `${k.kid}:${k.alg}:${k.state}`) }, 'provider rebuilt with the new signing keyset');
+        live.install(providerFor(next));
+        keyset = next;
+        app.keys = keystore.cookieKeys(next);
+        logger.info({ event: 'keys.loaded', version: next.version, kids: next.keys.map((k) => `${k.kid}:${k.alg}:${k.state}`) }, 'provider rebuilt with the new signing keyset');
       } catch (err) {
-        logger.error({ err, version: keyset.version }, 'cannot use the new signing keyset; still serving with the previous one');
+        logger.error({ err, version: next.version }, 'cannot use the new signing keyset; still serving with the previous one');
       }
     });
 
     return {
       app,
       provider,
+      onBuild: live.onBuild,
       store,
       users,
       clients,
       keystore,
       keys,
-      keysetVersion: () => current!.keyset.version,
+      keysetVersion: () => keyset!.version,
       async close() {
         await keys.stop();
         await stopFollowingClients();

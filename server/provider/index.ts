@@ -1,17 +1,13 @@
 // Builds the Provider. oidc-provider fixes its keystore and configuration in its constructor,
 // so a new keyset means a new Provider built here, never one mutated in place.
 import Provider from 'oidc-provider';
-import type { Logger } from 'pino';
 import { reuseClientInstances } from './client-instances.ts';
 import { buildConfiguration, type ProviderDeps } from './configuration.ts';
 
-export function createProvider(deps: ProviderDeps, logger: Logger): Provider {
+export function createProvider(deps: ProviderDeps): Provider {
   const provider = new Provider(deps.config.issuer, buildConfiguration(deps));
   provider.proxy = deps.config.trustProxy;
   reuseClientInstances(provider, deps.adapter('Client'), new Set(deps.staticClients.map((client) => client.client_id)));
-  provider.on('server_error', (ctx, err) => {
-    logger.error({ err, requestId: ctx.state?.requestId, route: ctx.oidc?.route }, 'oidc-provider server_error');
-  });
   return provider;
 }
 
