@@ -2,7 +2,7 @@
 // request id and security headers; errors from anything below become pages or JSON; health
 // answers for any Host, everything else only for the issuer's; then the first path segment picks
 // the stack: static assets, the admin API, the interaction pages, or oidc-provider (with what a
-// few of its paths need first).
+// few of its paths need first). The route table (http/routes.ts) names the stack of each path.
 import { join } from 'node:path';
 import Koa, { type Middleware } from 'koa';
 import compose from 'koa-compose';
@@ -10,7 +10,7 @@ import type Provider from 'oidc-provider';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.ts';
 import type { Users } from './accounts/users.ts';
-import { ADMIN_PREFIX, createAdminApi } from './admin/index.ts';
+import { createAdminApi } from './admin/index.ts';
 import type { ClientRegistry } from './clients/registry.ts';
 import { byPath } from './http/by-path.ts';
 import { csrfToken } from './http/csrf.ts';
@@ -20,6 +20,7 @@ import { hostCheck } from './http/host-check.ts';
 import { health } from './http/health.ts';
 import { createRenderer, viewsDir } from './http/render.ts';
 import { requestContext } from './http/request-context.ts';
+import { isApiPath } from './http/routes.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { staticFiles } from './http/static-files.ts';
 import { interactionRoutes } from './interactions/routes.ts';
@@ -29,23 +30,6 @@ import { deviceSessionRecovery } from './provider/device-session.ts';
 import { mountProvider } from './provider/mount.ts';
 import { refreshGrace } from './provider/refresh-grace.ts';
 import type { Store } from './store/types.ts';
-
-// Where every answer is JSON: oidc-provider's endpoints for programs (its default routes),
-// health, and the admin API. They get the short API security headers.
-const API_PATHS = new Set([
-  '/token',
-  '/token/introspection',
-  '/token/revocation',
-  '/me',
-  '/jwks',
-  '/request',
-  '/device/auth',
-  '/.well-known/openid-configuration',
-  '/.well-known/oauth-authorization-server',
-  '/healthz',
-  '/readyz',
-  ADMIN_PREFIX,
-]);
 
 const methodNotAllowed = () => new LatchkeyError(405, 'invalid_request', 'This page does not accept that method.');
 
@@ -70,7 +54,7 @@ export function createApp({ config, logger, store, users, clients, keystore, key
   const interactions = interactionRoutes({ provider, users, render, issuer: config.issuer, cookieSecrets: config.cookieSecrets });
 
   app.use(requestContext(logger));
-  app.use(securityHeaders(config.issuer.startsWith('https://'), (path) => API_PATHS.has(path) || path.startsWith(`${ADMIN_PREFIX}/`)));
+  app.use(securityHeaders(config.issuer.startsWith('https://'), isApiPath));
   app.use(errorHandler(render, config.issuer, logger));
   app.use(
     health(async () => ({
@@ -97,12 +81,12 @@ export function createApp({ config, logger, store, users, clients, keystore, key
   app.use(
     byPath(
       {
-        '/static': staticFiles(join(viewsDir, 'static')),
-        [ADMIN_PREFIX]: createAdminApi({ adminToken: config.adminToken, users, clients, keystore, keys }),
-        '/interaction': pages,
-        '/jwks': jwks,
-        '/device': compose([deviceSessionRecovery(), oidc]),
-        ...(grace && { '/token': compose([grace, oidc]) }),
+        static: staticFiles(join(viewsDir, 'static')),
+        admin: createAdminApi({ adminToken: config.adminToken, users, clients, keystore, keys }),
+        interaction: pages,
+        jwks,
+        device: compose([deviceSessionRecovery(), oidc]),
+        ...(grace && { token: compose([grace, oidc]) }),
       },
       oidc,
     ),

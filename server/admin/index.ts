@@ -5,6 +5,7 @@ import compose from 'koa-compose';
 import type { Context, Middleware, Next } from 'koa';
 import type { Users } from '../accounts/users.ts';
 import { LatchkeyError } from '../errors.ts';
+import { isUnder, ROUTES } from '../http/routes.ts';
 import type { ClientRegistry } from '../clients/registry.ts';
 import type { Keystore } from '../keys/keystore.ts';
 import type { KeyManager } from '../keys/manager.ts';
@@ -14,8 +15,6 @@ import { clientRoutes } from './clients.ts';
 import { handleErrors, notFound, type ErrorBody } from './errors.ts';
 import { keyRoutes } from './keys.ts';
 import { userRoutes } from './users.ts';
-
-export const ADMIN_PREFIX = '/admin';
 
 const methodNotAllowed = () => new LatchkeyError(405, 'invalid_request', 'method not allowed on this endpoint');
 
@@ -28,7 +27,7 @@ export interface AdminApiDeps {
   keys: KeyManager;
 }
 
-const isAdminPath = (path: string) => path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`);
+const isAdminPath = (path: string) => isUnder(path, 'admin');
 
 export function createAdminApi(deps: AdminApiDeps): Middleware {
   const { adminToken } = deps;
@@ -43,7 +42,7 @@ export function createAdminApi(deps: AdminApiDeps): Middleware {
   // another implementation, lets everyone in): refuse to build rather than guess.
   if (adminToken === '') throw new Error('adminToken must not be empty; leave it unset to disable the admin API');
 
-  const router = new Router({ prefix: ADMIN_PREFIX });
+  const router = new Router({ prefix: ROUTES.admin.path });
   userRoutes(router, deps.users);
   clientRoutes(router, deps.clients);
   keyRoutes(router, deps.keystore, deps.keys, deps.clients);

@@ -1,15 +1,10 @@
-// Sends each request to the stack for its first path segment ('/admin' for /admin/users), or to
-// the fallback. One look at the path per request instead of one per middleware: a token request
-// then passes through only what concerns it, where a flat chain made every request enter (and
-// await) every layer on its way to oidc-provider.
+// Sends each request to the stack the route table names for its first path segment. One look at
+// the path per request instead of one per middleware: a token request then passes through only
+// what concerns it, where a flat chain made every request enter (and await) every layer on its
+// way to oidc-provider.
 import type { Middleware } from 'koa';
+import { stackFor, type Stack } from './routes.ts';
 
-export function byPath(routes: Record<string, Middleware>, fallback: Middleware): Middleware {
-  const table = new Map(Object.entries(routes));
-  return (ctx, next) => {
-    const path = ctx.path;
-    const end = path.indexOf('/', 1);
-    const route = table.get(end === -1 ? path : path.slice(0, end));
-    return (route ?? fallback)(ctx, next);
-  };
+export function byPath(stacks: Partial<Record<Stack, Middleware>>, fallback: Middleware): Middleware {
+  return (ctx, next) => (stacks[stackFor(ctx.path)] ?? fallback)(ctx, next);
 }

@@ -1,15 +1,16 @@
 // Liveness and readiness for orchestrators. /healthz says the process serves requests;
 // /readyz says it can do useful work: the store answers and the signing keys are loaded.
 import type { Middleware } from 'koa';
+import { ROUTES } from './routes.ts';
 
 export function health(ready: () => Promise<{ store: boolean; keys: boolean }>): Middleware {
   return async (ctx, next) => {
-    if (ctx.path === '/healthz' && ctx.method === 'GET') {
+    if (ctx.path === ROUTES.healthz.path && ctx.method === 'GET') {
       ctx.set('Cache-Control', 'no-store');
       ctx.body = { status: 'ok' };
       return;
     }
-    if (ctx.path === '/readyz' && ctx.method === 'GET') {
+    if (ctx.path === ROUTES.readyz.path && ctx.method === 'GET') {
       ctx.set('Cache-Control', 'no-store');
       const checks = await ready().catch(() => ({ store: false, keys: false }));
       const ok = checks.store && checks.keys;

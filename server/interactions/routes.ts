@@ -12,6 +12,7 @@ import type { Users } from '../accounts/users.ts';
 import { verifyCsrf } from '../http/csrf.ts';
 import { badRequest, LatchkeyError, temporarilyUnavailable } from '../errors.ts';
 import type { Render } from '../http/render.ts';
+import { interactionPath, ROUTES } from '../http/routes.ts';
 import { consentView, grantFor } from './consent.ts';
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
@@ -37,7 +38,7 @@ function field(body: unknown, name: string): string {
 }
 
 export function interactionRoutes({ provider, users, render, issuer, cookieSecrets }: InteractionDeps) {
-  const router = new Router({ prefix: '/interaction' });
+  const router = new Router({ prefix: ROUTES.interaction.path });
   const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
 
   async function load(ctx: Context): Promise<Details> {
@@ -82,8 +83,8 @@ export function interactionRoutes({ provider, users, render, issuer, cookieSecre
   function showLogin(ctx: Context, details: Details, client: Awaited<ReturnType<typeof clientOf>>, email: string, error?: string) {
     page(ctx, 'login', {
       title: 'Sign in',
-      action: `/interaction/${details.uid}/login`,
-      cancel: `/interaction/${details.uid}/abort`,
+      action: interactionPath(details.uid, 'login'),
+      cancel: interactionPath(details.uid, 'abort'),
       email,
       error,
       client,
@@ -102,7 +103,7 @@ export function interactionRoutes({ provider, users, render, issuer, cookieSecre
       if (!account) throw EXPIRED;
       return page(ctx, 'consent', {
         title: 'Allow access',
-        action: `/interaction/${details.uid}/consent`,
+        action: interactionPath(details.uid, 'consent'),
         client,
         user: { email: account.email, name: account.name },
         ...consentView(details),

@@ -5,6 +5,7 @@ import { errors, type Adapter, type ClientMetadata, type Configuration, type Fin
 import type { JWK } from 'jose';
 import type { Config } from '../../config/index.ts';
 import type { Render } from '../http/render.ts';
+import { interactionPath, PROVIDER_ROUTES } from '../http/routes.ts';
 import { claimsByScope } from '../accounts/find-account.ts';
 import { providerPages } from './pages.ts';
 import { originAllowed } from './cors.ts';
@@ -59,7 +60,8 @@ export function buildConfiguration({ config, adapter, findAccount, jwks, cookieK
     pkce: { required: () => true },
     // Every refresh rotates; oidc-provider revokes the whole grant when a rotated token comes back.
     rotateRefreshToken: true,
-    interactions: { policy: createPolicy(), url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    interactions: { policy: createPolicy(), url: (_ctx, interaction) => interactionPath(interaction.uid) },
+    routes: PROVIDER_ROUTES,
     renderError: pages.renderError,
     enabledJWA: {
       idTokenSigningAlgValues: ['ES256', 'RS256'],

@@ -5,6 +5,7 @@
 // code entry page, where a session is created; anything else is rethrown untouched.
 import type { Middleware } from 'koa';
 import { LatchkeyError } from '../errors.ts';
+import { isUnder, ROUTES } from '../http/routes.ts';
 
 export function deviceSessionRecovery(): Middleware {
   return async (ctx, next) => {
@@ -12,8 +13,8 @@ export function deviceSessionRecovery(): Middleware {
       await next();
     } catch (error) {
       const unsaved = error instanceof TypeError && error.message.startsWith('persist can only be called on previously persisted');
-      if (!unsaved || !(ctx.path === '/device' || ctx.path.startsWith('/device/'))) throw error;
-      throw new LatchkeyError(400, 'invalid_request', 'This code entry page has expired. Enter the code from your device again.', { backUrl: '/device' });
+      if (!unsaved || !isUnder(ctx.path, 'code_verification')) throw error;
+      throw new LatchkeyError(400, 'invalid_request', 'This code entry page has expired. Enter the code from your device again.', { backUrl: ROUTES.code_verification.path });
     }
   };
 }

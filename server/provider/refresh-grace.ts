@@ -22,6 +22,7 @@ import type { Context, Middleware } from 'koa';
 import type Provider from 'oidc-provider';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import { createSealedBox, type Sealed } from '../keys/sealed-box.ts';
+import { ROUTES } from '../http/routes.ts';
 import { allowClientOrigin, type CorsClient } from './cors.ts';
 import type { OidcStore } from '../store/types.ts';
 
@@ -103,7 +104,7 @@ export function refreshGrace(graceSeconds: number, provider: () => Provider, sto
   }
 
   return async (ctx, next) => {
-    if (ctx.method !== 'POST' || ctx.path !== '/token' || !ctx.is('application/x-www-form-urlencoded')) return next();
+    if (ctx.method !== 'POST' || ctx.path !== ROUTES.token.path || !ctx.is('application/x-www-form-urlencoded')) return next();
     const raw = await readRawBody(ctx);
     if (raw === undefined) {
       ctx.status = 413;
