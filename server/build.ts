@@ -19,7 +19,8 @@ import { createSealedBox } from './keys/sealed-box.ts';
 import { createLiveProvider, type LiveProvider } from './provider/current.ts';
 import { createProvider } from './provider/index.ts';
 import { graceAwareRefreshTokens } from './provider/refresh-grace.ts';
-import { createAdapter, openStore, type Store } from './store/index.ts';
+import { openStore, type Store } from './store/index.ts';
+import { createAdapter } from './provider/adapter.ts';
 
 export interface Latchkey {
   app: Koa;

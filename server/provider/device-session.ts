@@ -6,13 +6,14 @@
 import type { Middleware } from 'koa';
 import { LatchkeyError } from '../errors.ts';
 import { isUnder, ROUTES } from '../http/routes.ts';
+import { isUnsavedSessionFault } from './internals.ts';
 
 export function deviceSessionRecovery(): Middleware {
   return async (ctx, next) => {
     try {
       await next();
     } catch (error) {
-      const unsaved = error instanceof TypeError && error.message.startsWith('persist can only be called on previously persisted');
+      const unsaved = isUnsavedSessionFault(error);
       if (!unsaved || !isUnder(ctx.path, 'code_verification')) throw error;
       throw new LatchkeyError(400, 'invalid_request', 'This code entry page has expired. Enter the code from your device again.', { backUrl: ROUTES.code_verification.path });
     }

@@ -1,7 +1,7 @@
 // Builds the Provider. oidc-provider fixes its keystore and configuration in its constructor,
 // so a new keyset means a new Provider built here, never one mutated in place.
 import Provider from 'oidc-provider';
-import { reuseClientInstances } from './client-instances.ts';
+import { reuseClientInstances } from './internals.ts';
 import { buildConfiguration, type ProviderDeps } from './configuration.ts';
 
 export function createProvider(deps: ProviderDeps): Provider {

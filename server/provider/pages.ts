@@ -8,6 +8,7 @@ import type { Render } from '../http/render.ts';
 import { LatchkeyError } from '../errors.ts';
 import { renderErrorPage } from '../http/errors.ts';
 import { usePageHeaders } from '../http/security-headers.ts';
+import { xsrfSecret } from './internals.ts';
 
 type Ctx = KoaContextWithOIDC;
 
@@ -18,10 +19,6 @@ function clientOf(ctx: Ctx) {
   return { name: client.clientName ?? client.clientId, host: uri ? URL.parse(uri)?.host : undefined };
 }
 
-// oidc-provider hands these hooks a ready-made <form> whose hidden xsrf field protects the POST;
-// the templates draw their own form, so the secret is read from the same place it was.
-const xsrfOf = (ctx: Ctx) => (ctx.oidc.session?.state as { secret?: string } | undefined)?.secret ?? '';
-
 export function providerPages(render: Render, issuer: string) {
   const page = (ctx: Ctx, template: string, data: Record<string, unknown>) => {
     usePageHeaders(ctx);
@@ -31,7 +28,7 @@ export function providerPages(render: Render, issuer: string) {
 
   return {
     async logoutSource(ctx: Ctx) {
-      const xsrf = xsrfOf(ctx);
+      const xsrf = xsrfSecret(ctx);
       page(ctx, 'logout', { title: 'Sign out', action: ctx.oidc.urlFor('end_session_confirm'), xsrf, csrf: xsrf, client: clientOf(ctx) });
     },
     async postLogoutSuccessSource(ctx: Ctx) {
@@ -43,11 +40,11 @@ export function providerPages(render: Render, issuer: string) {
       else if (err?.name === 'AbortedError') error = 'The sign-in request was cancelled.';
       else if (err) error = 'We could not process that request. Start again on your device.';
       if (err) ctx.status = 400;
-      const xsrf = xsrfOf(ctx);
+      const xsrf = xsrfSecret(ctx);
       page(ctx, 'device-code', { title: 'Connect a device', action: ctx.oidc.urlFor('code_verification'), xsrf, csrf: xsrf, userCode: err?.userCode ?? '', error });
     },
     async userCodeConfirmSource(ctx: Ctx, _form: string, _client: unknown, _deviceInfo: unknown, userCode: string) {
-      const xsrf = xsrfOf(ctx);
+      const xsrf = xsrfSecret(ctx);
       page(ctx, 'device-code', { title: 'Confirm the device', action: ctx.oidc.urlFor('code_verification'), xsrf, csrf: xsrf, userCode, client: clientOf(ctx) });
     },
     async successSource(ctx: Ctx) {

@@ -20,14 +20,14 @@ import { createHash, hkdfSync } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Context, Middleware } from 'koa';
 import type Provider from 'oidc-provider';
-import type { Adapter, AdapterPayload } from 'oidc-provider';
+import type { Adapter } from 'oidc-provider';
 import { createSealedBox, type Sealed } from '../keys/sealed-box.ts';
 import { ROUTES } from '../http/routes.ts';
 import { allowClientOrigin, type CorsClient } from './cors.ts';
+import { handBodyToProvider, hideConsumption, PROVIDER_BODY_LIMIT } from './internals.ts';
 import type { OidcStore } from '../store/types.ts';
 
 const MODEL = 'RefreshGrace';
-const BODY_LIMIT = 56 * 1024; // oidc-provider's own limit for the token endpoint
 const WAIT_MS = 3_000;
 const POLL_MS = 25;
 
@@ -36,21 +36,10 @@ const eligibleRequest = new AsyncLocalStorage<{ token: string; graceSeconds: num
 
 /** Wraps the RefreshToken adapter: see the comment at the top. */
 export function graceAwareRefreshTokens(adapter: Adapter): Adapter {
-  return {
-    upsert: (id, payload, expiresIn) => adapter.upsert(id, payload, expiresIn),
-    async find(id) {
-      const payload = await adapter.find(id);
-      const scope = eligibleRequest.getStore();
-      if (!payload?.consumed || scope?.token !== id) return payload;
-      const age = Date.now() / 1000 - Number(payload.consumed);
-      return age <= scope.graceSeconds ? ({ ...payload, consumed: undefined } as AdapterPayload) : payload;
-    },
-    findByUid: (uid) => adapter.findByUid(uid),
-    findByUserCode: (userCode) => adapter.findByUserCode(userCode),
-    consume: (id) => adapter.consume(id),
-    destroy: (id) => adapter.destroy(id),
-    revokeByGrantId: (grantId) => adapter.revokeByGrantId(grantId),
-  };
+  return hideConsumption(adapter, (id, payload) => {
+    const scope = eligibleRequest.getStore();
+    return scope?.token === id && Date.now() / 1000 - Number(payload.consumed) <= scope.graceSeconds;
+  });
 }
 
 interface Successor {
@@ -67,7 +56,7 @@ async function readRawBody(ctx: Context): Promise<Buffer | undefined> {
   let size = 0;
   for await (const chunk of ctx.req) {
     size += (chunk as Buffer).length;
-    if (size > BODY_LIMIT) return undefined;
+    if (size > PROVIDER_BODY_LIMIT) return undefined;
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
@@ -75,8 +64,13 @@ async function readRawBody(ctx: Context): Promise<Buffer | undefined> {
 
 function clientIdOf(ctx: Context, params: URLSearchParams): string | undefined {
   const basic = /^Basic (.+)$/i.exec(ctx.get('authorization'))?.[1];
-  if (basic) return decodeURIComponent(Buffer.from(basic, 'base64').toString().split(':')[0] ?? '');
-  return params.get('client_id') ?? undefined;
+  if (!basic) return params.get('client_id') ?? undefined;
+  try {
+    return decodeURIComponent(Buffer.from(basic, 'base64').toString().split(':')[0] ?? '');
+  } catch {
+    // A malformed %-escape: no client this window could serve; oidc-provider answers it.
+    return undefined;
+  }
 }
 
 export function refreshGrace(graceSeconds: number, provider: () => Provider, store: OidcStore): Middleware {
@@ -111,8 +105,7 @@ export function refreshGrace(graceSeconds: number, provider: () => Provider, sto
       ctx.body = { error: 'invalid_request', error_description: 'request body too large' };
       return;
     }
-    // oidc-provider reads an already-read body from here (shared/selective_body.js).
-    (ctx.request as { body?: unknown }).body = raw;
+    handBodyToProvider(ctx, raw);
     const params = new URLSearchParams(raw.toString());
     const token = params.get('refresh_token');
     if (params.get('grant_type') !== 'refresh_token' || !token || params.getAll('refresh_token').length !== 1) return next();

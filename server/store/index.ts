@@ -7,7 +7,6 @@ import type { Store } from './types.ts';
 export type { Documents, OidcPayload, OidcStore, Store } from './types.ts';
 export type { MemoryStore } from './memory.ts';
 export type { RedisStoreOptions } from './redis.ts';
-export { createAdapter } from './adapter.ts';
 export { createMemoryStore } from './memory.ts';
 export { createRedisStore } from './redis.ts';
 

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import { errors } from 'oidc-provider';
-import { createAdapter } from '../../server/store/adapter.ts';
+import { createAdapter } from '../../server/provider/adapter.ts';
 import { createMemoryStore } from '../../server/store/memory.ts';
 import { createRedisStore } from '../../server/store/redis.ts';
 import type { Store } from '../../server/store/types.ts';

@@ -1,29 +1,8 @@
 // The oidc-provider adapter (configuration option `adapter`) over an OidcStore.
 // See node_modules/oidc-provider/lib/adapters/memory_adapter.js for the reference semantics.
-import { errors } from 'oidc-provider';
 import type { Adapter, AdapterFactory, AdapterPayload } from 'oidc-provider';
-import type { OidcPayload, OidcStore } from './types.ts';
-
-// What the token endpoint says when a code or token was consumed under its feet: the same
-// descriptions oidc-provider uses when it finds `consumed` already set (helpers/grant_source.js).
-const consumedLabel: Record<string, string> = {
-  AuthorizationCode: 'authorization code',
-  RefreshToken: 'refresh token',
-  DeviceCode: 'device code',
-  BackchannelAuthenticationRequest: 'backchannel authentication request',
-  PreAuthorizedCode: 'pre-authorized code',
-};
-
-function alreadyConsumed(model: string): Error {
-  const label = consumedLabel[model];
-  if (label) return new errors.InvalidGrant(`${label} already consumed`);
-  // The authorization endpoint consumes a PAR; oidc-provider answers a reused one like this
-  // (actions/authorization/respond.js).
-  if (model === 'PushedAuthorizationRequest') {
-    return new errors.InvalidRequestUri('request_uri is invalid, expired, or was already used');
-  }
-  return new errors.InvalidRequest(`${model} is invalid, expired, or was already used`);
-}
+import type { OidcPayload, OidcStore } from '../store/types.ts';
+import { alreadyConsumed } from './internals.ts';
 
 // Both shapes are plain JSON objects; the store does not know oidc-provider's claim names.
 const toProvider = (payload: OidcPayload | undefined) => payload as AdapterPayload | undefined;

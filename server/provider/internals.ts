@@ -1,0 +1,134 @@
+// Every place Latchkey depends on oidc-provider behaviour its documentation does not promise.
+// Nothing else in server/ reaches into the library's private state, its source or its error
+// texts: a reader (or an upgrade) finds all of it here. Each entry says what it relies on, the
+// library file it was read from, and why Latchkey needs it; test/provider/internals.test.ts
+// checks each one against the installed version and fails loudly when an upgrade changes any.
+//
+// package.json pins oidc-provider to this minor version.
+import { PassThrough } from 'node:stream';
+import type { IncomingMessage } from 'node:http';
+import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+import { errors, type Adapter, type AdapterPayload, type KoaContextWithOIDC } from 'oidc-provider';
+
+export const CHECKED_AGAINST = '9.13.3';
+
+type Client = NonNullable<Awaited<ReturnType<Provider['Client']['find']>>>;
+
+// ---------------------------------------------------------------------------------------------
+// 1. Client lookups (lib/models/client.js, static find): for a client from the adapter, find()
+// hashes the metadata's JSON on every call to find the Client built from it before. Token,
+// introspection and userinfo requests look up one or two clients each, and the client registry
+// already hands out the very same metadata object while its cache entry lives. So find is
+// replaced by one that keeps the Client built from that object beside it: a lookup meanwhile is
+// one WeakMap hit. A new object (the entry expired or was invalidated) goes through the
+// library's own find: validation and staleness stay exactly the registry's.
+
+/** staticIds: the clients of the `clients` option, which find answers from memory. */
+export function reuseClientInstances(provider: Provider, adapter: Adapter, staticIds: ReadonlySet<string>): void {
+  const Client = provider.Client;
+  const find = Client.find.bind(Client);
+  const built = new WeakMap<object, Client>();
+  Client.find = async (id: string) => {
+    // Static clients take precedence in oidc-provider and never touch the adapter: nor here.
+    const metadata = typeof id === 'string' && id && !staticIds.has(id) ? await adapter.find(id) : undefined;
+    if (!metadata) return find(id);
+    let client = built.get(metadata);
+    if (!client) {
+      client = await find(id);
+      if (client) built.set(metadata, client);
+    }
+    return client;
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. The xsrf secret of the logout and device pages (lib/shared/xsrf.js): the hooks that draw
+// those pages get a ready-made <form> whose hidden `xsrf` field holds ctx.oidc.session.state
+// .secret, and the POST is checked against it. Latchkey's templates draw their own form, so the
+// secret is read from where the library put it.
+
+export function xsrfSecret(ctx: KoaContextWithOIDC): string {
+  return (ctx.oidc.session?.state as { secret?: string } | undefined)?.secret ?? '';
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Reading the token request body ahead of oidc-provider (lib/shared/selective_body.js): the
+// library reads ctx.req itself while it is readable, with a 56 KiB limit; once another
+// middleware has read the stream, it falls back to ctx.request.body with a warning and without
+// its limit. The refresh grace window must see the body first, so it hands the library a fresh
+// stream of the same bytes: the library then parses and limits it as always.
+
+export const PROVIDER_BODY_LIMIT = 56 * 1024;
+
+export function handBodyToProvider(ctx: Context, raw: Buffer): void {
+  const original = ctx.req;
+  const replay = Object.assign(new PassThrough(), {
+    headers: original.headers,
+    rawHeaders: original.rawHeaders,
+    method: original.method,
+    url: original.url,
+    httpVersion: original.httpVersion,
+    httpVersionMajor: original.httpVersionMajor,
+    httpVersionMinor: original.httpVersionMinor,
+    socket: original.socket,
+    connection: original.socket,
+    complete: true,
+  }) as unknown as IncomingMessage;
+  (replay as unknown as PassThrough).end(raw);
+  ctx.req = replay;
+  ctx.request.req = replay;
+  ctx.response.req = replay;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. Refresh token reuse (lib/actions/grants/refresh_token.js): when the token it finds carries
+// `consumed`, the library revokes the whole grant; when it finds it unconsumed and then
+// consume() throws (a concurrent request consumed it first), it answers invalid_grant and revokes
+// nothing. The refresh grace window relies on both: it hides a consumption younger than the window
+// from an eligible request, so losing the race never revokes the grant.
+
+export function hideConsumption(adapter: Adapter, hide: (id: string, payload: AdapterPayload) => boolean): Adapter {
+  return {
+    upsert: (id, payload, expiresIn) => adapter.upsert(id, payload, expiresIn),
+    async find(id) {
+      const payload = await adapter.find(id);
+      return payload?.consumed && hide(id, payload) ? ({ ...payload, consumed: undefined } as AdapterPayload) : payload;
+    },
+    findByUid: (uid) => adapter.findByUid(uid),
+    findByUserCode: (userCode) => adapter.findByUserCode(userCode),
+    consume: (id) => adapter.consume(id),
+    destroy: (id) => adapter.destroy(id),
+    revokeByGrantId: (grantId) => adapter.revokeByGrantId(grantId),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. A fault of the device pages (lib/models/session.js, persist): when /device fails for a
+// browser with no stored session, the error handler touches the brand-new session and saving it
+// throws this TypeError, turning a 400 into a 500. Recognised by its text, the only mark it has.
+
+export function isUnsavedSessionFault(error: unknown): boolean {
+  return error instanceof TypeError && error.message.startsWith('persist can only be called on previously persisted');
+}
+
+// ---------------------------------------------------------------------------------------------
+// 6. What a client hears when a code or token was consumed under its feet (the store decides
+// atomically, after the library's own check passed): the same errors and descriptions the library
+// gives when it finds `consumed` already set (lib/helpers/grant_source.js, consumeGrantSource) or
+// a pushed request reused (lib/actions/authorization/respond.js).
+
+const CONSUMED_LABEL: Record<string, string> = {
+  AuthorizationCode: 'authorization code',
+  RefreshToken: 'refresh token',
+  DeviceCode: 'device code',
+  BackchannelAuthenticationRequest: 'backchannel authentication request',
+  PreAuthorizedCode: 'pre-authorized code',
+};
+
+export function alreadyConsumed(model: string): Error {
+  const label = CONSUMED_LABEL[model];
+  if (label) return new errors.InvalidGrant(`${label} already consumed`);
+  if (model === 'PushedAuthorizationRequest') return new errors.InvalidRequestUri('request_uri is invalid, expired, or was already used');
+  return new errors.InvalidRequest(`${model} is invalid, expired, or was already used`);
+}
