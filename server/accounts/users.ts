@@ -1,7 +1,9 @@
-// Users, kept as documents in the store. `sub` is a random, stable identifier; the email is a
-// unique, case-insensitive lookup key that may change without breaking relying parties.
+// Users, kept as documents in the store (one per user, by `sub`), with an email index (one
+// document per email, holding the sub) that makes emails unique and orders listings. `sub` is a
+// random, stable identifier; the email is a case-insensitive lookup key that may change without
+// breaking relying parties.
 import { randomBytes } from 'node:crypto';
-import { AlreadyExistsError, NotFoundError } from '../errors.ts';
+import { AlreadyExistsError, BusyError, NotFoundError } from '../errors.ts';
 import type { Documents } from '../store/types.ts';
 import type { Passwords } from './passwords.ts';
 
@@ -41,6 +43,7 @@ export class UserNotFoundError extends NotFoundError {
 
 const USERS = 'users';
 const EMAILS = 'user-emails';
+const UPDATE_ATTEMPTS = 5;
 
 export const normalizeEmail = (email: string) => email.trim().toLowerCase();
 
@@ -48,11 +51,18 @@ export function toView({ passwordHash: _omit, ...view }: User): UserView {
   return view;
 }
 
+export interface UserPage {
+  users: User[];
+  /** The cursor of the next page; absent on the last. */
+  next?: string;
+}
+
 export interface Users {
   create(input: NewUser): Promise<User>;
   get(sub: string): Promise<User | undefined>;
   findByEmail(email: string): Promise<User | undefined>;
-  list(): Promise<User[]>;
+  /** Users in email order, a page at a time, from after the cursor (an email). */
+  list(page: { limit: number; after?: string }): Promise<UserPage>;
   setDisabled(email: string, disabled: boolean): Promise<User>;
   setPassword(email: string, password: string): Promise<User>;
   /** The active user whose password matches, or undefined; equal cost either way. */
@@ -66,14 +76,20 @@ export function createUsers(documents: Documents, passwords: Passwords, now = ()
     const sub = await documents.get(EMAILS, normalizeEmail(email));
     return sub === undefined ? undefined : get(sub);
   };
-  const save = (user: User) => documents.put(USERS, user.sub, JSON.stringify(user));
+  // Fenced like keys and clients: a change applies only over the exact version it was computed
+  // from, and is computed again from the newer one when another writer came first, so two
+  // operators changing one user never lose either change.
   const update = async (email: string, change: (user: User) => void) => {
-    const user = await findByEmail(email);
-    if (!user) throw new UserNotFoundError(`no user with email ${normalizeEmail(email)}`);
-    change(user);
-    user.updatedAt = now();
-    await save(user);
-    return user;
+    for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
+      const sub = await documents.get(EMAILS, normalizeEmail(email));
+      const raw = sub === undefined ? undefined : await documents.get(USERS, sub);
+      if (sub === undefined || raw === undefined) throw new UserNotFoundError(`no user with email ${normalizeEmail(email)}`);
+      const user = JSON.parse(raw) as User;
+      change(user);
+      user.updatedAt = now();
+      if (await documents.replace(USERS, sub, raw, JSON.stringify(user))) return user;
+    }
+    throw new BusyError('this user is being changed by someone else right now; try again');
   };
 
   return {
@@ -99,16 +115,15 @@ export function createUsers(documents: Documents, passwords: Passwords, now = ()
         createdAt: at,
         updatedAt: at,
       };
-      await save(user);
+      await documents.put(USERS, sub, JSON.stringify(user));
       return user;
     },
     get,
     findByEmail,
-    async list() {
-      const all = await documents.all(USERS);
-      return [...all.values()]
-        .map((raw) => JSON.parse(raw) as User)
-        .sort((a, b) => a.email.localeCompare(b.email));
+    async list({ limit, after }) {
+      const page = await documents.list(EMAILS, { limit, after: after === undefined ? undefined : normalizeEmail(after) });
+      const users = await Promise.all(page.items.map(({ value: sub }) => get(sub)));
+      return { users: users.filter((user): user is User => user !== undefined), next: page.next };
     },
     setDisabled(email, disabled) {
       return update(email, (user) => {

@@ -6,6 +6,7 @@ import type { ClientMetadata } from 'oidc-provider';
 import { z } from 'zod';
 import type { ClientRegistry } from '../clients/registry.ts';
 import { readBody } from './body.ts';
+import { readPage } from './paging.ts';
 import { notFound } from './errors.ts';
 
 const AUTH_METHODS = [
@@ -63,7 +64,8 @@ const ClientBody = z
 
 export function clientRoutes(router: Router, clients: ClientRegistry): void {
   router.get('/clients', async (ctx) => {
-    ctx.body = { clients: await clients.list() };
+    const { clients: page, next } = await clients.list(readPage(ctx));
+    ctx.body = { clients: page, ...(next === undefined ? {} : { next }) };
   });
 
   router.post('/clients', async (ctx) => {

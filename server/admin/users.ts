@@ -4,6 +4,7 @@ import type { Router } from '@koa/router';
 import { z } from 'zod';
 import { toView, type Users } from '../accounts/users.ts';
 import { readBody } from './body.ts';
+import { readPage } from './paging.ts';
 
 // Deliberately loose: operators run internal domains (alice@corp, bob@localhost). Uniqueness and
 // case-folding are the Users repository's job.
@@ -31,7 +32,8 @@ const PasswordBody = z.strictObject({ email, password });
 
 export function userRoutes(router: Router, users: Users): void {
   router.get('/users', async (ctx) => {
-    ctx.body = { users: (await users.list()).map(toView) };
+    const { users: page, next } = await users.list(readPage(ctx));
+    ctx.body = { users: page.map(toView), ...(next === undefined ? {} : { next }) };
   });
 
   router.post('/users', async (ctx) => {

@@ -1,7 +1,7 @@
 // latchkey clients add | list | remove
 import { Option, type Command } from 'commander';
 import type { ClientView } from '../clients/registry.ts';
-import { collect, leaf, type CommandContext } from './context.ts';
+import { collect, leaf, morePages, paged, pageQuery, type CommandContext, type PageOptions } from './context.ts';
 import { date, table } from './format.ts';
 
 interface ClientBody {
@@ -10,6 +10,7 @@ interface ClientBody {
 }
 interface ClientsBody {
   clients: ClientView[];
+  next?: string;
 }
 
 interface AddOptions {
@@ -69,12 +70,12 @@ export function registerClients(program: Command, cli: CommandContext): void {
       cli.print(options.json, body, () => describeAdded(body));
     });
 
-  leaf(clients, 'list', 'list clients').action(async (options: { json?: boolean }) => {
-    const body = (await (await cli.api()).request('GET', 'clients')) as ClientsBody;
+  paged(leaf(clients, 'list', 'list clients, by client_id')).action(async (options: { json?: boolean } & PageOptions) => {
+    const body = (await (await cli.api()).request('GET', `clients${pageQuery(options)}`)) as ClientsBody;
     cli.print(options.json, body, () =>
       body.clients.length === 0
         ? 'no clients'
-        : table(
+        : `${table(
             ['CLIENT ID', 'NAME', 'AUTH', 'GRANTS', 'CREATED', 'REDIRECT URIS'],
             body.clients.map(({ clientId, metadata, createdAt }) => [
               clientId,
@@ -84,7 +85,7 @@ export function registerClients(program: Command, cli: CommandContext): void {
               date(createdAt),
               (metadata.redirect_uris ?? []).join(' '),
             ]),
-          ),
+          )}${morePages('latchkey clients list', body.next)}`,
     );
   });
 

@@ -18,3 +18,29 @@ export function leaf(parent: Command, name: string, description: string): Comman
 
 /** For repeatable options (--redirect-uri a --redirect-uri b). */
 export const collect = (value: string, previous: string[]) => [...previous, value];
+
+export interface PageOptions {
+  limit?: string;
+  cursor?: string;
+}
+
+/** --limit and --cursor for a listing command. */
+export function paged(command: Command): Command {
+  return command
+    .option('--limit <n>', 'how many to list (1-1000, default 100)')
+    .option('--cursor <cursor>', 'continue a listing where the previous page ended');
+}
+
+/** The listing's query string. */
+export function pageQuery(options: PageOptions): string {
+  const query = new URLSearchParams();
+  if (options.limit !== undefined) query.set('limit', options.limit);
+  if (options.cursor !== undefined) query.set('cursor', options.cursor);
+  const text = query.toString();
+  return text === '' ? '' : `?${text}`;
+}
+
+/** The hint under a page that has a next one. */
+export function morePages(command: string, next: string | undefined): string {
+  return next === undefined ? '' : `\nmore: ${command} --cursor ${next}`;
+}

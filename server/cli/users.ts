@@ -1,7 +1,7 @@
 // latchkey users add | list | disable | enable | set-password
 import type { Command } from 'commander';
 import type { UserView } from '../accounts/users.ts';
-import { leaf, type CommandContext } from './context.ts';
+import { leaf, morePages, paged, pageQuery, type CommandContext, type PageOptions } from './context.ts';
 import { date, table } from './format.ts';
 import { readPasswordStdin } from './io.ts';
 
@@ -11,6 +11,7 @@ interface UserBody {
 }
 interface UsersBody {
   users: UserView[];
+  next?: string;
 }
 
 interface JsonOption {
@@ -39,12 +40,12 @@ export function registerUsers(program: Command, cli: CommandContext): void {
       cli.print(options.json, body, () => `created user ${body.user.email} (sub ${body.user.sub})`);
     });
 
-  leaf(users, 'list', 'list users').action(async (options: JsonOption) => {
-    const body = (await (await cli.api()).request('GET', 'users')) as UsersBody;
+  paged(leaf(users, 'list', 'list users, by email')).action(async (options: JsonOption & PageOptions) => {
+    const body = (await (await cli.api()).request('GET', `users${pageQuery(options)}`)) as UsersBody;
     cli.print(options.json, body, () =>
       body.users.length === 0
         ? 'no users'
-        : table(
+        : `${table(
             ['EMAIL', 'NAME', 'STATUS', 'VERIFIED', 'SUB', 'CREATED'],
             body.users.map((user) => [
               user.email,
@@ -54,7 +55,7 @@ export function registerUsers(program: Command, cli: CommandContext): void {
               user.sub,
               date(user.createdAt),
             ]),
-          ),
+          )}${morePages('latchkey users list', body.next)}`,
     );
   });
 

@@ -15,6 +15,7 @@ import type { Documents, Events } from '../store/types.ts';
 const CLIENTS = 'clients';
 const CHANGED = 'clients-changed';
 export const CLIENT_CACHE_MS = 5_000;
+const REWRAP_PAGE = 200;
 
 interface StoredClient {
   /** Never holds client_secret: that is sealed apart. */
@@ -42,7 +43,8 @@ export interface ClientRegistry {
    * is returned here once and never again. */
   add(metadata: ClientMetadata): Promise<{ client: ClientView; secret?: string }>;
   get(clientId: string): Promise<ClientView | undefined>;
-  list(): Promise<ClientView[]>;
+  /** Clients in client_id order, a page at a time, from after the cursor (a client_id). */
+  list(page: { limit: number; after?: string }): Promise<{ clients: ClientView[]; next?: string }>;
   remove(clientId: string): Promise<boolean>;
   /** Re-seals every client secret not sealed under the first encryption key; returns how many. */
   rewrap(): Promise<number>;
@@ -103,11 +105,9 @@ export function createClientRegistry(
       const stored = await read(clientId);
       return stored && view(stored);
     },
-    async list() {
-      const all = await documents.all(CLIENTS);
-      return [...all.values()]
-        .map((raw) => view(JSON.parse(raw) as StoredClient))
-        .sort((a, b) => a.clientId.localeCompare(b.clientId));
+    async list(page) {
+      const { items, next } = await documents.list(CLIENTS, page);
+      return { clients: items.map(({ value }) => view(JSON.parse(value) as StoredClient)), next };
     },
     async remove(clientId) {
       const removed = await documents.remove(CLIENTS, clientId);
@@ -116,14 +116,19 @@ export function createClientRegistry(
     },
     async rewrap() {
       let count = 0;
-      for (const [clientId, raw] of await documents.all(CLIENTS)) {
-        const stored = JSON.parse(raw) as StoredClient;
-        if (!stored.secret || !box.isStale(stored.secret)) continue;
-        const aad = `client:${clientId}`;
-        const resealed: StoredClient = { ...stored, secret: box.seal(box.open(stored.secret, aad), aad) };
-        // Fenced: a client changed meanwhile is left for the next rewrap.
-        if (await documents.replace(CLIENTS, clientId, raw, JSON.stringify(resealed))) count++;
-      }
+      let after: string | undefined;
+      do {
+        const page = await documents.list(CLIENTS, { limit: REWRAP_PAGE, after });
+        for (const { id: clientId, value: raw } of page.items) {
+          const stored = JSON.parse(raw) as StoredClient;
+          if (!stored.secret || !box.isStale(stored.secret)) continue;
+          const aad = `client:${clientId}`;
+          const resealed: StoredClient = { ...stored, secret: box.seal(box.open(stored.secret, aad), aad) };
+          // Fenced: a client changed meanwhile is left for the next rewrap.
+          if (await documents.replace(CLIENTS, clientId, raw, JSON.stringify(resealed))) count++;
+        }
+        after = page.next;
+      } while (after !== undefined);
       return count;
     },
     follow() {

@@ -1,14 +1,14 @@
 // The store's public face: pick the backing store from configuration.
 import type { RedisConfig } from '../../config/index.ts';
 import { createMemoryStore } from './memory.ts';
-import { createRedisStore, type RedisStoreOptions } from './redis.ts';
+import { createRedisStore, type RedisStoreOptions } from './redis/index.ts';
 import type { Store } from './types.ts';
 
 export type { Documents, OidcPayload, OidcStore, Store } from './types.ts';
 export type { MemoryStore } from './memory.ts';
-export type { RedisStoreOptions } from './redis.ts';
+export type { RedisStoreOptions } from './redis/index.ts';
 export { createMemoryStore } from './memory.ts';
-export { createRedisStore } from './redis.ts';
+export { createRedisStore } from './redis/index.ts';
 
 /** Redis when configured, else the in-memory store (config refuses that in production). */
 export async function openStore(redis: RedisConfig | undefined, options: RedisStoreOptions = {}): Promise<Store> {

@@ -7,11 +7,13 @@
 // so entries nobody reads again do not accumulate and the timer never keeps the process alive.
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { epochSeconds, ttlMs } from './time.ts';
 import type { Documents, Events, Locks, OidcPayload, OidcStore, Store } from './types.ts';
 
 export interface MemoryStore extends Store {
   readonly kind: 'memory';
-  /** Live entries, counted like Redis keys (records, indexes, grant sets, collections). For tests. */
+  /** Live entries, counted like Redis keys (records, indexes, grant sets, documents, collection
+   * indexes). For tests. */
   size(): number;
   /** Drops every expired entry now (the timer does it every minute). */
   sweep(): void;
@@ -137,8 +139,13 @@ export function createMemoryStore(options: { now?: () => number } = {}): MemoryS
     async get(collection, id) {
       return collections.get(collection)?.get(id);
     },
-    async all(collection) {
-      return new Map(collections.get(collection));
+    async list(collection, { limit, after }) {
+      // Bytewise order, like Redis' BYLEX.
+      const ids = [...(collections.get(collection)?.keys() ?? [])].filter((id) => after === undefined || Buffer.compare(Buffer.from(id), Buffer.from(after)) > 0);
+      ids.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+      const page = ids.slice(0, limit);
+      const items = page.map((id) => ({ id, value: collections.get(collection)!.get(id)! }));
+      return page.length === limit ? { items, next: page.at(-1) } : { items };
     },
     async put(collection, id, value) {
       collectionFor(collection).set(id, value);
@@ -205,6 +212,7 @@ export function createMemoryStore(options: { now?: () => number } = {}): MemoryS
     }
   }
 
+  let closed = false;
   const timer = setInterval(sweep, SWEEP_INTERVAL_MS);
   timer.unref();
 
@@ -214,13 +222,19 @@ export function createMemoryStore(options: { now?: () => number } = {}): MemoryS
     documents,
     locks,
     events,
-    async ping() {},
+    async ping() {
+      if (closed) throw new Error('the store is closed');
+    },
     async close() {
+      closed = true;
       clearInterval(timer);
     },
     size() {
       sweep();
-      return records.size + indexes.size + grants.size + collections.size;
+      let documents = 0;
+      for (const docs of collections.values()) documents += docs.size;
+      // Like Redis: a key per document, and one index per collection.
+      return records.size + indexes.size + grants.size + documents + collections.size;
     },
     sweep,
   };
@@ -239,15 +253,4 @@ function indexKeys(model: string, payload: OidcPayload): string[] {
   if (payload.uid) keys.push(indexKey(model, 'uid', payload.uid));
   if (payload.userCode) keys.push(indexKey(model, 'userCode', payload.userCode));
   return keys;
-}
-
-// Shared with redis.ts so both stores round TTLs and stamp `consumed` identically.
-
-/** Seconds to milliseconds; at least 1 ms, because Redis refuses a zero expiry. */
-export function ttlMs(expiresIn: number): number {
-  return Math.max(1, Math.round(expiresIn * 1000));
-}
-
-export function epochSeconds(ms: number): number {
-  return Math.floor(ms / 1000);
 }

@@ -7,6 +7,8 @@
 // - Records that carry a grantId are listed in that grant's index; revokeByGrantId removes every
 //   record of the grant, of every model, and the index itself.
 // - consume() marks a record consumed at most once: of N concurrent calls exactly one wins.
+// - A document is listed once it is written and until it is removed; a listing page never holds
+//   a removed document (an index entry left by an interrupted removal is skipped).
 
 /** What oidc-provider hands its adapter: a plain JSON object. */
 export interface OidcPayload {
@@ -32,13 +34,14 @@ export interface OidcStore {
 }
 
 /**
- * Small JSON documents grouped in collections (users, clients, keys, ...). Values are strings;
- * the repositories above the store own their shape.
+ * Small JSON documents grouped in collections (users, clients, keys, ...), each document a record
+ * of its own. Values are strings; the repositories above the store own their shape.
  */
 export interface Documents {
   get(collection: string, id: string): Promise<string | undefined>;
-  /** Every document of the collection, by id. */
-  all(collection: string): Promise<Map<string, string>>;
+  /** A page of the collection in id order (bytewise), starting after `after`. `next` is the
+   * cursor of the following page, absent on the last one. Never reads the whole collection. */
+  list(collection: string, page: { limit: number; after?: string }): Promise<DocumentPage>;
   put(collection: string, id: string, value: string): Promise<void>;
   /** Writes only when the id is free; resolves false when it was taken. */
   insert(collection: string, id: string, value: string): Promise<boolean>;
@@ -47,6 +50,11 @@ export interface Documents {
   /** Writes only when the stored value is still exactly `expected` (a fencing check); resolves
    * false, changing nothing, when someone else wrote first. */
   replace(collection: string, id: string, expected: string, value: string): Promise<boolean>;
+}
+
+export interface DocumentPage {
+  items: { id: string; value: string }[];
+  next?: string;
 }
 
 /** Mutual exclusion across instances, with expiry so a crashed holder cannot block forever. */

@@ -1,23 +1,16 @@
-import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+// The admin API as it ships: wired by build() (through startLatchkey), with the real client
+// validator (oidc-provider's), over real HTTP.
 import { expect } from 'chai';
-import Koa from 'koa';
-import { errors } from 'oidc-provider';
-import { createPasswords } from '../../server/accounts/passwords.ts';
-import { createUsers, type Users } from '../../server/accounts/users.ts';
+import type { Users } from '../../server/accounts/users.ts';
 import { createAdminApi } from '../../server/admin/index.ts';
-import { createClientRegistry, type ValidateClient } from '../../server/clients/registry.ts';
-import { createKeystore } from '../../server/keys/keystore.ts';
-import { createKeyManager } from '../../server/keys/manager.ts';
-import { pino } from 'pino';
-import { createSealedBox } from '../../server/keys/sealed-box.ts';
-import { createMemoryStore } from '../../server/store/memory.ts';
+import { startLatchkey, TEST_ADMIN_TOKEN, type Running } from '../support/latchkey.ts';
+import { uniqueId } from '../support/oidc.ts';
 
-const TOKEN = 'test-admin-token-0123456789';
+const TOKEN = TEST_ADMIN_TOKEN;
 
 interface Harness {
   url: string;
+  running: Running;
   users: Users;
   /** Errors Koa saw as server faults (500s). */
   faults: unknown[];
@@ -27,35 +20,23 @@ interface Harness {
   close(): Promise<void>;
 }
 
-async function start({ adminToken, validate = async () => {} }: { adminToken: string | undefined; validate?: ValidateClient }): Promise<Harness> {
-  const store = createMemoryStore();
-  const box = createSealedBox([randomBytes(32)]);
-  const users = createUsers(store.documents, createPasswords(4));
-  const clients = createClientRegistry(store.documents, store.events, box, validate);
-  const keystore = createKeystore(store.documents, box, ['test-cookie-secret-0123456789abcdef0123']);
-  await keystore.loadOrCreate();
-
-  const app = new Koa();
+async function start({ adminToken, store = 'memory' }: { adminToken: string | undefined; store?: 'memory' | 'redis' }): Promise<Harness> {
+  // An empty variable counts as unset: no admin token, the admin API is disabled.
+  const running = await startLatchkey({ store, env: { ADMIN_TOKEN: adminToken ?? '' } });
   const faults: unknown[] = [];
-  app.silent = true;
-  app.on('error', (error) => faults.push(error));
-  const keys = createKeyManager({ keystore: keystore, locks: store.locks, events: store.events, policy: { prePublicationMs: 86_400_000, retentionMs: 3_900_000, cookieRetentionMs: 1_209_600_000 }, pollMs: 60_000, logger: pino({ level: 'silent' }) });
-  app.use(createAdminApi({ adminToken, users, clients, keystore, keys }));
-  app.use((ctx) => {
-    ctx.body = 'outside admin';
-  });
-  const server: Server = createServer(app.callback());
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  running.latchkey.app.silent = true;
+  running.latchkey.app.on('error', (error) => faults.push(error));
+  const url = running.url;
   const seen: string[] = [];
 
   return {
     url,
-    users,
+    running,
+    users: running.latchkey.users,
     faults,
     seen,
     async call(method, path, options = {}) {
-      const headers: Record<string, string> = {};
+      const headers: Record<string, string> = { accept: 'application/json' };
       const token = options.token === undefined ? TOKEN : options.token;
       if (options.authorization !== undefined) headers.authorization = options.authorization;
       else if (token !== null) headers.authorization = `Bearer ${token}`;
@@ -75,10 +56,7 @@ async function start({ adminToken, validate = async () => {} }: { adminToken: st
       }
       return { status: response.status, headers: response.headers, text, json };
     },
-    async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await store.close();
-    },
+    close: () => running.stop(),
   };
 }
 
@@ -98,23 +76,14 @@ describe('admin API', () => {
 
     it('leaves other paths alone', async () => {
       const res = await h.call('GET', '/administrator');
-      expect(res.status).to.equal(200);
-      expect(res.text).to.equal('outside admin');
+      expect(res.status).to.equal(404);
+      expect(res.json.error_description).to.not.include('admin API');
     });
-  });
 
-  it('refuses to be built with an empty token', () => {
-    const store = createMemoryStore();
-    const box = createSealedBox([randomBytes(32)]);
-    expect(() =>
-      createAdminApi({
-        adminToken: '',
-        users: createUsers(store.documents, createPasswords(4)),
-        clients: createClientRegistry(store.documents, store.events, box, async () => {}),
-        keystore: createKeystore(store.documents, box, ['test-cookie-secret-0123456789abcdef0123']),
-        keys: createKeyManager({ keystore: createKeystore(store.documents, box, ['x'.repeat(32)]), locks: store.locks, events: store.events, policy: { prePublicationMs: 86_400_000, retentionMs: 3_900_000, cookieRetentionMs: 1_209_600_000 }, pollMs: 60_000, logger: pino({ level: 'silent' }) }),
-      }),
-    ).to.throw(/must not be empty/);
+    it('refuses to be built with an empty token', () => {
+      const { users, clients, keystore, keys } = h.running.latchkey;
+      expect(() => createAdminApi({ adminToken: '', users, clients, keystore, keys })).to.throw(/must not be empty/);
+    });
   });
 
   describe('with an admin token', () => {
@@ -179,6 +148,26 @@ describe('admin API', () => {
         expect(list.status).to.equal(200);
         expect(list.json.users.map((u: { email: string }) => u.email)).to.include('alice@example.com');
         expect(list.text).not.to.include('passwordHash');
+      });
+
+      it('lists users a page at a time (limit, cursor), each once, and refuses a bad limit', async () => {
+        for (const n of [1, 2, 3]) await h.call('POST', '/admin/users', { body: { email: `page-${n}@list.example`, password: 'long enough password' } });
+        const first = await h.call('GET', '/admin/users?limit=2');
+        expect(first.json.users).to.have.length(2);
+        expect(first.json.next).to.be.a('string');
+        const emails: string[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await h.call('GET', `/admin/users?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+          expect(page.status).to.equal(200);
+          emails.push(...page.json.users.map((u: { email: string }) => u.email));
+          cursor = page.json.next;
+        } while (cursor);
+        expect(new Set(emails).size).to.equal(emails.length);
+        expect(emails).to.include.members(['page-1@list.example', 'page-2@list.example', 'page-3@list.example']);
+        for (const query of ['limit=0', 'limit=1001', 'limit=two', 'cursor=', 'extra=1']) {
+          expect((await h.call('GET', `/admin/users?${query}`)).status, query).to.equal(400);
+        }
       });
 
       it('409s on a duplicate email, whatever its case', async () => {
@@ -296,16 +285,16 @@ describe('admin API', () => {
       });
 
       it('registers a public client without a secret, and refuses one with a secret', async () => {
-        const res = await h.call('POST', '/admin/clients', { body: { client_id: 'spa', token_endpoint_auth_method: 'none' } });
+        const res = await h.call('POST', '/admin/clients', { body: { client_id: 'spa', token_endpoint_auth_method: 'none', redirect_uris: ['http://localhost:5173/cb'] } });
         expect(res.status).to.equal(201);
         expect(res.json).not.to.have.property('secret');
-        const refused = await h.call('POST', '/admin/clients', { body: { client_id: 'spa2', token_endpoint_auth_method: 'none', client_secret: 'nope-nope' } });
+        const refused = await h.call('POST', '/admin/clients', { body: { client_id: 'spa2', token_endpoint_auth_method: 'none', client_secret: 'nope-nope', redirect_uris: ['http://localhost:5173/cb'] } });
         expect(refused.status).to.equal(400);
         expect(refused.text).not.to.include('nope-nope');
       });
 
       it('409s on a duplicate client_id', async () => {
-        const res = await h.call('POST', '/admin/clients', { body: { client_id: 'web' } });
+        const res = await h.call('POST', '/admin/clients', { body: { client_id: 'web', redirect_uris: ['https://web.example/cb'] } });
         expect(res.status).to.equal(409);
         expect(res.json.error).to.equal('already_exists');
       });
@@ -374,24 +363,19 @@ describe('admin API', () => {
   describe("with oidc-provider's validator", () => {
     let h: Harness;
     before(async () => {
-      h = await start({
-        adminToken: TOKEN,
-        validate: async (metadata) => {
-        if (!metadata.redirect_uris?.length) throw new errors.InvalidClientMetadata('redirect_uris is mandatory property');
-        if (metadata.client_id === 'boom') throw new Error('store exploded');
-        },
-      });
+      h = await start({ adminToken: TOKEN, store: 'redis' });
     });
     after(() => h.close());
 
     it('passes its error through as a 400', async () => {
-      const res = await h.call('POST', '/admin/clients', { body: { client_id: 'web' } });
+      const res = await h.call('POST', '/admin/clients', { body: { client_id: uniqueId('web') } });
       expect(res.status).to.equal(400);
       expect(res.json).to.deep.equal({ error: 'invalid_redirect_uri', error_description: 'redirect_uris is mandatory property' });
     });
 
     it('reports a server fault as a bare 500', async () => {
-      const res = await h.call('POST', '/admin/clients', { body: { client_id: 'boom', redirect_uris: ['https://x.example/cb'] } });
+      await h.running.redis!.stop();
+      const res = await h.call('POST', '/admin/clients', { body: { client_id: uniqueId('web'), redirect_uris: ['https://x.example/cb'] } });
       expect(res.status).to.equal(500);
       expect(res.json).to.deep.equal({ error: 'server_error', error_description: 'internal server error' });
       expect(h.faults).to.have.length(1);

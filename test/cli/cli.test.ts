@@ -1,24 +1,20 @@
-import { randomBytes } from 'node:crypto';
+// The latchkey CLI against a Latchkey built as it ships (build(), through startLatchkey): the real
+// client validator, the real admin API. Each test makes its own users and clients, so any one of
+// them runs alone or in any order.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { expect } from 'chai';
-import Koa from 'koa';
-import { createPasswords } from '../../server/accounts/passwords.ts';
-import { createUsers, type Users } from '../../server/accounts/users.ts';
-import { createAdminApi } from '../../server/admin/index.ts';
+import type { Users } from '../../server/accounts/users.ts';
 import { runCli } from '../../server/cli/index.ts';
-import { createClientRegistry, type ClientRegistry } from '../../server/clients/registry.ts';
-import { createKeystore } from '../../server/keys/keystore.ts';
-import { createKeyManager } from '../../server/keys/manager.ts';
-import { pino } from 'pino';
-import { createSealedBox } from '../../server/keys/sealed-box.ts';
-import { createMemoryStore } from '../../server/store/memory.ts';
+import type { ClientRegistry } from '../../server/clients/registry.ts';
+import { startLatchkey, TEST_ADMIN_TOKEN, type Running } from '../support/latchkey.ts';
+import { uniqueId } from '../support/oidc.ts';
 
-const TOKEN = 'cli-test-admin-token';
+const TOKEN = TEST_ADMIN_TOKEN;
 
 interface Run {
   code: number;
@@ -27,35 +23,30 @@ interface Run {
 }
 
 describe('latchkey CLI', () => {
-  let server: Server;
+  let running: Running;
   let url: string;
   let users: Users;
   let clients: ClientRegistry;
   let cwd: string;
-  let closeStore: () => Promise<void>;
 
   before(async () => {
-    const store = createMemoryStore();
-    closeStore = () => store.close();
-    const box = createSealedBox([randomBytes(32)]);
-    users = createUsers(store.documents, createPasswords(4));
-    clients = createClientRegistry(store.documents, store.events, box, async () => {});
-    const keystore = createKeystore(store.documents, box, ['test-cookie-secret-0123456789abcdef0123']);
-    await keystore.loadOrCreate();
-    const app = new Koa();
-    const keys = createKeyManager({ keystore: keystore, locks: store.locks, events: store.events, policy: { prePublicationMs: 86_400_000, retentionMs: 3_900_000, cookieRetentionMs: 1_209_600_000 }, pollMs: 60_000, logger: pino({ level: 'silent' }) });
-    app.use(createAdminApi({ adminToken: TOKEN, users, clients, keystore, keys }));
-    server = createServer(app.callback());
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    running = await startLatchkey();
+    ({ url } = running);
+    ({ users, clients } = running.latchkey);
     cwd = await mkdtemp(join(tmpdir(), 'latchkey-cli-'));
   });
 
   after(async () => {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    await closeStore();
+    await running.stop();
     await rm(cwd, { recursive: true, force: true });
   });
+
+  const email = () => `${uniqueId('cli')}@example.com`;
+  const addUser = async (address = email(), name = 'Alice') => {
+    const run = await cli(['users', 'add', '--email', address, '--name', name, '--password-stdin'], { stdin: 'correct horse staple' });
+    expect(run.code, run.stderr).to.equal(0);
+    return address;
+  };
 
   async function cli(
     argv: string[],
@@ -82,52 +73,69 @@ describe('latchkey CLI', () => {
 
   describe('users', () => {
     it('adds a user with the password from stdin, minus one trailing newline', async () => {
-      const run = await cli(['users', 'add', '--email', 'Alice@Example.com', '--name', 'Alice', '--password-stdin'], { stdin: 'correct horse \n' });
+      const address = `${uniqueId('Mixed')}@Example.com`;
+      const run = await cli(['users', 'add', '--email', address, '--name', 'Alice', '--password-stdin'], { stdin: 'correct horse \n' });
       expect(run.code, run.stderr).to.equal(0);
-      expect(run.stdout).to.match(/^created user alice@example\.com \(sub [\w-]+\)\n$/);
-      expect(await users.authenticate('alice@example.com', 'correct horse ')).to.have.property('name', 'Alice');
+      expect(run.stdout).to.equal(`created user ${address.toLowerCase()} (sub ${(await users.findByEmail(address))!.sub})\n`);
+      expect(await users.authenticate(address, 'correct horse ')).to.have.property('name', 'Alice');
     });
 
     it('lists users, as a table and as JSON', async () => {
-      const table = await cli(['users', 'list']);
+      const address = await addUser();
+      const table = await cli(['users', 'list', '--limit', '1000']);
       expect(table.code).to.equal(0);
       expect(table.stdout).to.match(/^EMAIL\s+NAME\s+STATUS/);
-      expect(table.stdout).to.match(/alice@example\.com\s+Alice\s+active/);
+      expect(table.stdout).to.match(new RegExp(`${address.replace(/[.]/g, '\\.')}\\s+Alice\\s+active`));
 
-      const json = await cli(['users', 'list', '--json']);
+      const json = await cli(['users', 'list', '--limit', '1000', '--json']);
       expect(json.code).to.equal(0);
       const body = JSON.parse(json.stdout) as { users: Array<Record<string, unknown>> };
-      expect(body.users.map((user) => user.email)).to.deep.equal(['alice@example.com']);
+      expect(body.users.map((user) => user.email)).to.include(address);
       expect(json.stdout).not.to.include('passwordHash');
     });
 
+    it('lists a page at a time, and says how to get the next one', async () => {
+      await addUser();
+      await addUser();
+      const first = await cli(['users', 'list', '--limit', '1']);
+      expect(first.code, first.stderr).to.equal(0);
+      const cursor = /\nmore: latchkey users list --cursor (\S+)\n$/.exec(first.stdout)?.[1];
+      expect(cursor, first.stdout).to.be.a('string');
+      const next = JSON.parse((await cli(['users', 'list', '--limit', '1', '--cursor', cursor!, '--json'])).stdout) as { users: { email: string }[] };
+      expect(next.users).to.have.length(1);
+      expect(next.users[0]!.email > cursor!).to.equal(true);
+      expectOneLineFailure(await cli(['users', 'list', '--limit', '0']), /limit/);
+    });
+
     it('fails with one line on a duplicate (409)', async () => {
-      const run = await cli(['users', 'add', '--email', 'alice@example.com', '--password-stdin'], { stdin: 'another password' });
+      const address = await addUser();
+      const run = await cli(['users', 'add', '--email', address.toUpperCase(), '--password-stdin'], { stdin: 'another password' });
       expectOneLineFailure(run, /already exists/);
     });
 
     it('refuses an empty stdin and a password the policy rejects', async () => {
-      expectOneLineFailure(await cli(['users', 'add', '--email', 'bob@example.com', '--password-stdin']), /no password on stdin/);
-      expectOneLineFailure(await cli(['users', 'add', '--email', 'bob@example.com', '--password-stdin'], { stdin: 'short\n' }), /at least 8 characters/);
+      expectOneLineFailure(await cli(['users', 'add', '--email', email(), '--password-stdin']), /no password on stdin/);
+      expectOneLineFailure(await cli(['users', 'add', '--email', email(), '--password-stdin'], { stdin: 'short\n' }), /at least 8 characters/);
     });
 
     it('insists on --password-stdin', async () => {
-      expectOneLineFailure(await cli(['users', 'add', '--email', 'bob@example.com']), /--password-stdin/);
+      expectOneLineFailure(await cli(['users', 'add', '--email', email()]), /--password-stdin/);
     });
 
     it('disables, enables and sets passwords', async () => {
-      const disabled = await cli(['users', 'disable', '--email', 'alice@example.com', '--json']);
+      const address = await addUser();
+      const disabled = await cli(['users', 'disable', '--email', address, '--json']);
       expect(disabled.code).to.equal(0);
       expect(JSON.parse(disabled.stdout).user.disabled).to.equal(true);
-      expect((await cli(['users', 'list'])).stdout).to.match(/alice@example\.com\s+Alice\s+disabled/);
+      expect((await users.findByEmail(address))!.disabled).to.equal(true);
 
-      const enabled = await cli(['users', 'enable', '--email', 'alice@example.com']);
-      expect(enabled.stdout).to.equal('enabled user alice@example.com\n');
+      const enabled = await cli(['users', 'enable', '--email', address]);
+      expect(enabled.stdout).to.equal(`enabled user ${address}\n`);
 
-      const changed = await cli(['users', 'set-password', '--email', 'alice@example.com', '--password-stdin'], { stdin: 'battery staple\r\n' });
+      const changed = await cli(['users', 'set-password', '--email', address, '--password-stdin'], { stdin: 'battery staple\r\n' });
       expect(changed.code, changed.stderr).to.equal(0);
-      expect(changed.stdout).to.equal('password changed for alice@example.com\n');
-      expect(await users.authenticate('alice@example.com', 'battery staple')).to.not.equal(undefined);
+      expect(changed.stdout).to.equal(`password changed for ${address}\n`);
+      expect(await users.authenticate(address, 'battery staple')).to.not.equal(undefined);
 
       expectOneLineFailure(await cli(['users', 'disable', '--email', 'nobody@example.com']), /no user with email nobody@example\.com/);
     });
@@ -135,15 +143,16 @@ describe('latchkey CLI', () => {
 
   describe('clients', () => {
     it('adds a confidential client and prints its generated secret once', async () => {
-      const run = await cli(['clients', 'add', '--id', 'web', '--name', 'Web', '--redirect-uri', 'https://web.example/cb', '--redirect-uri', 'https://web.example/cb2', '--scope', 'openid email']);
+      const id = uniqueId('web');
+      const run = await cli(['clients', 'add', '--id', id, '--name', 'Web', '--redirect-uri', 'https://web.example/cb', '--redirect-uri', 'https://web.example/cb2', '--scope', 'openid email']);
       expect(run.code, run.stderr).to.equal(0);
       const [created, secretLine, note] = run.stdout.trimEnd().split('\n');
-      expect(created).to.equal('created client web');
+      expect(created).to.equal(`created client ${id}`);
       expect(note).to.match(/cannot be shown again/);
       const secret = secretLine?.replace(/^client secret: /, '');
       expect(secret).to.match(/^[\w-]{40,}$/);
 
-      const stored = await clients.adapter().find('web');
+      const stored = await clients.adapter().find(id);
       expect(stored).to.include({ client_secret: secret, client_name: 'Web', scope: 'openid email' });
       expect(stored?.redirect_uris).to.deep.equal(['https://web.example/cb', 'https://web.example/cb2']);
       expect(stored?.grant_types).to.deep.equal(['authorization_code', 'refresh_token']);
@@ -151,7 +160,7 @@ describe('latchkey CLI', () => {
     });
 
     it('adds a public client, with --json', async () => {
-      const run = await cli(['clients', 'add', '--id', 'spa', '--public', '--redirect-uri', 'http://localhost:5173/cb', '--json']);
+      const run = await cli(['clients', 'add', '--id', uniqueId('spa'), '--public', '--redirect-uri', 'http://localhost:5173/cb', '--json']);
       expect(run.code, run.stderr).to.equal(0);
       const body = JSON.parse(run.stdout);
       expect(body).not.to.have.property('secret');
@@ -159,35 +168,47 @@ describe('latchkey CLI', () => {
     });
 
     it('adds a service with a supplied secret and no response types', async () => {
-      const run = await cli(['clients', 'add', '--id', 'svc', '--secret', 'supplied-secret-value', '--grant-type', 'client_credentials']);
+      const id = uniqueId('svc');
+      const run = await cli(['clients', 'add', '--id', id, '--secret', 'supplied-secret-value-0123456789abcdef', '--grant-type', 'client_credentials']);
       expect(run.code, run.stderr).to.equal(0);
-      expect(run.stdout).to.equal('created client svc\n');
-      const stored = await clients.adapter().find('svc');
-      expect(stored).to.include({ client_secret: 'supplied-secret-value' });
+      expect(run.stdout).to.equal(`created client ${id}\n`);
+      const stored = await clients.adapter().find(id);
+      expect(stored).to.include({ client_secret: 'supplied-secret-value-0123456789abcdef' });
       expect(stored?.response_types).to.deep.equal([]);
     });
 
-    it('refuses --public with --secret, and a duplicate id', async () => {
-      expectOneLineFailure(await cli(['clients', 'add', '--id', 'x', '--public', '--secret', 's']), /cannot be used with/);
-      expectOneLineFailure(await cli(['clients', 'add', '--id', 'web']), /already exists/);
+    it("refuses --public with --secret, a duplicate id, and metadata oidc-provider's validator rejects", async () => {
+      expectOneLineFailure(await cli(['clients', 'add', '--id', uniqueId('x'), '--public', '--secret', 's']), /cannot be used with/);
+      const id = uniqueId('dup');
+      expect((await cli(['clients', 'add', '--id', id, '--redirect-uri', 'https://web.example/cb'])).code).to.equal(0);
+      expectOneLineFailure(await cli(['clients', 'add', '--id', id, '--redirect-uri', 'https://web.example/cb']), /already exists/);
+      expectOneLineFailure(await cli(['clients', 'add', '--id', uniqueId('nouri')]), /redirect_uris is mandatory/);
+      expectOneLineFailure(await cli(['clients', 'add', '--id', uniqueId('fragment'), '--redirect-uri', 'https://web.example/cb#frag']), /redirect_uris/);
     });
 
-    it('lists clients without secrets', async () => {
-      const run = await cli(['clients', 'list']);
+    it('lists clients without secrets, a page at a time', async () => {
+      const id = uniqueId('listed');
+      await cli(['clients', 'add', '--id', id, '--public', '--redirect-uri', 'http://localhost:5173/cb']);
+      await cli(['clients', 'add', '--id', uniqueId('svc'), '--secret', 'listed-secret-value-0123456789abcdef', '--grant-type', 'client_credentials']);
+      const run = await cli(['clients', 'list', '--limit', '1000']);
       expect(run.code).to.equal(0);
       expect(run.stdout).to.match(/^CLIENT ID/);
-      expect(run.stdout).to.match(/spa\s+-\s+none\s+authorization_code,refresh_token/);
-      expect(run.stdout).not.to.include('supplied-secret-value');
-      const json = await cli(['clients', 'list', '--json']);
-      expect(JSON.parse(json.stdout).clients.map((c: { clientId: string }) => c.clientId)).to.deep.equal(['spa', 'svc', 'web']);
+      expect(run.stdout).to.match(new RegExp(`${id}\\s+-\\s+none\\s+authorization_code,refresh_token`));
+      expect(run.stdout).not.to.include('listed-secret-value');
+      const json = await cli(['clients', 'list', '--limit', '1000', '--json']);
+      expect(JSON.parse(json.stdout).clients.map((c: { clientId: string }) => c.clientId)).to.include(id);
+      const one = await cli(['clients', 'list', '--limit', '1']);
+      expect(one.stdout).to.match(/\nmore: latchkey clients list --cursor \S+\n$/);
     });
 
     it('removes a client, then fails to remove it again', async () => {
-      const run = await cli(['clients', 'remove', '--id', 'spa']);
+      const id = uniqueId('gone');
+      await cli(['clients', 'add', '--id', id, '--public', '--redirect-uri', 'http://localhost:5173/cb']);
+      const run = await cli(['clients', 'remove', '--id', id]);
       expect(run.code, run.stderr).to.equal(0);
-      expect(run.stdout).to.equal('removed client spa\n');
-      expect(await clients.get('spa')).to.equal(undefined);
-      expectOneLineFailure(await cli(['clients', 'remove', '--id', 'spa']), /no client with id spa/);
+      expect(run.stdout).to.equal(`removed client ${id}\n`);
+      expect(await clients.get(id)).to.equal(undefined);
+      expectOneLineFailure(await cli(['clients', 'remove', '--id', id]), new RegExp(`no client with id ${id}`));
     });
   });
 

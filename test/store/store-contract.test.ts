@@ -6,7 +6,8 @@ import { Redis } from 'ioredis';
 import { errors } from 'oidc-provider';
 import { createAdapter } from '../../server/provider/adapter.ts';
 import { createMemoryStore } from '../../server/store/memory.ts';
-import { createRedisStore } from '../../server/store/redis.ts';
+import { connect } from '../../server/store/redis/connect.ts';
+import { createRedisStore } from '../../server/store/redis/index.ts';
 import type { Store } from '../../server/store/types.ts';
 import { startRedis, type TestRedis } from '../support/redis.ts';
 
@@ -185,16 +186,18 @@ function contract(name: string, makeStore: () => Promise<Harness>): void {
     });
 
     describe('documents', () => {
+      const all = async (collection: string) => new Map((await h.store.documents.list(collection, { limit: 1000 })).items.map(({ id, value }) => [id, value]));
+
       it('gets, lists, puts, inserts and removes', async () => {
         const docs = h.store.documents;
         expect(await docs.get('users', 'u1')).to.equal(undefined);
-        expect(await docs.all('users')).to.deep.equal(new Map());
+        expect(await all('users')).to.deep.equal(new Map());
         await docs.put('users', 'u1', '{"email":"a@example.com"}');
         expect(await docs.insert('users', 'u2', '{"email":"b@example.com"}')).to.equal(true);
         expect(await docs.insert('users', 'u2', 'overwritten?')).to.equal(false);
         await docs.put('clients', 'u1', 'a different collection');
         expect(await docs.get('users', 'u2')).to.equal('{"email":"b@example.com"}');
-        expect(await docs.all('users')).to.deep.equal(
+        expect(await all('users')).to.deep.equal(
           new Map([['u1', '{"email":"a@example.com"}'], ['u2', '{"email":"b@example.com"}']]),
         );
         await docs.put('users', 'u1', 'replaced');
@@ -202,8 +205,34 @@ function contract(name: string, makeStore: () => Promise<Harness>): void {
         expect(await docs.remove('users', 'u1')).to.equal(true);
         expect(await docs.remove('users', 'u1')).to.equal(false);
         expect(await docs.remove('users', 'u2')).to.equal(true);
-        expect(await docs.all('users')).to.deep.equal(new Map());
-        expect(await h.footprint()).to.equal(1); // the clients collection
+        expect(await all('users')).to.deep.equal(new Map());
+        expect(await h.footprint()).to.equal(2); // the clients document and its collection's index
+      });
+
+      it('lists a collection a page at a time, in bytewise id order, without repeating or skipping', async () => {
+        const docs = h.store.documents;
+        const ids = Array.from({ length: 23 }, (_, i) => `id-${String(i).padStart(2, '0')}`).concat(['Zed', 'a@b', 'é']);
+        await Promise.all(ids.map((id) => docs.put('things', id, `v:${id}`)));
+        await docs.put('others', 'not-listed', 'x');
+        const seen: string[] = [];
+        let after: string | undefined;
+        let pages = 0;
+        do {
+          const page = await docs.list('things', { limit: 5, after });
+          expect(page.items.length).to.be.at.most(5);
+          for (const { id, value } of page.items) {
+            seen.push(id);
+            expect(value).to.equal(`v:${id}`);
+          }
+          after = page.next;
+          pages++;
+        } while (after !== undefined);
+        const bytewise = [...ids].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+        expect(seen).to.deep.equal(bytewise);
+        expect(pages).to.equal(6);
+        await docs.remove('things', 'id-03');
+        expect((await docs.list('things', { limit: 3 })).items.map((i) => i.id)).to.deep.equal(['Zed', 'a@b', 'id-00']);
+        expect((await docs.list('things', { limit: 3, after: 'id-02' })).items.map((i) => i.id)).to.deep.equal(['id-04', 'id-05', 'id-06']);
       });
     });
 
@@ -247,8 +276,11 @@ function contract(name: string, makeStore: () => Promise<Harness>): void {
       });
     });
 
-    it('pings', async () => {
+    it('answers a ping while open, and refuses one once closed', async () => {
       await h.store.ping();
+      await h.store.close();
+      const error = await h.store.ping().then(() => undefined, (e: unknown) => e);
+      expect(error).to.be.instanceOf(Error);
     });
   });
 }
@@ -312,6 +344,48 @@ for (const cluster of [false, true]) {
     });
     contract(cluster ? 'redis cluster' : 'redis', redisHarness(() => server, cluster));
 
+    it('auto-pipelines, without an offline queue', () => {
+      const { node, url } = server;
+      const { client } = connect(cluster ? { clusterNodes: [node], sentinelName: 'unused', keyPrefix: 'x:' } : { url, sentinelName: 'unused', keyPrefix: 'x:' });
+      const options = client.options as { enableAutoPipelining?: boolean; enableOfflineQueue?: boolean };
+      expect(options.enableAutoPipelining).to.equal(true);
+      expect(options.enableOfflineQueue).to.equal(false);
+      client.disconnect();
+    });
+
+    it('moves documents from the old one-hash-per-collection layout to a key each, once', async () => {
+      const keyPrefix = `legacy-${randomUUID()}:`;
+      const writer = new Redis(server.url, { maxRetriesPerRequest: 1 });
+      const config = cluster ? { clusterNodes: [server.node], sentinelName: 'unused', keyPrefix } : { url: server.url, sentinelName: 'unused', keyPrefix };
+      try {
+        await writer.hset(`${keyPrefix}docs:{users}`, 'sub-1', '{"email":"a@example.com"}', 'sub-2', '{"email":"b@example.com"}');
+        await writer.hset(`${keyPrefix}docs:{user-emails}`, 'a@example.com', 'sub-1', 'b@example.com', 'sub-2');
+        await writer.hset(`${keyPrefix}docs:{keys}`, 'signing', '{"version":3}');
+        const store = await createRedisStore(config);
+        try {
+          expect(await store.documents.get('users', 'sub-2')).to.equal('{"email":"b@example.com"}');
+          expect((await store.documents.list('user-emails', { limit: 10 })).items).to.deep.equal([
+            { id: 'a@example.com', value: 'sub-1' },
+            { id: 'b@example.com', value: 'sub-2' },
+          ]);
+          expect(await store.documents.get('keys', 'signing')).to.equal('{"version":3}');
+          for (const legacy of ['users', 'user-emails', 'keys']) expect(await writer.exists(`${keyPrefix}docs:{${legacy}}`), legacy).to.equal(0);
+          // A second start finds nothing to move and changes nothing.
+          await store.documents.put('users', 'sub-2', 'changed since');
+        } finally {
+          await store.close();
+        }
+        const again = await createRedisStore(config);
+        try {
+          expect(await again.documents.get('users', 'sub-2')).to.equal('changed since');
+        } finally {
+          await again.close();
+        }
+      } finally {
+        writer.disconnect();
+      }
+    });
+
     it('runs its scripts again after Redis forgets them (restart, failover, SCRIPT FLUSH)', async () => {
       const { store, dispose } = await redisHarness(() => server, cluster)();
       const flusher = new Redis(server.url, { maxRetriesPerRequest: 1 });
@@ -327,6 +401,11 @@ for (const cluster of [false, true]) {
         await store.oidc.destroy('RefreshToken', 'a');
         await flusher.script('FLUSH');
         expect(await store.documents.insert('things', 'x', 'one')).to.equal(true);
+        await flusher.script('FLUSH');
+        await store.documents.put('things', 'y', 'one');
+        await flusher.script('FLUSH');
+        expect(await store.documents.remove('things', 'y')).to.equal(true);
+        await flusher.script('FLUSH');
         expect(await store.documents.replace('things', 'x', 'one', 'two')).to.equal(true);
         await flusher.script('FLUSH');
         await store.oidc.revokeByGrantId(grantId);

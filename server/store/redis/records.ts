@@ -1,0 +1,56 @@
+// oidc-provider's records (tokens, codes, sessions, grants, interactions) in Redis: the OidcStore
+// of types.ts over the key schema. Round trips: find is one HMGET; upsert is one script when
+// standalone and concurrent writes on a Cluster (topology.ts), so always one round trip of
+// latency. Every command goes through ioredis auto-pipelining: what concurrent requests send in
+// the same tick leaves in one socket write.
+import type { Cluster, Redis } from 'ioredis';
+import { epochSeconds, ttlMs } from '../time.ts';
+import type { OidcPayload, OidcStore } from '../types.ts';
+import type { KeySchema } from './schema.ts';
+import { SINGLE_KEY } from './scripts.ts';
+import type { Topology } from './topology.ts';
+
+export function redisRecords(client: Redis | Cluster, keys: KeySchema, topology: Topology): OidcStore {
+  async function load(key: string): Promise<OidcPayload | undefined> {
+    const [payload, consumed] = await client.hmget(key, 'payload', 'consumed');
+    if (payload == null) return undefined;
+    const parsed = JSON.parse(payload) as OidcPayload;
+    if (consumed != null) parsed.consumed = Number(consumed);
+    return parsed;
+  }
+
+  async function findBy(model: string, field: 'uid' | 'userCode', value: string): Promise<OidcPayload | undefined> {
+    const key = await client.get(keys.index(model, field, value));
+    const payload = key == null ? undefined : await load(key);
+    return payload?.[field] === value ? payload : undefined;
+  }
+
+  return {
+    async upsert(model, id, payload, expiresIn) {
+      const record = keys.record(model, id);
+      const ttl = expiresIn === undefined ? '' : String(ttlMs(expiresIn));
+      const fields = ['payload', JSON.stringify(payload)];
+      if (typeof payload.consumed === 'number') fields.push('consumed', String(payload.consumed));
+      const indexes: string[] = [];
+      if (payload.uid) {
+        indexes.push(keys.index(model, 'uid', payload.uid));
+        fields.push('uidIndex', indexes.at(-1)!);
+      }
+      if (payload.userCode) {
+        indexes.push(keys.index(model, 'userCode', payload.userCode));
+        fields.push('userCodeIndex', indexes.at(-1)!);
+      }
+      const grant = payload.grantId ? keys.grant(payload.grantId) : undefined;
+      if (grant) fields.push('grantIndex', grant);
+      await topology.upsert(record, { indexes, grant }, ttl, fields);
+    },
+    find: (model, id) => load(keys.record(model, id)),
+    findByUid: (model, uid) => findBy(model, 'uid', uid),
+    findByUserCode: (model, userCode) => findBy(model, 'userCode', userCode),
+    async consume(model, id) {
+      return (await SINGLE_KEY.consume(client, [keys.record(model, id)], [epochSeconds(Date.now())])) === 1;
+    },
+    destroy: (model, id) => topology.destroy(keys.record(model, id)),
+    revokeByGrantId: (grantId) => topology.revoke(keys.grant(grantId)),
+  };
+}
