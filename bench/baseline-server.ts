@@ -20,11 +20,11 @@ import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import MemoryAdapter from 'oidc-provider/lib/adapters/memory_adapter.js';
 import LRU from 'oidc-provider/lib/helpers/lru.js';
 import Provider, { errors, interactionPolicy, type ClientMetadata, type Configuration } from 'oidc-provider';
-import { schema } from '../config/schema.ts';
+import { envSchema } from '../config/schema.ts';
 import type { Fixtures } from './fixtures.ts';
 
 // Defaults and parsing from Latchkey's own schema: the same TTLs and resource servers.
-const env = schema.parse(Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== undefined && v !== '')));
+const env = envSchema.parse(Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== undefined && v !== '')));
 const issuer = process.env.ISSUER!;
 const fixtures = JSON.parse(process.env.BENCH_FIXTURES!) as Fixtures;
 const signingAlg = env.SIGNING_ALG;

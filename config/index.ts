@@ -1,59 +1,10 @@
 // Typed, validated configuration. loadConfig() turns the environment into a Config or throws a
-// ConfigError whose lines each name the variable at fault; main.ts prints them and exits 2.
-import type { z } from 'zod';
-import { schema, type ResourceServer } from './schema.ts';
+// ConfigError whose lines each name the variable at fault; main.ts prints them and exits 2. The
+// Config type is what the schema's transform below produces: there is no hand-written copy.
+import { z } from 'zod';
+import { envSchema, type Env } from './schema.ts';
 
 export type { ResourceServer } from './schema.ts';
-
-export interface RedisConfig {
-  url?: string;
-  sentinels?: { host: string; port: number }[];
-  sentinelName: string;
-  clusterNodes?: { host: string; port: number }[];
-  keyPrefix: string;
-}
-
-export interface Config {
-  env: 'development' | 'production' | 'test';
-  host: string;
-  port: number;
-  issuer: string;
-  trustProxy: boolean;
-  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  /** Undefined means the embedded in-memory store (development and tests only). */
-  redis?: RedisConfig;
-  /** Encrypt with the first, decrypt with any. */
-  keysEncryptionKeys: Buffer[];
-  /** Sign cookies with the first, verify with any. */
-  cookieSecrets: string[];
-  /** Undefined disables the admin API. */
-  adminToken?: string;
-  signingAlg: 'ES256' | 'RS256';
-  keys: {
-    /** Cron expression (UTC) of scheduled rotations; undefined when "off". */
-    rotationSchedule?: string;
-    prePublicationSeconds: number;
-    pollSeconds: number;
-    jwksMaxAgeSeconds: number;
-  };
-  bcryptCost: number;
-  clientsFile?: string;
-  resourceServers: ResourceServer[];
-  /** Seconds in which a just-rotated refresh token yields the same successor; 0 is off. */
-  refreshTokenReuseGrace: number;
-  /** Seed a demo account and demo clients (development only). */
-  devSeed: boolean;
-  ttl: {
-    accessToken: number;
-    idToken: number;
-    refreshToken: number;
-    authorizationCode: number;
-    deviceCode: number;
-    interaction: number;
-    session: number;
-    grant: number;
-  };
-}
 
 /** Secrets that development mode generates once and keeps in .latchkey/dev.json. */
 export interface DevSecrets {
@@ -71,9 +22,99 @@ export class ConfigError extends Error {
   }
 }
 
+/** Settings that combine several variables, checked after each variable is valid on its own. */
+function crossChecks(e: Env, issuer: string, devSeed: boolean): string[] {
+  const problems: string[] = [];
+  const redis = e.REDIS_URL || e.REDIS_SENTINELS || e.REDIS_CLUSTER_NODES;
+  if (e.REDIS_SENTINELS && e.REDIS_CLUSTER_NODES) {
+    problems.push('REDIS_SENTINELS: cannot be combined with REDIS_CLUSTER_NODES; choose one topology');
+  }
+  if (e.KEY_PREPUBLICATION_SECONDS <= e.JWKS_MAX_AGE_SECONDS) {
+    problems.push(`KEY_PREPUBLICATION_SECONDS: must be longer than JWKS_MAX_AGE_SECONDS (${e.JWKS_MAX_AGE_SECONDS}), or relying parties could meet a signing key they have not fetched`);
+  }
+  if (e.NODE_ENV === 'production') {
+    if (!redis) problems.push('REDIS_URL: required in production; the in-memory store loses everything on restart');
+    if (!issuer.startsWith('https://')) problems.push(`ISSUER: must be an https:// URL in production (got ${issuer})`);
+    if (!e.KEYS_ENCRYPTION_KEY) problems.push('KEYS_ENCRYPTION_KEY: required in production to encrypt signing keys at rest');
+    if (!e.COOKIE_SECRETS) problems.push('COOKIE_SECRETS: required in production to sign cookies');
+    if (devSeed) problems.push('DEV_SEED: the demo account and clients are for development only; unset it');
+  }
+  return problems;
+}
+
+/** The schema of the whole configuration: the variables, then the Config built from them. */
+function configSchema(devSecrets: () => DevSecrets) {
+  return envSchema.transform((e, ctx) => {
+    const issuer = (e.ISSUER ?? `http://localhost:${e.PORT}`).replace(/\/$/, '');
+    const devSeed = e.DEV_SEED ?? e.NODE_ENV === 'development';
+    const problems = crossChecks(e, issuer, devSeed);
+    for (const message of problems) ctx.addIssue({ code: 'custom', message, path: [] });
+    if (problems.length) return z.NEVER;
+
+    const development = e.NODE_ENV === 'development';
+    const needDev = !e.KEYS_ENCRYPTION_KEY || !e.COOKIE_SECRETS || (!e.ADMIN_TOKEN && development);
+    const dev = needDev && e.NODE_ENV !== 'production' ? devSecrets() : undefined;
+    const redis = e.REDIS_URL || e.REDIS_SENTINELS || e.REDIS_CLUSTER_NODES;
+    return {
+      env: e.NODE_ENV,
+      host: e.HOST,
+      port: e.PORT,
+      issuer,
+      trustProxy: e.TRUST_PROXY,
+      logLevel: e.LOG_LEVEL,
+      /** Undefined means the embedded in-memory store (development and tests only). */
+      redis: redis
+        ? {
+            ...(e.REDIS_URL ? { url: e.REDIS_URL } : {}),
+            ...(e.REDIS_SENTINELS ? { sentinels: e.REDIS_SENTINELS } : {}),
+            ...(e.REDIS_CLUSTER_NODES ? { clusterNodes: e.REDIS_CLUSTER_NODES } : {}),
+            sentinelName: e.REDIS_SENTINEL_NAME,
+            keyPrefix: e.REDIS_KEY_PREFIX,
+          }
+        : undefined,
+      /** Encrypt with the first, decrypt with any. */
+      keysEncryptionKeys: e.KEYS_ENCRYPTION_KEY ?? [dev!.keysEncryptionKey],
+      /** Sign cookies with the first, verify with any. */
+      cookieSecrets: e.COOKIE_SECRETS ?? [dev!.cookieSecret],
+      /** Undefined disables the admin API. */
+      adminToken: e.ADMIN_TOKEN ?? (development ? dev!.adminToken : undefined),
+      signingAlg: e.SIGNING_ALG,
+      keys: {
+        /** Cron expression (UTC) of scheduled rotations; undefined when "off". */
+        rotationSchedule: e.KEY_ROTATION_SCHEDULE === 'off' ? undefined : e.KEY_ROTATION_SCHEDULE,
+        prePublicationSeconds: e.KEY_PREPUBLICATION_SECONDS,
+        pollSeconds: e.KEYS_POLL_SECONDS,
+        jwksMaxAgeSeconds: e.JWKS_MAX_AGE_SECONDS,
+      },
+      bcryptCost: e.BCRYPT_COST,
+      clientsFile: e.CLIENTS_FILE,
+      resourceServers: e.RESOURCE_SERVERS ?? [],
+      /** Seconds in which a just-rotated refresh token yields the same successor; 0 is off. */
+      refreshTokenReuseGrace: e.REFRESH_TOKEN_REUSE_GRACE_SECONDS,
+      /** Seed a demo account (development only). */
+      devSeed,
+      ttl: {
+        accessToken: e.ACCESS_TOKEN_TTL,
+        idToken: e.ID_TOKEN_TTL,
+        refreshToken: e.REFRESH_TOKEN_TTL,
+        authorizationCode: e.AUTHORIZATION_CODE_TTL,
+        deviceCode: e.DEVICE_CODE_TTL,
+        interaction: e.INTERACTION_TTL,
+        session: e.SESSION_TTL,
+        grant: e.GRANT_TTL,
+      },
+    };
+  });
+}
+
+export type Config = z.output<ReturnType<typeof configSchema>>;
+export type RedisConfig = NonNullable<Config['redis']>;
+
 function describe(issues: z.core.$ZodIssue[]): string[] {
   return issues.map((issue) => {
-    const name = String(issue.path[0] ?? 'environment');
+    // Cross-variable problems name their variable at the start of the message already.
+    if (issue.path.length === 0) return issue.message;
+    const name = String(issue.path[0]);
     const where = issue.path.length > 1 ? ` (at ${issue.path.slice(1).join('.')})` : '';
     return `${name}${where}: ${issue.message}`;
   });
@@ -86,79 +127,8 @@ export function loadConfig(
   },
 ): Config {
   // Empty variables count as unset, as a shell user expects from `FOO= npm start`.
-  const present = Object.fromEntries(
-    Object.entries(environment).filter(([, v]) => v !== undefined && v !== ''),
-  );
-  const parsed = schema.safeParse(present);
+  const present = Object.fromEntries(Object.entries(environment).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = configSchema(devSecrets).safeParse(present);
   if (!parsed.success) throw new ConfigError(describe(parsed.error.issues));
-  const e = parsed.data;
-  const production = e.NODE_ENV === 'production';
-
-  const devSeedRaw = present.DEV_SEED;
-  const devSeed = devSeedRaw === undefined ? e.NODE_ENV === 'development' : /^(true|1|yes)$/.test(devSeedRaw);
-  const issuer = (e.ISSUER ?? `http://localhost:${e.PORT}`).replace(/\/$/, '');
-  const redis: RedisConfig | undefined =
-    e.REDIS_URL || e.REDIS_SENTINELS || e.REDIS_CLUSTER_NODES
-      ? {
-          url: e.REDIS_URL,
-          sentinels: e.REDIS_SENTINELS,
-          sentinelName: e.REDIS_SENTINEL_NAME,
-          clusterNodes: e.REDIS_CLUSTER_NODES,
-          keyPrefix: e.REDIS_KEY_PREFIX,
-        }
-      : undefined;
-
-  const problems: string[] = [];
-  if (e.REDIS_SENTINELS && e.REDIS_CLUSTER_NODES) {
-    problems.push('REDIS_SENTINELS: cannot be combined with REDIS_CLUSTER_NODES; choose one topology');
-  }
-  if (e.KEY_PREPUBLICATION_SECONDS <= e.JWKS_MAX_AGE_SECONDS) {
-    problems.push(`KEY_PREPUBLICATION_SECONDS: must be longer than JWKS_MAX_AGE_SECONDS (${e.JWKS_MAX_AGE_SECONDS}), or relying parties could meet a signing key they have not fetched`);
-  }
-  if (production) {
-    if (!redis) problems.push('REDIS_URL: required in production; the in-memory store loses everything on restart');
-    if (!issuer.startsWith('https://')) problems.push(`ISSUER: must be an https:// URL in production (got ${issuer})`);
-    if (!e.KEYS_ENCRYPTION_KEY) problems.push('KEYS_ENCRYPTION_KEY: required in production to encrypt signing keys at rest');
-    if (!e.COOKIE_SECRETS) problems.push('COOKIE_SECRETS: required in production to sign cookies');
-    if (devSeed) problems.push('DEV_SEED: the demo account and clients are for development only; unset it');
-  }
-  if (problems.length) throw new ConfigError(problems);
-
-  const needDev = !e.KEYS_ENCRYPTION_KEY || !e.COOKIE_SECRETS || (!e.ADMIN_TOKEN && e.NODE_ENV === 'development');
-  const dev = needDev && !production ? devSecrets() : undefined;
-
-  return {
-    env: e.NODE_ENV,
-    host: e.HOST,
-    port: e.PORT,
-    issuer,
-    trustProxy: e.TRUST_PROXY,
-    logLevel: e.LOG_LEVEL,
-    redis,
-    keysEncryptionKeys: e.KEYS_ENCRYPTION_KEY ?? [dev!.keysEncryptionKey],
-    cookieSecrets: e.COOKIE_SECRETS ?? [dev!.cookieSecret],
-    adminToken: e.ADMIN_TOKEN ?? (e.NODE_ENV === 'development' ? dev!.adminToken : undefined),
-    signingAlg: e.SIGNING_ALG,
-    keys: {
-      rotationSchedule: e.KEY_ROTATION_SCHEDULE === 'off' ? undefined : e.KEY_ROTATION_SCHEDULE,
-      prePublicationSeconds: e.KEY_PREPUBLICATION_SECONDS,
-      pollSeconds: e.KEYS_POLL_SECONDS,
-      jwksMaxAgeSeconds: e.JWKS_MAX_AGE_SECONDS,
-    },
-    bcryptCost: e.BCRYPT_COST,
-    clientsFile: e.CLIENTS_FILE,
-    resourceServers: e.RESOURCE_SERVERS ?? [],
-    devSeed,
-    refreshTokenReuseGrace: e.REFRESH_TOKEN_REUSE_GRACE_SECONDS,
-    ttl: {
-      accessToken: e.ACCESS_TOKEN_TTL,
-      idToken: e.ID_TOKEN_TTL,
-      refreshToken: e.REFRESH_TOKEN_TTL,
-      authorizationCode: e.AUTHORIZATION_CODE_TTL,
-      deviceCode: e.DEVICE_CODE_TTL,
-      interaction: e.INTERACTION_TTL,
-      session: e.SESSION_TTL,
-      grant: e.GRANT_TTL,
-    },
-  };
+  return parsed.data;
 }

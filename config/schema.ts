@@ -1,5 +1,6 @@
-// One schema for every setting Latchkey reads from the environment. The README's configuration
-// table documents exactly these variables; keep them in step.
+// One schema for every setting Latchkey reads from the environment, each variable parsed once
+// here. The README's configuration table documents exactly these variables (a test holds them in
+// step); config/index.ts turns the parsed variables into the Config the server reads.
 import { Cron } from 'croner';
 import { z } from 'zod';
 
@@ -14,12 +15,11 @@ function isCron(expression: string): boolean {
 
 const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
-const boolean = (fallback: boolean) =>
-  z
-    .enum(['true', 'false', '1', '0', 'yes', 'no'])
-    .transform((v) => v === 'true' || v === '1' || v === 'yes')
-    .optional()
-    .transform((v) => v ?? fallback);
+const optionalBoolean = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes')
+  .optional();
+const boolean = (fallback: boolean) => optionalBoolean.transform((v) => v ?? fallback);
 
 const list = z
   .string()
@@ -56,7 +56,7 @@ const resourceServer = z.object({
   accessTokenTTL: z.number().int().positive().optional(),
 });
 
-export const schema = z.object({
+export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().min(1).default('0.0.0.0'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -96,7 +96,8 @@ export const schema = z.object({
     })
     .pipe(z.array(resourceServer))
     .optional(),
-  DEV_SEED: z.enum(['true', 'false', '1', '0', 'yes', 'no']).optional(),
+  // No default here: development seeds by default, every other mode does not.
+  DEV_SEED: optionalBoolean,
 
   REFRESH_TOKEN_REUSE_GRACE_SECONDS: z.coerce.number().int().min(0).max(300).default(0),
   ACCESS_TOKEN_TTL: seconds(3600),
@@ -109,5 +110,5 @@ export const schema = z.object({
   GRANT_TTL: seconds(14 * 24 * 3600),
 });
 
-export type Env = z.infer<typeof schema>;
+export type Env = z.output<typeof envSchema>;
 export type ResourceServer = z.infer<typeof resourceServer>;
