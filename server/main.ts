@@ -3,10 +3,10 @@
 import { createServer } from 'node:http';
 import { ConfigError, loadConfig, type Config } from '../config/index.ts';
 import { devSecrets, recordDevUrl, DEV_FILE } from '../config/dev-secrets.ts';
-import { build } from './build.ts';
-import { DEMO_EMAIL, DEMO_PASSWORD, seedDemo } from './dev-seed.ts';
+import { build } from './app/build.ts';
+import { DEMO_EMAIL, DEMO_PASSWORD, seedDemo } from './accounts/dev-seed.ts';
 import { KeystoreError } from './keys/keystore.ts';
-import { createLogger } from './logger.ts';
+import { createLogger } from './observability/logger.ts';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 

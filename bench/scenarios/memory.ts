@@ -10,7 +10,7 @@ import type { Request as CannonRequest } from 'autocannon';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { loadConfig } from '../../config/index.ts';
-import { build } from '../../server/build.ts';
+import { build } from '../../server/app/build.ts';
 import { REDIRECT_URI } from '../fixtures.ts';
 import { runFlow } from '../flow.ts';
 import { runOnce } from '../load.ts';

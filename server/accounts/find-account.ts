@@ -3,13 +3,6 @@
 import type { FindAccount } from 'oidc-provider';
 import type { User, Users } from './users.ts';
 
-/** Claims per scope, the standard OpenID Connect mapping (Core 1.0 §5.4). */
-export const claimsByScope = {
-  openid: ['sub'],
-  email: ['email', 'email_verified'],
-  profile: ['name', 'given_name', 'family_name', 'preferred_username', 'updated_at'],
-};
-
 export function claimsOf(user: User): Record<string, unknown> {
   return {
     sub: user.sub,

@@ -1,12 +1,12 @@
 // What every command needs: the io, the admin API (resolved only when a command runs, so
 // `--help` works without a server), and one way to print results.
 import type { Command } from 'commander';
-import type { AdminApi } from './api.ts';
+import type { AdminClient } from './admin-client.ts';
 import type { CliIo } from './io.ts';
 
 export interface CommandContext {
   io: CliIo;
-  api(): Promise<AdminApi>;
+  api(): Promise<AdminClient>;
   /** `--json` prints the API's JSON as is, for scripts; otherwise the human text. */
   print(json: boolean | undefined, body: unknown, human: () => string): void;
 }

@@ -1,7 +1,7 @@
 // The `latchkey` command. runCli is the whole CLI minus the process: bin.ts hands it argv and the
 // process's streams; tests hand it their own. Every failure is one line on stderr and exit 1.
 import { Command, CommanderError } from 'commander';
-import { createAdminApi, type AdminApi } from './api.ts';
+import { createAdminClient, type AdminClient } from './admin-client.ts';
 import { registerClients } from './clients.ts';
 import type { CommandContext } from './context.ts';
 import { CliError, oneLine, type CliIo } from './io.ts';
@@ -12,10 +12,10 @@ import { registerUsers } from './users.ts';
 export type { CliIo } from './io.ts';
 
 function buildProgram(io: CliIo): Command {
-  let api: Promise<AdminApi> | undefined;
+  let api: Promise<AdminClient> | undefined;
   const context: CommandContext = {
     io,
-    api: () => (api ??= resolveTarget(io.env, io.cwd).then((target) => createAdminApi(target, io.fetch ?? fetch))),
+    api: () => (api ??= resolveTarget(io.env, io.cwd).then((target) => createAdminClient(target, io.fetch ?? fetch))),
     print(json, body, human) {
       io.stdout.write(`${json ? JSON.stringify(body, null, 2) : human()}\n`);
     },

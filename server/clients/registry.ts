@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Adapter, AdapterPayload, ClientMetadata } from 'oidc-provider';
 import { AlreadyExistsError } from '../errors.ts';
-import type { SealedBox, Sealed } from '../keys/sealed-box.ts';
+import type { SealedBox, Sealed } from '../crypto/sealed-box.ts';
 import type { Documents, Events } from '../store/types.ts';
 
 const CLIENTS = 'clients';

@@ -13,7 +13,9 @@ import { verifyCsrf } from '../http/csrf.ts';
 import { badRequest, LatchkeyError, temporarilyUnavailable } from '../errors.ts';
 import type { Render } from '../http/render.ts';
 import { interactionPath, ROUTES } from '../http/routes.ts';
+import { clientSummary, type ClientSummary } from './client-summary.ts';
 import { consentView, grantFor } from './consent.ts';
+import { createPage } from './page.ts';
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 
@@ -57,15 +59,11 @@ export function interactionRoutes({ provider, users, render, issuer, cookieSecre
     return details;
   }
 
-  async function clientOf(details: Details) {
-    const client = await provider().Client.find(String(details.params.client_id));
-    const redirect = String(details.params.redirect_uri ?? client?.redirectUris?.[0] ?? '');
-    return {
-      name: client?.clientName ?? String(details.params.client_id),
-      host: URL.parse(redirect)?.host ?? '',
-      policyUri: client?.policyUri,
-      tosUri: client?.tosUri,
-    };
+  async function clientOf(details: Details): Promise<ClientSummary> {
+    const clientId = String(details.params.client_id);
+    const client = await provider().Client.find(clientId);
+    const redirectUri = typeof details.params.redirect_uri === 'string' ? details.params.redirect_uri : undefined;
+    return client ? clientSummary(client, redirectUri) : { name: clientId };
   }
 
   async function finish(ctx: Context, result: Parameters<Provider['interactionFinished']>[2], merge: boolean) {
@@ -73,14 +71,9 @@ export function interactionRoutes({ provider, users, render, issuer, cookieSecre
     ctx.respond = false;
   }
 
-  /** A page of this interaction: never cached, always with the form's CSRF token. */
-  function page(ctx: Context, template: string, data: Record<string, unknown>) {
-    ctx.type = 'html';
-    ctx.set('Cache-Control', 'no-store');
-    ctx.body = render(template, { issuer, csrf: ctx.state.csrf, ...data });
-  }
+  const page = createPage(render, issuer);
 
-  function showLogin(ctx: Context, details: Details, client: Awaited<ReturnType<typeof clientOf>>, email: string, error?: string) {
+  function showLogin(ctx: Context, details: Details, client: ClientSummary, email: string, error?: string) {
     page(ctx, 'login', {
       title: 'Sign in',
       action: interactionPath(details.uid, 'login'),

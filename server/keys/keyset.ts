@@ -3,7 +3,7 @@
 // Private halves are sealed; the public halves are kept beside them for listing without
 // decrypting anything.
 import type { JWK } from 'jose';
-import type { Sealed } from './sealed-box.ts';
+import type { Sealed } from '../crypto/sealed-box.ts';
 
 export const SIGNING_ALGS = ['ES256', 'RS256'] as const;
 export type SigningAlg = (typeof SIGNING_ALGS)[number];

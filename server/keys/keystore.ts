@@ -5,7 +5,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import type { Documents } from '../store/types.ts';
-import { UnsealError, type SealedBox } from './sealed-box.ts';
+import { UnsealError, type SealedBox } from '../crypto/sealed-box.ts';
 import { publicationOrder, SIGNING_ALGS, type SigningAlg, type StoredKey, type StoredKeyset } from './keyset.ts';
 import { initialKeyset, type FreshKeys } from './rotation.ts';
 

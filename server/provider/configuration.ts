@@ -4,13 +4,23 @@
 import { errors, type Adapter, type ClientMetadata, type Configuration, type FindAccount } from 'oidc-provider';
 import type { JWK } from 'jose';
 import type { Config } from '../../config/index.ts';
-import type { Render } from '../http/render.ts';
 import { interactionPath, PROVIDER_ROUTES } from '../http/routes.ts';
-import { claimsByScope } from '../accounts/find-account.ts';
-import { providerPages } from './pages.ts';
 import { originAllowed } from './cors.ts';
-import { createPolicy } from './policy.ts';
-import { OIDC_SCOPES } from './scopes.ts';
+import { createPolicy } from './interaction-policy.ts';
+import { CLAIMS_BY_SCOPE, OIDC_SCOPES } from './scopes.ts';
+
+type Features = NonNullable<Configuration['features']>;
+type DeviceFlow = NonNullable<Features['deviceFlow']>;
+type Logout = NonNullable<Features['rpInitiatedLogout']>;
+
+export interface ProviderPageSources {
+  logoutSource: NonNullable<Logout['logoutSource']>;
+  postLogoutSuccessSource: NonNullable<Logout['postLogoutSuccessSource']>;
+  userCodeInputSource: NonNullable<DeviceFlow['userCodeInputSource']>;
+  userCodeConfirmSource: NonNullable<DeviceFlow['userCodeConfirmSource']>;
+  successSource: NonNullable<DeviceFlow['successSource']>;
+  renderError: NonNullable<Configuration['renderError']>;
+}
 
 export interface ProviderDeps {
   config: Config;
@@ -21,11 +31,11 @@ export interface ProviderDeps {
   /** Cookie signing keys, newest first (the newest signs, any verifies). */
   cookieKeys: string[];
   staticClients: ClientMetadata[];
-  render: Render;
+  /** The pages oidc-provider draws (logout, device, errors), in Latchkey's look. */
+  pages: ProviderPageSources;
 }
 
-export function buildConfiguration({ config, adapter, findAccount, jwks, cookieKeys, staticClients, render }: ProviderDeps): Configuration {
-  const pages = providerPages(render, config.issuer);
+export function buildConfiguration({ config, adapter, findAccount, jwks, cookieKeys, staticClients, pages }: ProviderDeps): Configuration {
   const apis = new Map(config.resourceServers.map((api) => [api.identifier, api]));
 
   return {
@@ -33,7 +43,7 @@ export function buildConfiguration({ config, adapter, findAccount, jwks, cookieK
     clients: staticClients,
     findAccount,
     jwks: { keys: jwks as Configuration['jwks'] extends { keys: infer K } | undefined ? K : never },
-    claims: claimsByScope,
+    claims: CLAIMS_BY_SCOPE,
     scopes: OIDC_SCOPES,
     // Rotated with the signing keys; the newest signs, the older ones still verify live sessions.
     cookies: { keys: cookieKeys },

@@ -21,7 +21,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Context, Middleware } from 'koa';
 import type Provider from 'oidc-provider';
 import type { Adapter } from 'oidc-provider';
-import { createSealedBox, type Sealed } from '../keys/sealed-box.ts';
+import { createSealedBox, type Sealed } from '../crypto/sealed-box.ts';
 import { ROUTES } from '../http/routes.ts';
 import { allowClientOrigin, type CorsClient } from './cors.ts';
 import { handBodyToProvider, hideConsumption, PROVIDER_BODY_LIMIT } from './internals.ts';

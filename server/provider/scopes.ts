@@ -8,6 +8,14 @@ export const SCOPE_DESCRIPTIONS: Record<string, string> = {
 
 export const OIDC_SCOPES = Object.keys(SCOPE_DESCRIPTIONS);
 
+/** The claims each scope grants: the standard OpenID Connect mapping (Core 1.0 §5.4), for
+ * oidc-provider's `claims` option. The account's claims themselves come from accounts/. */
+export const CLAIMS_BY_SCOPE = {
+  openid: ['sub'],
+  email: ['email', 'email_verified'],
+  profile: ['name', 'given_name', 'family_name', 'preferred_username', 'updated_at'],
+};
+
 /** Individual claims an app may ask for (the claims parameter), in plain words. */
 export const CLAIM_DESCRIPTIONS: Record<string, string> = {
   name: 'Your full name',

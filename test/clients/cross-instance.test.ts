@@ -1,22 +1,22 @@
 // Clients are cached per instance for speed; removing one takes effect on every instance at
 // once, not after the cache lifetime.
 import { expect } from 'chai';
-import { startCluster, type Cluster } from '../support/cluster.ts';
+import { startInstances, type Deployment } from '../support/instances.ts';
 import { addClient } from '../support/oidc.ts';
 import { sleep, tokenRequest } from '../support/flows.ts';
 
 describe('clients across instances', () => {
-  let cluster: Cluster;
+  let deployment: Deployment;
   before(async () => {
-    cluster = await startCluster(2, { KEY_ROTATION_SCHEDULE: 'off' });
+    deployment = await startInstances(2, { KEY_ROTATION_SCHEDULE: 'off' });
   });
-  after(() => cluster.stop());
+  after(() => deployment.stop());
 
   it('stops serving a removed client on every instance at once', async () => {
-    const [a] = cluster.instances as [(typeof cluster.instances)[0]];
+    const [a] = deployment.instances as [(typeof deployment.instances)[0]];
     const client = await addClient(a, { grant_types: ['client_credentials'], response_types: [], redirect_uris: [] });
-    // Through the round-robin proxy: consecutive requests reach both instances.
-    const viaProxy = { ...a, url: cluster.url };
+    // Through the round-robin proxy: consecutive requests reach both deployment.
+    const viaProxy = { ...a, url: deployment.url };
     const request = () => tokenRequest(viaProxy, client, { grant_type: 'client_credentials' });
     expect((await Promise.all([request(), request()])).map((r) => r.status)).to.deep.equal([200, 200]);
     expect(await a.latchkey.clients.remove(client.clientId)).to.equal(true);
@@ -30,8 +30,8 @@ describe('clients across instances', () => {
   });
 
   it('serves a client re-registered under the same id with its new secret, on every instance', async () => {
-    const [a] = cluster.instances as [(typeof cluster.instances)[0]];
-    const viaProxy = { ...a, url: cluster.url };
+    const [a] = deployment.instances as [(typeof deployment.instances)[0]];
+    const viaProxy = { ...a, url: deployment.url };
     const old = await addClient(a, { grant_types: ['client_credentials'], response_types: [], redirect_uris: [] });
     const request = (client: { clientId: string; secret?: string }) => tokenRequest(viaProxy, client, { grant_type: 'client_credentials' });
     // Both instances have now built (and keep) a Client from the first registration.

@@ -83,12 +83,16 @@ describe('render', () => {
         expect(html).not.to.include('<script');
       });
 
-      it('puts a hidden _csrf field in every form, and every form posts', () => {
+      it('puts exactly one anti-forgery field in every form, and every form posts', () => {
         const expected = ['signed-out', 'device-success', 'error'].includes(page) ? 0 : 1;
         expect(forms(html)).to.have.length(expected);
+        // Latchkey's forms carry its signed _csrf token; the forms oidc-provider answers (logout,
+        // device) carry the xsrf secret it checks. Never both, never a field nothing checks.
+        const ours = ['login', 'consent'].includes(templateOf(page));
         for (const form of forms(html)) {
           expect(form).to.match(/^<form method="post" action="[^"]+"/);
-          expect(form).to.match(/<input type="hidden" name="_csrf" value="tok-[a-z]+">/);
+          const fields = tags(form, 'input').filter((i) => /name="(_csrf|xsrf)"/.test(i));
+          expect(fields, form).to.deep.equal([ours ? `<input type="hidden" name="_csrf" value="${pages[page]!.csrf}">` : `<input type="hidden" name="xsrf" value="${pages[page]!.xsrf}">`]);
         }
       });
 

@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { loadConfig, type Config } from '../../config/index.ts';
-import { build, type Latchkey } from '../../server/build.ts';
+import { build, type Latchkey } from '../../server/app/build.ts';
 import { startRedis, type TestRedis } from './redis.ts';
 
 export interface Running {

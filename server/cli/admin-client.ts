@@ -4,7 +4,7 @@ import { DEV_FILE, type AdminTarget } from './target.ts';
 
 const TIMEOUT_MS = 15_000;
 
-export interface AdminApi {
+export interface AdminClient {
   /** The parsed JSON body, or undefined for 204 No Content. */
   request(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<unknown>;
 }
@@ -26,7 +26,7 @@ function errorText(body: unknown): string | undefined {
   return typeof error === 'string' ? error : undefined;
 }
 
-export function createAdminApi(target: AdminTarget, fetchImpl: typeof fetch = fetch): AdminApi {
+export function createAdminClient(target: AdminTarget, fetchImpl: typeof fetch = fetch): AdminClient {
   const base = target.url.endsWith('/') ? target.url : `${target.url}/`;
 
   return {

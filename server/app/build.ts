@@ -3,24 +3,25 @@
 import type Koa from 'koa';
 import type Provider from 'oidc-provider';
 import type { Logger } from 'pino';
-import type { Config } from '../config/index.ts';
-import { createFindAccount } from './accounts/find-account.ts';
-import { createPasswords } from './accounts/passwords.ts';
-import { createUsers, type Users } from './accounts/users.ts';
+import type { Config } from '../../config/index.ts';
+import { createFindAccount } from '../accounts/find-account.ts';
+import { createPasswords } from '../accounts/passwords.ts';
+import { createUsers, type Users } from '../accounts/users.ts';
 import { createApp } from './app.ts';
-import { createClientRegistry, type ClientRegistry } from './clients/registry.ts';
-import { readClientsFile } from './clients/static-file.ts';
-import { createRenderer } from './http/render.ts';
-import type { StoredKeyset } from './keys/keyset.ts';
-import { createKeyManager, type KeyManager } from './keys/manager.ts';
-import { rotationPolicy } from './keys/policy.ts';
-import { createKeystore, type Keystore } from './keys/keystore.ts';
-import { createSealedBox } from './keys/sealed-box.ts';
-import { createLiveProvider, type LiveProvider } from './provider/current.ts';
-import { createProvider } from './provider/index.ts';
-import { graceAwareRefreshTokens } from './provider/refresh-grace.ts';
-import { openStore, type Store } from './store/index.ts';
-import { createAdapter } from './provider/adapter.ts';
+import { createClientRegistry, type ClientRegistry } from '../clients/registry.ts';
+import { readClientsFile } from '../clients/static-file.ts';
+import { createRenderer } from '../http/render.ts';
+import { providerPages } from '../interactions/provider-pages.ts';
+import type { StoredKeyset } from '../keys/keyset.ts';
+import { createKeyManager, type KeyManager } from '../keys/manager.ts';
+import { rotationPolicy } from '../keys/rotation-policy.ts';
+import { createKeystore, type Keystore } from '../keys/keystore.ts';
+import { createSealedBox } from '../crypto/sealed-box.ts';
+import { createLiveProvider, type LiveProvider } from '../provider/current.ts';
+import { createProvider } from '../provider/index.ts';
+import { graceAwareRefreshTokens } from '../provider/refresh-grace.ts';
+import { openStore, type Store } from '../store/index.ts';
+import { createAdapter } from '../provider/adapter.ts';
 
 export interface Latchkey {
   app: Koa;
@@ -46,6 +47,7 @@ export async function build(config: Config, logger: Logger, options: { store?: S
     const keystore = createKeystore(store.documents, box, config.cookieSecrets);
     const staticClients = config.clientsFile ? readClientsFile(config.clientsFile) : [];
     const render = createRenderer();
+    const pages = providerPages(render, config.issuer);
 
     const live = createLiveProvider();
     const provider = live.current;
@@ -68,7 +70,7 @@ export async function build(config: Config, logger: Logger, options: { store?: S
     // Everything that can fail on bad keys (a wrong KEYS_ENCRYPTION_KEY) fails here, before the
     // new Provider replaces the one serving requests.
     const providerFor = (keyset: StoredKeyset) =>
-      createProvider({ config, adapter, findAccount, jwks: keystore.privateJwks(keyset), cookieKeys: keystore.cookieKeys(keyset), staticClients, render });
+      createProvider({ config, adapter, findAccount, jwks: keystore.privateJwks(keyset), cookieKeys: keystore.cookieKeys(keyset), staticClients, pages });
 
     const initial = await keystore.loadOrCreate();
     live.install(providerFor(initial));

@@ -3,33 +3,30 @@
 // See docs/README.md of oidc-provider: features.rpInitiatedLogout.logoutSource,
 // postLogoutSuccessSource, features.deviceFlow.userCodeInputSource, userCodeConfirmSource,
 // successSource, and renderError.
+//
+// Their forms carry one anti-forgery field, `xsrf`, which oidc-provider checks on the POST.
 import type { KoaContextWithOIDC } from 'oidc-provider';
-import type { Render } from '../http/render.ts';
 import { LatchkeyError } from '../errors.ts';
 import { renderErrorPage } from '../http/errors.ts';
+import type { Render } from '../http/render.ts';
 import { usePageHeaders } from '../http/security-headers.ts';
-import { xsrfSecret } from './internals.ts';
+import { xsrfSecret } from '../provider/internals.ts';
+import { clientSummary } from './client-summary.ts';
+import { createPage } from './page.ts';
 
 type Ctx = KoaContextWithOIDC;
 
-function clientOf(ctx: Ctx) {
-  const client = ctx.oidc?.client;
-  if (!client) return undefined;
-  const uri = client.redirectUris?.[0] ?? client.postLogoutRedirectUris?.[0];
-  return { name: client.clientName ?? client.clientId, host: uri ? URL.parse(uri)?.host : undefined };
-}
+const clientOf = (ctx: Ctx) => (ctx.oidc?.client ? clientSummary(ctx.oidc.client) : undefined);
+
+export type ProviderPages = ReturnType<typeof providerPages>;
 
 export function providerPages(render: Render, issuer: string) {
-  const page = (ctx: Ctx, template: string, data: Record<string, unknown>) => {
-    usePageHeaders(ctx);
-    ctx.type = 'html';
-    ctx.body = render(template, { issuer, ...data });
-  };
+  const page = createPage(render, issuer);
 
   return {
     async logoutSource(ctx: Ctx) {
       const xsrf = xsrfSecret(ctx);
-      page(ctx, 'logout', { title: 'Sign out', action: ctx.oidc.urlFor('end_session_confirm'), xsrf, csrf: xsrf, client: clientOf(ctx) });
+      page(ctx, 'logout', { title: 'Sign out', action: ctx.oidc.urlFor('end_session_confirm'), xsrf, client: clientOf(ctx) });
     },
     async postLogoutSuccessSource(ctx: Ctx) {
       page(ctx, 'signed-out', { title: 'Signed out', client: clientOf(ctx) });
@@ -41,11 +38,11 @@ export function providerPages(render: Render, issuer: string) {
       else if (err) error = 'We could not process that request. Start again on your device.';
       if (err) ctx.status = 400;
       const xsrf = xsrfSecret(ctx);
-      page(ctx, 'device-code', { title: 'Connect a device', action: ctx.oidc.urlFor('code_verification'), xsrf, csrf: xsrf, userCode: err?.userCode ?? '', error });
+      page(ctx, 'device-code', { title: 'Connect a device', action: ctx.oidc.urlFor('code_verification'), xsrf, userCode: err?.userCode ?? '', error });
     },
     async userCodeConfirmSource(ctx: Ctx, _form: string, _client: unknown, _deviceInfo: unknown, userCode: string) {
       const xsrf = xsrfSecret(ctx);
-      page(ctx, 'device-code', { title: 'Confirm the device', action: ctx.oidc.urlFor('code_verification'), xsrf, csrf: xsrf, userCode, client: clientOf(ctx) });
+      page(ctx, 'device-code', { title: 'Confirm the device', action: ctx.oidc.urlFor('code_verification'), xsrf, userCode, client: clientOf(ctx) });
     },
     async successSource(ctx: Ctx) {
       const client = clientOf(ctx);

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { startRedis, type TestRedis } from './redis.ts';
 import { startLatchkey, type Running } from './latchkey.ts';
 
-export interface Cluster {
+export interface Deployment {
   /** The issuer: the proxy's URL. */
   url: string;
   instances: Running[];
@@ -16,7 +16,7 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
-export async function startCluster(size: number, env: Record<string, string> = {}): Promise<Cluster> {
+export async function startInstances(size: number, env: Record<string, string> = {}): Promise<Deployment> {
   const redis = await startRedis();
   let next = 0;
   let instances: Running[] = [];

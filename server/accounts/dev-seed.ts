@@ -1,6 +1,6 @@
 // Development mode seeds a demo account so a newcomer can sign in at once. Refused in
 // production by the configuration (DEV_SEED).
-import type { Users } from './accounts/users.ts';
+import type { Users } from './users.ts';
 
 export const DEMO_EMAIL = 'demo@latchkey.dev';
 export const DEMO_PASSWORD = 'latchkey-demo-password';
