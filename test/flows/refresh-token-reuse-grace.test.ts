@@ -56,13 +56,21 @@ for (const store of STORES) {
       expect(successor.body.error).to.equal('invalid_grant');
     });
 
-    it('gives no grace to another client presenting the token', async () => {
+    it("gives no grace to another client presenting the token, and the owner's grace survives it", async () => {
       const { client, refreshToken } = await spaSession(running);
-      await tokenRequest(running, client, { grant_type: 'refresh_token', refresh_token: refreshToken });
+      const first = await tokenRequest(running, client, { grant_type: 'refresh_token', refresh_token: refreshToken });
+      expect(first.status).to.equal(200);
       const other = await addClient(running, { public: true });
       const stolen = await tokenRequest(running, other, { grant_type: 'refresh_token', refresh_token: refreshToken });
       expect(stolen.status).to.equal(400);
       expect(stolen.body.error).to.equal('invalid_grant');
+      expect(stolen.body).to.not.have.property('refresh_token');
+      // The owner's second tab, inside the window: the same successor, and the grant lives on.
+      const again = await tokenRequest(running, client, { grant_type: 'refresh_token', refresh_token: refreshToken });
+      expect(again.status, JSON.stringify(again.body)).to.equal(200);
+      expect(again.body.refresh_token).to.equal(first.body.refresh_token);
+      const next = await tokenRequest(running, client, { grant_type: 'refresh_token', refresh_token: String(first.body.refresh_token) });
+      expect(next.status, 'the chain continues').to.equal(200);
     });
 
     it('gives no grace to confidential clients: reuse revokes the grant', async () => {
