@@ -19,27 +19,30 @@ export interface ScanOptions {
   minOverlap?: number;
 }
 
-/** The fragments of a secret to look for: itself when short, else every window of minOverlap. */
-function fragmentsOf(secret: string, minOverlap: number): string[] {
-  if (secret.length <= minOverlap) return [secret];
-  const windows = new Set<string>();
-  for (let i = 0; i + minOverlap <= secret.length; i++) windows.add(secret.slice(i, i + minOverlap));
-  return [...windows];
-}
-
 export function findSecrets(value: unknown, secrets: readonly string[], options: ScanOptions = {}): SecretFinding[] {
   const minOverlap = options.minOverlap ?? 12;
   if (!Number.isInteger(minOverlap) || minOverlap < 8) throw new RangeError('minOverlap must be an integer of at least 8');
+  // Every window of minOverlap characters of every secret, in one map: a string is then checked
+  // by sliding one window over it, whatever the number of secrets (a whole test suite's worth).
+  const windows = new Map<string, number[]>();
+  const short: [string, number][] = [];
   secrets.forEach((secret, i) => {
     // A one-character "secret" would be found everywhere: refuse rather than cry wolf.
     if (typeof secret !== 'string' || secret.length < 8) throw new RangeError(`secret ${i} is shorter than 8 characters`);
+    if (secret.length < minOverlap) return short.push([secret, i]);
+    for (let at = 0; at + minOverlap <= secret.length; at++) {
+      const piece = secret.slice(at, at + minOverlap);
+      const owners = windows.get(piece);
+      if (!owners) windows.set(piece, [i]);
+      else if (!owners.includes(i)) owners.push(i);
+    }
   });
-  const fragments = secrets.map((secret) => fragmentsOf(secret, minOverlap));
   const findings: SecretFinding[] = [];
   const check = (text: string, path: string) => {
-    fragments.forEach((pieces, secret) => {
-      if (pieces.some((piece) => text.includes(piece))) findings.push({ path, secret });
-    });
+    const found = new Set<number>();
+    for (let at = 0; at + minOverlap <= text.length; at++) windows.get(text.slice(at, at + minOverlap))?.forEach((i) => found.add(i));
+    for (const [secret, i] of short) if (text.includes(secret)) found.add(i);
+    for (const secret of [...found].sort((a, b) => a - b)) findings.push({ path, secret });
   };
   const seen = new Set<object>();
   const visit = (node: unknown, path: string) => {
