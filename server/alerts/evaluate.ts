@@ -1,6 +1,8 @@
-// The alert rules as one pure function: a state, an event and a clock reading in; the next state
-// and the alerts to raise out. No I/O and no clock of its own, so the same inputs always give the
-// same outputs; the state given is never changed (see draftOf).
+// The alert rules as one function of a state, an event and a clock reading: the alerts to raise
+// out, and the state updated. No I/O and no clock of its own: the same inputs always give the
+// same outputs. The state is updated in place and returned (the caller owns one and keeps
+// passing it): copying a full state for every event would cost milliseconds, updating it costs
+// microseconds. To keep a snapshot, serialise it or structuredClone it.
 //
 // Times: the rules' windows and travel speeds go by the event's own `at` (when it happened, even
 // if it arrives late); cool-downs, the alerts' `at` and sweeping go by `now`.
@@ -8,7 +10,8 @@ import type { AuditEvent } from '../audit/catalogue.ts';
 import { ALERT_RULES, type Alert, type AlertRule } from '../audit/events-alerts.ts';
 import type { RuleDefinition } from './rule.ts';
 import { RULES } from './rules/index.ts';
-import { draftOf, sweep, type AlertState } from './state.ts';
+import { memoryOf, sweep, type AlertState } from './state.ts';
+import { clip } from './words.ts';
 import type { Thresholds } from './thresholds.ts';
 
 export interface Evaluation {
@@ -27,24 +30,30 @@ function cooldownOf(thresholds: Thresholds) {
 }
 
 export function evaluate(state: AlertState, event: AuditEvent, now: number, thresholds: Thresholds): Evaluation {
-  const swept = now - state.sweptAt >= thresholds.limits.sweepEveryMs ? sweep(state, now, thresholds, cooldownOf(thresholds)) : state;
+  if (now - state.sweptAt >= thresholds.limits.sweepEveryMs) sweep(state, now, thresholds, cooldownOf(thresholds));
   const rules = rulesByEvent.get(event.type);
-  if (!rules) return { state: swept, alerts: [] };
-  const draft = draftOf(swept, thresholds.limits);
+  if (!rules) return { state, alerts: [] };
+  const memory = memoryOf(state, thresholds.limits);
   const alerts: Alert[] = [];
   for (const rule of rules) {
-    for (const { subject, ...finding } of rule.evaluate(event as never, { now, thresholds, draft })) {
+    for (const { subject, ...finding } of rule.evaluate(event as never, { now, thresholds, memory })) {
       const key = `${rule.rule}|${subject}`;
-      const last = draft.get('cooldowns', key);
+      const last = memory.get('cooldowns', key);
       if (last !== undefined && now - last < rule.cooldownMs(thresholds)) continue;
-      draft.set('cooldowns', key, now);
-      alerts.push(withoutUndefined({ rule: rule.rule as AlertRule, severity: rule.severity, at: now, ...finding }));
+      memory.set('cooldowns', key, now);
+      alerts.push(fitted({ rule: rule.rule as AlertRule, severity: rule.severity, at: now, ...finding }));
     }
   }
-  return { state: draft.finish(), alerts };
+  return { state, alerts };
 }
 
-/** Alerts go to JSON and through a strict schema: absent, not undefined. */
-function withoutUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+/**
+ * Alerts go to JSON and through a strict schema: absent rather than undefined, and texts cut to
+ * the schema's lengths (a summary quotes a request path, which can be long).
+ */
+function fitted(alert: Alert): Alert {
+  const evidence = Object.fromEntries(Object.entries(alert.evidence).map(([k, v]) => [k, typeof v === 'string' ? clip(v, 256) : v]));
+  const out = { ...alert, summary: clip(alert.summary, 512), evidence };
+  if (alert.personMessage !== undefined) out.personMessage = clip(alert.personMessage, 512);
+  return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined)) as Alert;
 }

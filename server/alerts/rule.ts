@@ -1,14 +1,14 @@
-// The shape of one alert rule: which events it reads, what it remembers (through the draft
+// The shape of one alert rule: which events it reads, what it remembers (through the memory
 // state), what it reports, and how it explains itself in the docs.
 import type { AuditEventOf, AuditEventType } from '../audit/catalogue.ts';
 import type { Alert, AlertRule, Severity } from '../audit/events-alerts.ts';
-import type { Draft } from './state.ts';
+import type { Memory } from './state.ts';
 import type { Thresholds } from './thresholds.ts';
 
 export interface RuleContext {
   now: number;
   thresholds: Thresholds;
-  draft: Draft;
+  memory: Memory;
 }
 
 /** An alert a rule would raise, before the cool-down decides. */

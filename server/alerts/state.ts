@@ -3,13 +3,15 @@
 //   - by time: failure times older than their rule's window, cool-downs that have run out and
 //     accounts unseen for `limits.accountMemoryMs` are dropped (touched entries at once, the whole
 //     state every `limits.sweepEveryMs`);
-//   - by count: each map holds at most its `limits` entries, evicting the least recently seen.
+//   - by count: each map holds at most its `limits` entries; past that, the least recently
+//     written tenth goes (keys are kept in write order, which JSON keeps too).
 // Per entry, at most: a failure list of the rule's `count` times, a network's `distinctAccounts`
 // accounts, an account's `countriesPerAccount` countries and one last location. With the
-// defaults, roughly: account 150 + 14·10 (failures) + 5·16 (countries) ≈ 400 bytes, login
-// 60 + 14·10 ≈ 200, address 60 + 14·25 ≈ 410, network 60 + 40·10 ≈ 460, cool-down ≈ 90;
-// so at most about 4 MB + 2 MB + 4.1 MB + 2.3 MB + 0.9 MB ≈ 13 MB in all. A month of 200 people
-// is a few tens of kB (test/alerts/normal-month.test.ts measures it).
+// defaults and Latchkey's 22-character subs, serialised, roughly: an account 150 + 14·10
+// (failures) + 5·16 (countries) ≈ 400 bytes, a login 60 + 14·10 ≈ 200, an address 60 + 14·25
+// ≈ 410, a network 60 + 40·10 ≈ 460, a cool-down ≈ 90; so with every map full, about 4 MB +
+// 2 MB + 4.1 MB + 2.3 MB + 0.9 MB ≈ 13 MB. A month of 200 people is about 40 kB
+// (test/alerts/normal-month.test.ts measures it, and evaluate.test.ts the bound).
 //
 // Failed sign-ins at unknown logins count in `logins`, apart from real accounts' histories in
 // `accounts`: an attacker can create login entries at will, and must not be able to evict the
@@ -77,49 +79,49 @@ const LIMIT: Record<MapName, keyof Thresholds['limits']> = {
   cooldowns: 'cooldowns',
 };
 
-const ageOf = (value: number | { last: number }) => (typeof value === 'number' ? value : value.last);
+// Map sizes, counted once per map object and kept up to date as entries come and go: counting
+// the keys of a full map on every event would cost more than the rules.
+const sizes = new WeakMap<object, number>();
+const sizeOf = (map: object) => {
+  let size = sizes.get(map);
+  if (size === undefined) sizes.set(map, (size = Object.keys(map).length));
+  return size;
+};
 
 /**
- * A copy-on-write view of a state for one evaluation: maps are copied the first time they are
- * written, entries are replaced and never changed in place, so the state given is left as it was.
+ * The rules' access to a state, updating it in place: an entry written moves to the end of its
+ * map, and a map over its limit loses its first (least recently written) tenth. None of the
+ * keys is an array index (subs and hashes are 22 characters, addresses and cool-down keys hold
+ * `.`, `:`, `/` or `|`), so JavaScript keeps them all in write order.
  */
-export function draftOf(state: AlertState, limits: Thresholds['limits']) {
-  const next: AlertState = { ...state };
-  const copied = new Set<MapName>();
-  const writable = <M extends MapName>(map: M): Maps[M] => {
-    if (!copied.has(map)) {
-      next[map] = { ...state[map] } as AlertState[M];
-      copied.add(map);
-    }
-    return next[map];
-  };
+export function memoryOf(state: AlertState, limits: Thresholds['limits']) {
   return {
     get<M extends MapName>(map: M, key: string): Maps[M][string] | undefined {
-      return Object.hasOwn(next[map], key) ? (next[map][key] as Maps[M][string]) : undefined;
+      const entries = state[map] as Record<string, Maps[M][string]>;
+      return Object.hasOwn(entries, key) ? entries[key] : undefined;
     },
     set<M extends MapName>(map: M, key: string, value: Maps[M][string]) {
-      (writable(map) as Record<string, unknown>)[key] = value;
-    },
-    delete(map: MapName, key: string) {
-      if (Object.hasOwn(next[map], key)) delete (writable(map) as Record<string, unknown>)[key];
-    },
-    /** The next state: each written map cut back to its limit, least recently seen out first. */
-    finish(): AlertState {
-      for (const map of copied) {
-        const entries = next[map] as Record<string, number | { last: number }>;
-        for (let over = Object.keys(entries).length - limits[LIMIT[map]]; over > 0; over--) {
-          // Usually one over (one new entry): a linear scan for the oldest, not a sort.
-          let oldest: string | undefined;
-          for (const key in entries) if (oldest === undefined || ageOf(entries[key]!) < ageOf(entries[oldest]!)) oldest = key;
-          delete entries[oldest!];
+      const entries = state[map] as Record<string, unknown>;
+      let size = sizeOf(entries);
+      if (Object.hasOwn(entries, key)) delete entries[key];
+      else size++;
+      entries[key] = value;
+      const limit = limits[LIMIT[map]];
+      if (size > limit) {
+        // Enumerating a large object's keys costs as much as all of them: cut a tenth at a time,
+        // so a flood of new subjects pays for one enumeration per tenth of the map.
+        const target = Math.floor(limit * 0.9);
+        for (const first in entries) {
+          delete entries[first];
+          if (--size <= target) break;
         }
       }
-      return next;
+      sizes.set(entries, size);
     },
   };
 }
 
-export type Draft = ReturnType<typeof draftOf>;
+export type Memory = ReturnType<typeof memoryOf>;
 
 /** Times after `since`, the newest `keep` of them, oldest first. */
 export function recent(times: readonly number[], since: number, keep: number): number[] {
@@ -130,39 +132,32 @@ export function recent(times: readonly number[], since: number, keep: number): n
 }
 
 /**
- * The state without anything expired: failure times out of their windows, cool-downs run out,
+ * Drops, in place, everything expired: failure times out of their windows, cool-downs run out,
  * accounts forgotten. `cooldownOf` tells a cool-down key's length.
  */
-export function sweep(state: AlertState, now: number, thresholds: Thresholds, cooldownOf: (key: string) => number): AlertState {
+export function sweep(state: AlertState, now: number, thresholds: Thresholds, cooldownOf: (key: string) => number) {
   const { failedSignInsPerAccount: perAccount, failedSignInsPerIp: perIp, passwordSpraying: spraying, limits } = thresholds;
-  const failures = (map: Record<string, FailureEntry>, windowMs: number, keep: number) =>
-    Object.fromEntries(
-      Object.entries(map).flatMap(([key, entry]) => {
-        const kept = recent(entry.failures, now - windowMs, keep);
-        return kept.length ? [[key, { ...entry, failures: kept }]] : [];
-      }),
-    );
-  const accounts = Object.fromEntries(
-    Object.entries(state.accounts).flatMap(([key, entry]) =>
-      now - entry.last >= limits.accountMemoryMs
-        ? []
-        : [[key, { ...entry, failures: recent(entry.failures, now - perAccount.windowMs, perAccount.count) }]],
-    ),
-  );
-  const networks = Object.fromEntries(
-    Object.entries(state.networks).flatMap(([key, entry]) => {
-      const kept = Object.entries(entry.accounts).filter(([, at]) => at > now - spraying.windowMs);
-      return kept.length ? [[key, { ...entry, accounts: Object.fromEntries(kept) }]] : [];
-    }),
-  );
-  const cooldowns = Object.fromEntries(Object.entries(state.cooldowns).filter(([key, at]) => now - at < cooldownOf(key)));
-  return {
-    version: 1,
-    accounts,
-    logins: failures(state.logins, perAccount.windowMs, perAccount.count),
-    ips: failures(state.ips, perIp.windowMs, perIp.count),
-    networks,
-    cooldowns,
-    sweptAt: now,
+  const prune = <E>(map: Record<string, E>, keep: (entry: E, key: string) => E | undefined) => {
+    for (const [key, entry] of Object.entries(map)) {
+      const kept = keep(entry, key);
+      if (kept === undefined) delete map[key];
+      else map[key] = kept; // same key, same place in the write order
+    }
+    sizes.delete(map);
   };
+  const failures = (windowMs: number, count: number) => (entry: FailureEntry) => {
+    const kept = recent(entry.failures, now - windowMs, count);
+    return kept.length ? { ...entry, failures: kept } : undefined;
+  };
+  prune(state.accounts, (entry) =>
+    now - entry.last >= limits.accountMemoryMs ? undefined : { ...entry, failures: recent(entry.failures, now - perAccount.windowMs, perAccount.count) },
+  );
+  prune(state.logins, failures(perAccount.windowMs, perAccount.count));
+  prune(state.ips, failures(perIp.windowMs, perIp.count));
+  prune(state.networks, (entry) => {
+    const kept = Object.entries(entry.accounts).filter(([, at]) => at > now - spraying.windowMs);
+    return kept.length ? { ...entry, accounts: Object.fromEntries(kept) } : undefined;
+  });
+  prune(state.cooldowns, (at, key) => (now - at < cooldownOf(key) ? at : undefined));
+  state.sweptAt = now;
 }

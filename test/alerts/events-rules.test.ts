@@ -1,7 +1,7 @@
 // The rules that fire on single events: refresh token reuse, a revoked signing key, an admin
 // call outside working hours.
 import { expect } from 'chai';
-import type { Alert } from '../../server/audit/events-alerts.ts';
+import { alertSchema, type Alert } from '../../server/audit/events-alerts.ts';
 import { localTime } from '../../server/alerts/rules/admin-off-hours.ts';
 import { resolveThresholds } from '../../server/alerts/thresholds.ts';
 import { MINUTE, adminCall, keyRevoked, refreshReuse, run } from './support/events.ts';
@@ -84,6 +84,13 @@ describe('alert rule: admin actions outside working hours', () => {
     expect(alertAt(monday(5, 59))).to.equal(1); // 06:59
     expect(alertAt(Date.UTC(2026, 2, 30, 5, 30))).to.equal(0); // 07:30 in Berlin (UTC+2)
     expect(alertAt(Date.UTC(2026, 2, 30, 18, 0))).to.equal(1); // 20:00
+  });
+
+  it('cuts a long path so the alert still fits the catalogue', () => {
+    const [alert] = offHours(run([adminCall(monday(23), { path: `/admin/${'x'.repeat(500)}` })]).alerts);
+    expect(alertSchema.safeParse(alert).success).to.equal(true);
+    expect(alert!.summary).to.have.length(512).and.match(/…$/);
+    expect(alert!.evidence.path).to.have.length(256);
   });
 
   it('reads midnight as 00:00', () => {

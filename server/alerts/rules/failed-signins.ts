@@ -15,18 +15,18 @@ export const failedSignInsPerAccount = defineRule({
     `${t.count} failures within ${duration(t.windowMs)}; again after ${duration(t.cooldownMs)}`,
   cooldownMs: (t) => t.failedSignInsPerAccount.cooldownMs,
   on: ['signin.failed'],
-  evaluate(event, { draft, thresholds }) {
+  evaluate(event, { memory, thresholds }) {
     const { count, windowMs } = thresholds.failedSignInsPerAccount;
     const since = event.at - windowMs;
     let failures: number[];
     if (event.account) {
-      const entry = accountEntry(draft, event.account, event.at, thresholds.limits);
+      const entry = accountEntry(memory, event.account, event.at, thresholds.limits);
       failures = recent([...entry.failures, event.at], since, count);
-      putAccount(draft, event.account, { ...entry, failures }, event.at);
+      putAccount(memory, event.account, { ...entry, failures }, event.at);
     } else {
-      const entry = draft.get('logins', event.loginHash);
+      const entry = memory.get('logins', event.loginHash);
       failures = recent([...(entry?.failures ?? []), event.at], since, count);
-      draft.set('logins', event.loginHash, { last: Math.max(entry?.last ?? 0, event.at), failures });
+      memory.set('logins', event.loginHash, { last: Math.max(entry?.last ?? 0, event.at), failures });
     }
     if (failures.length < count) return [];
     const window = duration(windowMs);
@@ -54,14 +54,14 @@ export const failedSignInsPerIp = defineRule({
   thresholdsInWords: ({ failedSignInsPerIp: t }) => `${t.count} failures within ${duration(t.windowMs)}; again after ${duration(t.cooldownMs)}`,
   cooldownMs: (t) => t.failedSignInsPerIp.cooldownMs,
   on: ['signin.failed'],
-  evaluate(event, { draft, thresholds }) {
+  evaluate(event, { memory, thresholds }) {
     const address = event.ip ? parseAddress(event.ip) : undefined;
     if (!address) return [];
     const { count, windowMs } = thresholds.failedSignInsPerIp;
     const key = addressKey(address);
-    const entry = draft.get('ips', key);
+    const entry = memory.get('ips', key);
     const failures = recent([...(entry?.failures ?? []), event.at], event.at - windowMs, count);
-    draft.set('ips', key, { last: Math.max(entry?.last ?? 0, event.at), failures });
+    memory.set('ips', key, { last: Math.max(entry?.last ?? 0, event.at), failures });
     if (failures.length < count) return [];
     const from = key === event.ip ? event.ip : `${event.ip} (counted as ${key})`;
     return [

@@ -17,16 +17,16 @@ export const impossibleTravel = defineRule({
     `faster than ${t.maxSpeedKmh} km/h over at least ${t.minDistanceKm} km; again after ${duration(t.cooldownMs)}`,
   cooldownMs: (t) => t.impossibleTravel.cooldownMs,
   on: ['signin.succeeded'],
-  evaluate(event, { draft, thresholds }) {
+  evaluate(event, { memory, thresholds }) {
     const place = event.place;
     if (place?.latitude === undefined || place.longitude === undefined) return [];
     const { maxSpeedKmh, minDistanceKm } = thresholds.impossibleTravel;
-    const entry = accountEntry(draft, event.account, event.at, thresholds.limits);
+    const entry = accountEntry(memory, event.account, event.at, thresholds.limits);
     const before = entry.located;
     // Events may arrive out of order: the latest location stays the latest.
     if (!before || event.at >= before.at) {
       const here = { at: event.at, latitude: place.latitude, longitude: place.longitude, country: place.country };
-      putAccount(draft, event.account, { ...entry, located: place.city ? { ...here, city: place.city } : here }, event.at);
+      putAccount(memory, event.account, { ...entry, located: place.city ? { ...here, city: place.city } : here }, event.at);
     }
     if (!before) return [];
     const km = distanceKm(before, { latitude: place.latitude, longitude: place.longitude });

@@ -14,14 +14,14 @@ export const newCountry = defineRule({
     `after the account’s first ${t.learningSignIns} sign-ins; the last ${limits.countriesPerAccount} countries are remembered; again for the same country after ${duration(t.cooldownMs)}`,
   cooldownMs: (t) => t.newCountry.cooldownMs,
   on: ['signin.succeeded'],
-  evaluate(event, { draft, thresholds }) {
+  evaluate(event, { memory, thresholds }) {
     const country = event.place?.country;
     if (!country) return [];
-    const entry = accountEntry(draft, event.account, event.at, thresholds.limits);
+    const entry = accountEntry(memory, event.account, event.at, thresholds.limits);
     const known = entry.countries.includes(country);
     const learning = entry.signIns < thresholds.newCountry.learningSignIns;
     putAccount(
-      draft,
+      memory,
       event.account,
       {
         ...entry,

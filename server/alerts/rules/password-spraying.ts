@@ -16,18 +16,18 @@ export const passwordSpraying = defineRule({
     `${t.distinctAccounts} distinct logins failing from one /${t.ipv4PrefixBits} (IPv4) or /${t.ipv6PrefixBits} (IPv6) within ${duration(t.windowMs)}; again after ${duration(t.cooldownMs)}`,
   cooldownMs: (t) => t.passwordSpraying.cooldownMs,
   on: ['signin.failed'],
-  evaluate(event, { draft, thresholds }) {
+  evaluate(event, { memory, thresholds }) {
     const address = event.ip ? parseAddress(event.ip) : undefined;
     if (!address) return [];
     const { distinctAccounts, windowMs, ipv4PrefixBits, ipv6PrefixBits } = thresholds.passwordSpraying;
     const network = networkOf(address, address.version === 4 ? ipv4PrefixBits : ipv6PrefixBits);
     const login = event.account ?? `login:${event.loginHash}`;
-    const entry = draft.get('networks', network);
+    const entry = memory.get('networks', network);
     const accounts = Object.entries({ ...entry?.accounts, [login]: Math.max(entry?.accounts[login] ?? 0, event.at) })
       .filter(([, at]) => at > event.at - windowMs)
       .sort(([, a], [, b]) => a - b)
       .slice(-distinctAccounts);
-    draft.set('networks', network, { last: Math.max(entry?.last ?? 0, event.at), accounts: Object.fromEntries(accounts) });
+    memory.set('networks', network, { last: Math.max(entry?.last ?? 0, event.at), accounts: Object.fromEntries(accounts) });
     if (accounts.length < distinctAccounts) return [];
     const known = accounts.filter(([key]) => !key.startsWith('login:')).length;
     return [
