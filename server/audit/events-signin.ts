@@ -99,7 +99,7 @@ export const backchannelLogoutSent = defineEvent('logout.backchannel_sent', 1, {
   fields: {
     account: sub,
     client: clientId,
-    sessionIdHash: sessionIdHash.optional(),
+    sidHash: idHash.optional().describe('Hash of the `sid` the logout token carried: one per client and session, not the session’s uid'),
     delivered: z.boolean().describe('Whether the client answered 200'),
     error: z.string().max(256).optional().describe('Why delivery failed, as oidc-provider reported it'),
   },

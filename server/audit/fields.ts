@@ -17,8 +17,11 @@ export const idHash = z
   .regex(/^[A-Za-z0-9_-]{22}$/, 'an id hash from hashId(), never the id itself')
   .meta({ id: 'IdHash', description: 'HMAC-SHA256 of an identifier under the audit key, truncated to 16 bytes, base64url (22 characters). Equal ids give equal hashes, so events about one token can be joined; the id cannot be recovered from it.' });
 
-/** Sessions are named by their `sid` (the value ID tokens and logout tokens carry), never by the cookie value. */
-export const sessionIdHash = idHash.describe('Hash of the session’s `sid` (as ID and logout tokens carry it), never the session cookie');
+/**
+ * Sessions are named by oidc-provider's `session.uid`, which stays the same for the session's
+ * life; never by `session.jti`, which is the session cookie's value.
+ */
+export const sessionIdHash = idHash.describe('Hash of the session’s uid (oidc-provider `session.uid`), never of the session cookie (`session.jti`)');
 
 export const scopes = z.array(z.string().min(1).max(128)).max(64).describe('Scopes');
 export const resource = z.string().min(1).max(2048);
