@@ -31,13 +31,13 @@ export const evidence = z
   .refine((record) => Object.keys(record).length <= 16, 'at most 16 pieces of evidence');
 
 const alertFields = {
-  rule: z.enum(ALERT_RULES),
+  rule: z.enum(ALERT_RULES).describe('Which rule fired: see [Alert rules](#alert-rules)'),
   severity: z.enum(SEVERITIES),
   account: sub.optional().describe('The account it concerns, when it concerns one'),
   network: z.string().min(1).max(64).optional().describe('The network it concerns, as a CIDR prefix (`203.0.113.0/24`, `2001:db8:1::/48`)'),
   summary: z.string().min(1).max(512).describe('Why, in words, for the operator'),
   personMessage: z.string().min(1).max(512).optional().describe('Why, in plain words, for the person whose account it concerns'),
-  evidence,
+  evidence: evidence.describe('A few facts behind it (at most 16, flat), e.g. counts, times, places'),
 };
 
 export const alertSchema = z.strictObject({
