@@ -1,0 +1,106 @@
+// Audit events of people signing in and out: sign-in, consent, browser sessions, logout.
+import { z } from 'zod';
+import { defineEvent } from './define.ts';
+import { actorOf, clientId, idHash, scopes, sessionIdHash, sub } from './fields.ts';
+
+export const SIGNIN_FAILURE_REASONS = ['unknown_account', 'wrong_password', 'disabled', 'throttled'] as const;
+
+export const signinSucceeded = defineEvent('signin.succeeded', 1, {
+  summary: 'A person signed in with their password.',
+  audience: 'person',
+  source: 'login form (server/interactions/routes.ts), after users.authenticate succeeds',
+  actor: actorOf('account'),
+  fields: {
+    account: sub.describe('The account signed in to'),
+    client: clientId.describe('The client the person was signing in to'),
+    sessionIdHash: sessionIdHash.optional(),
+    amr: z.array(z.string().min(1).max(32)).max(8).describe('Authentication methods used, e.g. `["pwd"]`'),
+  },
+});
+
+export const signinFailed = defineEvent('signin.failed', 1, {
+  summary: 'A sign-in attempt failed.',
+  audience: 'person',
+  source: 'login form (server/interactions/routes.ts), when users.authenticate finds no active account with that password',
+  actor: actorOf('anonymous'),
+  fields: {
+    account: sub.optional().describe('The account the attempt named, when one exists (absent for an unknown email)'),
+    loginHash: idHash.describe(
+      'Hash of the normalised email typed in. Joins attempts at one login, existing or not, without storing what was typed: people type passwords into the email field.',
+    ),
+    client: clientId.describe('The client the person was signing in to'),
+    reason: z.enum(SIGNIN_FAILURE_REASONS).describe('Why it failed. Operator only: telling the person would reveal which emails have accounts.'),
+    personSees: z
+      .enum(['incorrect_email_or_password', 'too_many_attempts'])
+      .describe('What the page told the person, and all they may learn: the same words for an unknown email, a wrong password and a disabled account.'),
+  },
+  operatorOnly: ['reason', 'loginHash'],
+});
+
+export const consentGranted = defineEvent('consent.granted', 1, {
+  summary: 'A person allowed a client access to their account.',
+  audience: 'person',
+  source: 'consent form, Allow (server/interactions/routes.ts)',
+  actor: actorOf('account'),
+  fields: {
+    account: sub,
+    client: clientId,
+    scopes: scopes.describe('Scopes granted'),
+    claims: z.array(z.string().min(1).max(128)).max(64).optional().describe('Claims granted through the claims parameter'),
+    resources: z.array(z.string().min(1).max(2048)).max(16).optional().describe('Resource servers (RFC 8707) the grant covers'),
+    grantIdHash: idHash.describe('Hash of the grant id'),
+  },
+});
+
+export const consentDenied = defineEvent('consent.denied', 1, {
+  summary: 'A person refused a client access, or walked away from the consent page.',
+  audience: 'person',
+  source: 'consent form, Deny, or the abort link while the consent prompt is shown',
+  actor: actorOf('account'),
+  fields: {
+    account: sub,
+    client: clientId,
+    scopes: scopes.describe('Scopes the client asked for'),
+    how: z.enum(['denied', 'cancelled']).describe('`denied`: pressed Deny; `cancelled`: left through the cancel link'),
+  },
+});
+
+export const sessionStarted = defineEvent('session.started', 1, {
+  summary: 'A browser session began for an account.',
+  audience: 'person',
+  source: 'oidc-provider `interaction.ended` after a login result; or the Session model saved with a new accountId',
+  actor: actorOf('account'),
+  fields: {
+    account: sub,
+    sessionIdHash,
+    client: clientId.optional().describe('The client whose sign-in started it'),
+  },
+});
+
+export const sessionEnded = defineEvent('session.ended', 1, {
+  summary: 'A browser session ended.',
+  audience: 'person',
+  source: 'oidc-provider `end_session.success` (logout), the Session model destroyed, an admin action',
+  actor: actorOf('account', 'admin', 'system'),
+  fields: {
+    account: sub,
+    sessionIdHash,
+    cause: z
+      .enum(['logout', 'expired', 'admin', 'account_disabled', 'replaced'])
+      .describe('`logout`: RP-initiated logout; `replaced`: another account signed in in the same browser'),
+  },
+});
+
+export const backchannelLogoutSent = defineEvent('logout.backchannel_sent', 1, {
+  summary: 'A back-channel logout token was sent to a client, or sending it failed.',
+  audience: 'operator',
+  source: 'oidc-provider `backchannel.success` / `backchannel.error`',
+  actor: actorOf('system'),
+  fields: {
+    account: sub,
+    client: clientId,
+    sidHash: idHash.optional().describe('Hash of the `sid` the logout token carried: one per client and session, not the session’s uid'),
+    delivered: z.boolean().describe('Whether the client answered 200'),
+    error: z.string().max(256).optional().describe('Why delivery failed, as oidc-provider reported it'),
+  },
+});
