@@ -86,13 +86,19 @@ export function parseAddress(input: string): Address | undefined {
   return { version: 6, hi: hi & MASK64, lo: lo & MASK64, hextets, text: format6(hextets) };
 }
 
+/** The IPv6 prefix of `bits` (a multiple of 16) holding the address, as CIDR text. */
+export function prefix6(address: Address6, bits: 16 | 32 | 48 | 64 | 80 | 96 | 112): string {
+  const kept = bits / 16;
+  return `${format6([...address.hextets.slice(0, kept), ...Array.from({ length: 8 - kept }, () => 0)])}/${bits}`;
+}
+
 /** The /24 (IPv4) or /48 (IPv6) holding the address, as CIDR text: `192.0.2.0/24`, `2001:db8:1::/48`. */
 export function networkOf(address: Address): string {
   if (address.version === 4) {
     const v = address.value;
     return `${v >>> 24}.${(v >>> 16) & 0xff}.${(v >>> 8) & 0xff}.0/24`;
   }
-  return `${format6([...address.hextets.slice(0, 3), 0, 0, 0, 0, 0])}/48`;
+  return prefix6(address, 48);
 }
 
 type Range4 = [base: number, bits: number];
