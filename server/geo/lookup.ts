@@ -17,6 +17,9 @@ import { fileURLToPath } from 'node:url';
 import maxmind, { type Reader, type Response } from 'maxmind';
 import { isPrivate, networkOf, parseAddress, type Address } from './address.ts';
 import { buildAsnTable, type AsnTable } from './asn-table.ts';
+import { countryName } from './country-names.ts';
+
+export { countryName };
 
 export interface GeoInfo {
   /** ISO 3166-1 alpha-2; `ZZ` when unknown or for a private network. */
@@ -65,25 +68,6 @@ export function defaultGeoPaths(): GeoPaths {
     asn4: file('@ip-location-db/asn/asn-ipv4-num.csv'),
     asn6: file('@ip-location-db/asn/asn-ipv6-num.csv'),
   };
-}
-
-const regionNames = new Intl.DisplayNames(['en'], { type: 'region' });
-const names = new Map<string, string | undefined>();
-
-/** English name of an ISO 3166-1 alpha-2 code, from the runtime's ICU data (no database needed). */
-export function countryName(code: string): string | undefined {
-  if (names.has(code)) return names.get(code);
-  let name: string | undefined;
-  if (/^[A-Z]{2}$/.test(code) && code !== 'ZZ') {
-    try {
-      name = regionNames.of(code);
-    } catch {
-      name = undefined;
-    }
-  }
-  // At most 26² codes: the cache stays small.
-  names.set(code, name && name !== code ? name : undefined);
-  return names.get(code);
 }
 
 const text = (value: unknown) => (typeof value === 'string' && value ? value : undefined);

@@ -1,15 +1,32 @@
 // The model's settings, with defaults. Thresholds are on the score (a natural-log likelihood
-// ratio, attacker : owner). The defaults were tuned on the synthetic training seed of
-// bench/risk/ and checked on another seed (bench/README.md, "risk"): see the notes beside each.
-import type { FeatureName } from './types.ts';
+// ratio, attacker : owner). The defaults were tuned on the synthetic training seed of bench/risk/
+// (risk-train-1, `node bench/risk/tune.ts`) and are reported on another seed by
+// `npm run bench -- --scenario risk` (bench/README.md, "Risk model").
+import type { Decision, FeatureName } from './types.ts';
 
 export interface RiskOptions {
   thresholds: {
-    /** At or above: ask for a second factor. */
+    /**
+     * At or above: ask for a second factor. The score is a sum of log ratios under an
+     * independence assumption, not a calibrated log-odds: the threshold is an operating point.
+     * Default: the highest (on a grid of ¼) at which the training seed's targeted attackers
+     * were ≥ 99% stepped up — with 1.7% of its genuine sign-ins stepped up there.
+     */
     stepUp: number;
-    /** At or above: refuse the sign-in (the owner can still be told, and say "this was me"). */
+    /**
+     * At or above: refuse the sign-in (the owner can still be told, and say "this was me").
+     * Default: the lowest whole number at which no genuine sign-in of the training seed (fewer
+     * than 1 in 20,000) was refused.
+     */
     deny: number;
   };
+  /**
+   * The decision for an account with nothing recorded yet (its first sign-in, just after it was
+   * opened): its score is 0 — no evidence either way — which the step-up threshold, below 0,
+   * would step up. With nothing to compare against, that would only ask every new account for a
+   * second factor. The score and reasons are reported all the same.
+   */
+  firstSignIn: Decision;
   history: {
     /** Values not seen for this long are forgotten (6 months). */
     maxAgeDays: number;
@@ -88,7 +105,8 @@ export interface RiskOptions {
 }
 
 export const DEFAULT_OPTIONS: RiskOptions = {
-  thresholds: { stepUp: 6, deny: 14 },
+  thresholds: { stepUp: -0.5, deny: 11 },
+  firstSignIn: 'allow',
   history: {
     maxAgeDays: 183,
     halfLifeDays: 90,
@@ -131,7 +149,7 @@ export const DEFAULT_OPTIONS: RiskOptions = {
   maxVersionJump: 10,
 };
 
-export type RiskOverrides = { [K in keyof RiskOptions]?: RiskOptions[K] extends number ? number : Partial<RiskOptions[K]> };
+export type RiskOverrides = { [K in keyof RiskOptions]?: RiskOptions[K] extends number | string ? RiskOptions[K] : Partial<RiskOptions[K]> };
 
 /** Defaults with `overrides` laid over them, one level deep (a given array replaces the default). */
 export function riskOptions(overrides: RiskOverrides = {}): RiskOptions {

@@ -1,7 +1,7 @@
 // Reasons in plain words, for the person asked to confirm a sign-in and for the account
 // console: "first sign-in from Brazil", "new browser (Firefox on Linux)", "travel at 4,000 km/h
 // since the last sign-in 2 hours ago".
-import { countryName } from '../geo/lookup.ts';
+import { countryName } from '../geo/country-names.ts';
 import { describeUserAgent, type DeviceType, type UserAgentInfo } from '../http/user-agent.ts';
 import { hostKey } from './features.ts';
 import type { Travel } from './travel.ts';

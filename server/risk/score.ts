@@ -104,7 +104,8 @@ function device(context: Context): void {
   const { history, prior, seen, options, signIn } = context;
   if (history.n <= 0) return;
   const priorNew = prior.n > 0 ? prior.dn / prior.n : 0.1;
-  const pNew = ownerShare(history.dn, history.n, priorNew, options.pseudoCounts.device);
+  // Kept inside (0, 1): feedback can take sign-ins off n without knowing which were new devices.
+  const pNew = Math.min(0.999, Math.max(0.001, ownerShare(history.dn, history.n, priorNew, options.pseudoCounts.device)));
   const stolen = options.device.stolenCookie;
   const disowned = history.x.some(([kind, value]) => kind === 'dev' && value === signIn.deviceId);
   if (seen.knownDevice && !disowned) add(context, 'device', Math.log(stolen / (1 - pNew)));
@@ -172,5 +173,6 @@ export function score(history: RiskHistory, prior: GlobalPrior, signIn: SignIn, 
   disowned(context);
   const total = Math.round(sum(context.factors.map((f) => f.logRatio)) * 1000) / 1000;
   const explained = context.factors.filter((f) => f.reason).sort((a, b) => b.logRatio - a.logRatio);
-  return { score: total, decision: decide(total, options.thresholds), reasons: explained.map((f) => f.reason!), factors: context.factors };
+  const decision = current.n === 0 ? options.firstSignIn : decide(total, options.thresholds);
+  return { score: total, decision, reasons: explained.map((f) => f.reason!), factors: context.factors };
 }

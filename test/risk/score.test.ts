@@ -148,6 +148,14 @@ describe('risk score: a new account', () => {
     expect(a.decision).to.equal('allow');
   });
 
+  it("decides a first sign-in by options.firstSignIn: with nothing to compare, the score alone does not step it up", () => {
+    const first = home(next);
+    expect(score(emptyHistory(), prior, first, first.at, riskOptions({ thresholds: { stepUp: -1, deny: 5 } })).decision).to.equal('allow');
+    expect(score(emptyHistory(), prior, first, first.at, riskOptions({ firstSignIn: 'step_up' })).decision).to.equal('step_up');
+    // From the second sign-in on, the thresholds decide.
+    expect(score(recordAll([first]), prior, first, first.at + HOUR, riskOptions({ thresholds: { stepUp: -100, deny: 100 } })).decision).to.equal('step_up');
+  });
+
   it('scores with neither history nor prior (a fresh deployment) without NaN', () => {
     const a = score(emptyHistory(), emptyPrior(), home(next), next);
     expect(Number.isFinite(a.score)).to.equal(true);
