@@ -60,6 +60,16 @@ describe('risk score: each reason on its own case', () => {
     });
   }
 
+  it('a weekday person on a Sunday: "unusual day of the week (Sunday)"', () => {
+    const weekdays = Array.from({ length: 56 }, (_, d) => home(T0 + d * DAY + 8 * HOUR)).filter((s) => ![0, 6].includes(new Date(s.at).getUTCDay()));
+    const worker = recordAll(weekdays);
+    const sunday = home(T0 + 55 * DAY + 8 * HOUR);
+    const monday = home(T0 + 56 * DAY + 8 * HOUR);
+    expect(new Date(sunday.at).getUTCDay()).to.equal(0);
+    expect(score(worker, prior, sunday, sunday.at).reasons).to.include('unusual day of the week (Sunday)');
+    expect(score(worker, prior, monday, monday.at).reasons).to.deep.equal([]);
+  });
+
   it('impossible travel: Berlin to São Paulo in two hours', () => {
     const a = assess(home(T0 + 59 * DAY + 21 * HOUR, { geo: SAO_PAULO, ip: '200.0.0.5' }));
     const reason = a.reasons.find((r) => r.startsWith('travel at'));
@@ -72,6 +82,13 @@ describe('risk score: each reason on its own case', () => {
     const slow = assess(home(T0 + 66 * DAY + 19 * HOUR, { geo: SAO_PAULO, ip: '200.0.0.5' }));
     expect(slow.reasons.some((r) => r.startsWith('travel at'))).to.equal(false);
     expect(factor(slow, 'travel')).to.be.below(fast);
+  });
+
+  it('a trip from someone whose new networks were always around town: "… km from the last sign-in …"', () => {
+    const cafes = Array.from({ length: 20 }, (_, i) => home(T0 + i * 3 * DAY + 10 * HOUR, { geo: { ...BERLIN, network: `198.18.${i}.0/24` }, ip: `198.18.${i}.4` }));
+    const local = recordAll([...owner, ...cafes].sort((a, b) => a.at - b.at));
+    const trip = home(T0 + 66 * DAY + 19 * HOUR, { geo: SAO_PAULO, ip: '200.0.0.5' });
+    expect(score(local, prior, trip, trip.at).reasons).to.include('10,000 km from the last sign-in (Berlin), 7 days ago');
   });
 
   it('a browser update (a newer major version) is no reason and no evidence', () => {
