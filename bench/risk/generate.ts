@@ -92,10 +92,10 @@ class Life {
       const options = [...usable(person.devices, kinds), ...(atWork ? usable(person.devices, ['desktop'], true) : [])];
       return options.length ? random.weighted(options, (d) => d.weight) : undefined;
     };
-    const mobileHere = (country: Country): Network => {
+    const mobileHere = (): Network => {
       // A phone keeps its mobile network for a while; abroad it roams through its home carrier.
       if (this.lastMobile && this.lastMobile.day === day && random.chance(0.6)) return this.lastMobile.network;
-      const network = mobileNetwork(person.carrier!, country, gatewayCity(person.country), random);
+      const network = mobileNetwork(person.carrier!, gatewayCity(person.country), random);
       this.lastMobile = { network, day };
       return network;
     };
@@ -115,7 +115,7 @@ class Life {
       const { country, city, hotel } = this.trip;
       const device = pickDevice(['laptop', 'phone', 'tablet']);
       const roll = random.next();
-      if (device?.kind === 'phone' && person.carrier && roll < 0.45) return { network: mobileHere(person.country), country: person.country, device, context: 'travel-mobile' };
+      if (device?.kind === 'phone' && person.carrier && roll < 0.45) return { network: mobileHere(), country: person.country, device, context: 'travel-mobile' };
       if (roll < 0.9) return { network: hotel, country, device, context: 'travel-hotel' };
       return { network: residentialNetwork(country, city, random), country, device, context: 'travel-cafe' };
     }
@@ -125,7 +125,7 @@ class Life {
     }
     const atWork = person.work && weekday && hour >= 9 && hour < 17 && random.chance(0.7);
     const onMobile = person.carrier && random.chance(atWork ? 0.3 : 0.22);
-    if (onMobile) return { network: mobileHere(person.country), country: person.country, device: pickDevice(['phone']), context: 'mobile' };
+    if (onMobile) return { network: mobileHere(), country: person.country, device: pickDevice(['phone']), context: 'mobile' };
     if (atWork) return { network: person.work!.network, host: person.work!.host, country: person.country, device: pickDevice(['laptop', 'phone'], true), context: 'work' };
     const v6 = person.homeIpv6 > 0 && random.chance(person.homeIpv6);
     const network: Network = v6 ? { ...person.home.network, version: 6 } : person.home.network;

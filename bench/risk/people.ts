@@ -109,6 +109,7 @@ export function makePerson(world: World, index: number, random: Random, days: nu
   };
 }
 
-export function mobileNetwork(carrier: AutonomousSystem, country: Country, gateway: City, random: Random): Network {
+/** A carrier's addresses come from one shared pool, geolocated to its gateway city. */
+export function mobileNetwork(carrier: AutonomousSystem, gateway: City, random: Random): Network {
   return { system: carrier, city: gateway, index: random.int(0, MOBILE_POOL - 1), version: 4 };
 }
