@@ -16,6 +16,7 @@ import { authCodeScenario, loginStormScenario } from './scenarios/login.ts';
 import { memoryScenario } from './scenarios/memory.ts';
 import { mixedScenario } from './scenarios/mixed.ts';
 import { refreshScenario } from './scenarios/refresh.ts';
+import { riskScenario } from './scenarios/risk.ts';
 import { rotationScenario } from './scenarios/rotation.ts';
 import { soakScenario } from './scenarios/soak.ts';
 import { detectPinning, ROOT, startBaseline, startLatchkey, startRedis, type Target, type TargetName } from './servers.ts';
@@ -85,6 +86,7 @@ const ALL: Scenario[] = [
   mixedScenario,
   memoryScenario,
   rotationScenario,
+  riskScenario,
   soakScenario,
 ];
 

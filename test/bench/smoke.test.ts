@@ -32,17 +32,26 @@ describe('benchmark smoke mode', function () {
 
   it('runs every default scenario without failing', () => {
     const names = report.scenarios.map((s) => s.name);
-    for (const name of ['cc-opaque', 'cc-jwt-es256', 'cc-jwt-rs256', 'refresh', 'introspection', 'userinfo', 'discovery', 'jwks', 'authcode-login', 'login-storm', 'mixed', 'memory', 'rotation']) {
+    for (const name of ['cc-opaque', 'cc-jwt-es256', 'cc-jwt-rs256', 'refresh', 'introspection', 'userinfo', 'discovery', 'jwks', 'authcode-login', 'login-storm', 'mixed', 'memory', 'rotation', 'risk']) {
       expect(names, output).to.include(name);
     }
     for (const scenario of report.scenarios) expect(scenario.error, `${scenario.name}: ${scenario.error}`).to.equal(undefined);
   });
 
   it('measures both servers in every comparative scenario', () => {
-    // memory and rotation measure Latchkey alone (Redis footprint; its own key rotation).
-    for (const scenario of report.scenarios.filter((s) => s.name !== 'memory' && s.name !== 'rotation')) {
+    // memory and rotation measure Latchkey alone (Redis footprint; its own key rotation); risk
+    // runs the pure risk model, no server.
+    for (const scenario of report.scenarios.filter((s) => !['memory', 'rotation', 'risk'].includes(s.name))) {
       expect(scenario.rows.map((r) => r.target).sort(), scenario.name).to.deep.equal(['baseline', 'latchkey']);
     }
+  });
+
+  it('scores synthetic sign-ins with the risk model and reports every attacker kind', () => {
+    const risk = report.scenarios.find((s) => s.name === 'risk')!;
+    const data = risk.data as { atDefault: { genuineCount: number; attackers: Record<string, { count: number }> }; scoreMicroseconds: { calls: number } };
+    expect(data.atDefault.genuineCount, output).to.be.above(0);
+    for (const kind of ['naive', 'vpn', 'targeted']) expect(data.atDefault.attackers[kind]!.count, kind).to.be.above(0);
+    expect(data.scoreMicroseconds.calls).to.be.above(data.atDefault.genuineCount);
   });
 
   it('gets only successful answers: 2xx, and redirects only inside the browser flows', () => {
