@@ -22,6 +22,8 @@ import { createProvider } from '../provider/index.ts';
 import { graceAwareRefreshTokens } from '../provider/refresh-grace.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { createAdapter } from '../provider/adapter.ts';
+import { protectRecords, type ProtectedRecords } from '../provider/records.ts';
+import { createRecordProtection } from '../crypto/record-protection.ts';
 
 export interface Latchkey {
   app: Koa;
@@ -30,6 +32,8 @@ export interface Latchkey {
   /** Attaches to every Provider ever built (event listeners): see provider/current.ts. */
   onBuild: LiveProvider['onBuild'];
   store: Store;
+  /** oidc-provider's records as stored (names hashed, payloads sealed): for revocation and listings. */
+  records: ProtectedRecords;
   users: Users;
   clients: ClientRegistry;
   keystore: Keystore;
@@ -59,7 +63,8 @@ export async function build(config: Config, logger: Logger, options: { store?: S
     let keyset: StoredKeyset | undefined;
     const clients = createClientRegistry(store.documents, store.events, box, (metadata) => provider().Client.validate(metadata));
     const stopFollowingClients = await clients.follow();
-    const oidcAdapter = createAdapter(store.oidc);
+    const records = protectRecords(store.oidc, createRecordProtection(config.keysEncryptionKeys));
+    const oidcAdapter = createAdapter(records);
     const adapter = (name: string) => {
       if (name === 'Client') return clients.adapter();
       if (name === 'RefreshToken' && config.refreshTokenReuseGrace > 0) return graceAwareRefreshTokens(oidcAdapter(name));
@@ -103,6 +108,7 @@ export async function build(config: Config, logger: Logger, options: { store?: S
       provider,
       onBuild: live.onBuild,
       store,
+      records,
       users,
       clients,
       keystore,

@@ -1,36 +1,32 @@
-// The oidc-provider adapter (configuration option `adapter`) over an OidcStore.
+// The oidc-provider adapter (configuration option `adapter`) over the protected records.
 // See node_modules/oidc-provider/lib/adapters/memory_adapter.js for the reference semantics.
 import type { Adapter, AdapterFactory, AdapterPayload } from 'oidc-provider';
-import type { OidcPayload, OidcStore } from '../store/types.ts';
 import { alreadyConsumed } from './internals.ts';
+import type { ProtectedRecords } from './records.ts';
 
-// Both shapes are plain JSON objects; the store does not know oidc-provider's claim names.
-const toProvider = (payload: OidcPayload | undefined) => payload as AdapterPayload | undefined;
-const fromProvider = (payload: AdapterPayload) => payload as OidcPayload;
-
-class StoreAdapter implements Adapter {
+class RecordAdapter implements Adapter {
   readonly #model: string;
-  readonly #store: OidcStore;
+  readonly #records: ProtectedRecords;
 
-  constructor(model: string, store: OidcStore) {
+  constructor(model: string, records: ProtectedRecords) {
     this.#model = model;
-    this.#store = store;
+    this.#records = records;
   }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
-    await this.#store.upsert(this.#model, id, fromProvider(payload), expiresIn);
+    await this.#records.upsert(this.#model, id, payload, expiresIn);
   }
 
-  async find(id: string): Promise<AdapterPayload | undefined> {
-    return toProvider(await this.#store.find(this.#model, id));
+  find(id: string): Promise<AdapterPayload | undefined> {
+    return this.#records.find(this.#model, id);
   }
 
-  async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-    return toProvider(await this.#store.findByUid(this.#model, uid));
+  findByUid(uid: string): Promise<AdapterPayload | undefined> {
+    return this.#records.findByUid(this.#model, uid);
   }
 
-  async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
-    return toProvider(await this.#store.findByUserCode(this.#model, userCode));
+  findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+    return this.#records.findByUserCode(this.#model, userCode);
   }
 
   /**
@@ -39,11 +35,11 @@ class StoreAdapter implements Adapter {
    * second set of tokens.
    */
   async consume(id: string): Promise<void> {
-    if (!(await this.#store.consume(this.#model, id))) throw alreadyConsumed(this.#model);
+    if (!(await this.#records.consume(this.#model, id))) throw alreadyConsumed(this.#model);
   }
 
   async destroy(id: string): Promise<void> {
-    await this.#store.destroy(this.#model, id);
+    await this.#records.destroy(this.#model, id);
   }
 
   /**
@@ -51,16 +47,16 @@ class StoreAdapter implements Adapter {
    * grant's records of every model in one go; the other calls then find nothing, which is fine.
    */
   async revokeByGrantId(grantId: string): Promise<void> {
-    await this.#store.revokeByGrantId(grantId);
+    await this.#records.revokeByGrantId(grantId);
   }
 }
 
 /** The value for oidc-provider's `adapter` option: one adapter per model name. */
-export function createAdapter(store: OidcStore): AdapterFactory {
-  const adapters = new Map<string, StoreAdapter>();
+export function createAdapter(records: ProtectedRecords): AdapterFactory {
+  const adapters = new Map<string, RecordAdapter>();
   return (model) => {
     let adapter = adapters.get(model);
-    if (!adapter) adapters.set(model, (adapter = new StoreAdapter(model, store)));
+    if (!adapter) adapters.set(model, (adapter = new RecordAdapter(model, records)));
     return adapter;
   };
 }

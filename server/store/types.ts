@@ -6,18 +6,31 @@
 //   and are removed with it.
 // - Records that carry a grantId are listed in that grant's index; revokeByGrantId removes every
 //   record of the grant, of every model, and the index itself.
+// - Records that name owners (`owners`: an account, a client) are listed in each owner's index
+//   until they expire or are removed; a listing never returns a record that is gone.
 // - consume() marks a record consumed at most once: of N concurrent calls exactly one wins.
 // - A document is listed once it is written and until it is removed; a listing page never holds
 //   a removed document (an index entry left by an interrupted removal is skipped).
 
-/** What oidc-provider hands its adapter: a plain JSON object. */
+/**
+ * A record as the store keeps it: a plain JSON object. The store reads only the fields that
+ * index it (uid, userCode, grantId, owners) and `consumed`; everything else is the caller's.
+ */
 export interface OidcPayload {
   [claim: string]: unknown;
   jti?: string;
   uid?: string;
   userCode?: string;
   grantId?: string;
+  /** Owner keys (e.g. "account:<id>") whose index lists this record. */
+  owners?: string[];
   consumed?: number;
+}
+
+/** A record an owner index lists. */
+export interface OwnedRecord {
+  model: string;
+  id: string;
 }
 
 export interface OidcStore {
@@ -31,6 +44,8 @@ export interface OidcStore {
   destroy(model: string, id: string): Promise<void>;
   /** Removes every record (any model) of the grant and the grant's index. */
   revokeByGrantId(grantId: string): Promise<void>;
+  /** The live records listing `owner` among their owners, in no particular order. */
+  owned(owner: string): Promise<OwnedRecord[]>;
 }
 
 /**

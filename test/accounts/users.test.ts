@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { createPasswords } from '../../server/accounts/passwords.ts';
 import { createUsers } from '../../server/accounts/users.ts';
-import { createMemoryStore } from '../../server/store/memory.ts';
+import { createMemoryStore } from '../../server/store/memory/index.ts';
 import type { Documents } from '../../server/store/types.ts';
 
 describe('users', () => {

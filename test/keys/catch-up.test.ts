@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { pino } from 'pino';
 import { loadConfig } from '../../config/index.ts';
 import { build, type Latchkey } from '../../server/app/build.ts';
-import { createMemoryStore } from '../../server/store/memory.ts';
+import { createMemoryStore } from '../../server/store/memory/index.ts';
 import { testEnv } from '../support/latchkey.ts';
 
 describe('scheduled key rotation catch-up', () => {

@@ -1,11 +1,13 @@
 // One contract, proven for every store: the in-memory one, Redis standalone, and Redis Cluster
 // (a single cluster-mode node, which refuses cross-slot commands like a real cluster).
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import { errors } from 'oidc-provider';
+import { createRecordProtection } from '../../server/crypto/record-protection.ts';
 import { createAdapter } from '../../server/provider/adapter.ts';
-import { createMemoryStore } from '../../server/store/memory.ts';
+import { protectRecords } from '../../server/provider/records.ts';
+import { createMemoryStore } from '../../server/store/memory/index.ts';
 import { connect } from '../../server/store/redis/connect.ts';
 import { createRedisStore } from '../../server/store/redis/index.ts';
 import type { Store } from '../../server/store/types.ts';
@@ -109,7 +111,7 @@ function contract(name: string, makeStore: () => Promise<Harness>): void {
       });
 
       it('through the adapter: one resolves, 49 reject with invalid_grant', async () => {
-        const adapter = createAdapter(h.store.oidc)('AuthorizationCode');
+        const adapter = createAdapter(protectRecords(h.store.oidc, createRecordProtection([randomBytes(32)])))('AuthorizationCode');
         await adapter.upsert('c1', { grantId: 'g1', clientId: 'app' }, 60);
         const settled = await Promise.allSettled(Array.from({ length: 50 }, () => adapter.consume('c1')));
         expect(settled.filter((s) => s.status === 'fulfilled')).to.have.length(1);
@@ -123,7 +125,7 @@ function contract(name: string, makeStore: () => Promise<Harness>): void {
       });
 
       it('through the adapter: a reused PAR is an invalid_request_uri', async () => {
-        const adapter = createAdapter(h.store.oidc)('PushedAuthorizationRequest');
+        const adapter = createAdapter(protectRecords(h.store.oidc, createRecordProtection([randomBytes(32)])))('PushedAuthorizationRequest');
         await adapter.upsert('p1', { clientId: 'app' }, 60);
         await adapter.consume('p1');
         const error = await adapter.consume('p1').then(() => undefined, (e: unknown) => e);
@@ -181,6 +183,46 @@ function contract(name: string, makeStore: () => Promise<Harness>): void {
         await h.store.oidc.upsert('RefreshToken', 'r', token('g1'));
         await h.store.oidc.destroy('AccessToken', 'a');
         await h.store.oidc.destroy('RefreshToken', 'r');
+        expect(await h.footprint()).to.equal(0);
+      });
+    });
+
+    describe('owner indexes', () => {
+      const ids = async (owner: string) => (await h.store.oidc.owned(owner)).map((r) => `${r.model}/${r.id}`).sort();
+
+      it('lists the live records of an owner, of any model, and only theirs', async () => {
+        await h.store.oidc.upsert('Grant', 'g1', { jti: 'g1', owners: ['account:a', 'client:c'] }, 60);
+        await h.store.oidc.upsert('Session', 's1', { jti: 's1', uid: 'u1', owners: ['account:a'] }, 60);
+        await h.store.oidc.upsert('Grant', 'g2', { jti: 'g2', owners: ['account:b', 'client:c'] }, 60);
+        await h.store.oidc.upsert('AccessToken', 't1', { jti: 't1', grantId: 'g1' }, 60);
+        expect(await ids('account:a')).to.deep.equal(['Grant/g1', 'Session/s1']);
+        expect(await ids('account:b')).to.deep.equal(['Grant/g2']);
+        expect(await ids('client:c')).to.deep.equal(['Grant/g1', 'Grant/g2']);
+        expect(await ids('account:nobody')).to.deep.equal([]);
+        // Re-saving a record does not list it twice.
+        await h.store.oidc.upsert('Session', 's1', { jti: 's1', uid: 'u1', owners: ['account:a'] }, 60);
+        expect(await ids('account:a')).to.deep.equal(['Grant/g1', 'Session/s1']);
+      });
+
+      it('forgets a record once it is destroyed or revoked with its grant, and leaves no key behind', async () => {
+        await h.store.oidc.upsert('Session', 's1', { jti: 's1', owners: ['account:a'] }, 60);
+        await h.store.oidc.upsert('AuthorizationCode', 'c1', { jti: 'c1', grantId: 'g1', owners: ['account:a'] }, 60);
+        await h.store.oidc.destroy('Session', 's1');
+        expect(await ids('account:a')).to.deep.equal(['AuthorizationCode/c1']);
+        await h.store.oidc.revokeByGrantId('g1');
+        expect(await ids('account:a')).to.deep.equal([]);
+        expect(await h.footprint()).to.equal(0);
+      });
+
+      it('expires with its members: a short-lived member drops out, the index goes with the last', async () => {
+        await h.store.oidc.upsert('Session', 'short', { jti: 'short', owners: ['account:a'] }, 1);
+        await h.store.oidc.upsert('Grant', 'long', { jti: 'long', owners: ['account:a'] }, 3);
+        await h.elapse();
+        expect(await ids('account:a')).to.deep.equal(['Grant/long']);
+        expect(await h.footprint(), 'the grant and its owner index').to.equal(2);
+        await h.elapse();
+        await h.elapse();
+        expect(await ids('account:a')).to.deep.equal([]);
         expect(await h.footprint()).to.equal(0);
       });
     });

@@ -18,6 +18,16 @@ export class Browser {
     this.stopAt = stopAt;
   }
 
+  /** Every cookie value this browser holds, for any host (tests that hunt for credentials). */
+  cookieValues(): string[] {
+    return [...this.#cookies.values()].flatMap((jar) => [...jar.values()]);
+  }
+
+  /** The cookies it would send to a URL, as a Cookie header. */
+  cookieHeader(url: string): string {
+    return this.#cookieHeader(new URL(url));
+  }
+
   #cookieHeader(url: URL): string {
     return [...(this.#cookies.get(url.host) ?? new Map()).entries()].map(([k, v]) => `${k}=${v}`).join('; ');
   }

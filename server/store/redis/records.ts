@@ -42,7 +42,9 @@ export function redisRecords(client: Redis | Cluster, keys: KeySchema, topology:
       }
       const grant = payload.grantId ? keys.grant(payload.grantId) : undefined;
       if (grant) fields.push('grantIndex', grant);
-      await topology.upsert(record, { indexes, grant }, ttl, fields);
+      const owners = (payload.owners ?? []).map(keys.owner);
+      if (owners.length) fields.push('ownerIndexes', owners.join('\n'));
+      await topology.upsert(record, { indexes, grant, owners }, ttl, fields);
     },
     find: (model, id) => load(keys.record(model, id)),
     findByUid: (model, uid) => findBy(model, 'uid', uid),
@@ -52,5 +54,13 @@ export function redisRecords(client: Redis | Cluster, keys: KeySchema, topology:
     },
     destroy: (model, id) => topology.destroy(keys.record(model, id)),
     revokeByGrantId: (grantId) => topology.revoke(keys.grant(grantId)),
+    async owned(owner) {
+      const members = await SINGLE_KEY.ownerList(client, [keys.owner(owner)], [Date.now()]);
+      const present = await Promise.all(members.map((member) => client.exists(member)));
+      return members.flatMap((member, i) => {
+        const record = present[i] ? keys.parseRecord(member) : undefined;
+        return record ? [record] : [];
+      });
+    },
   };
 }

@@ -7,6 +7,8 @@
 //   P<Model>:uid:{<uid>}            STRING → record key              (Session)
 //   P<Model>:userCode:{<userCode>}  STRING → record key              (DeviceCode)
 //   Pgrant:{<grantId>}              SET    record keys of that grant (any model with a grantId)
+//   Powner:{<owner>}                ZSET   record keys an owner (account, client) holds, scored
+//                                          by their expiry (epoch ms; +inf for none)
 //   Pdoc:<collection>:{<id>}        STRING one document (a user, a client, the keyset)
 //   Pdoc-index:{<collection>}       ZSET   the ids of a collection (score 0, ordered bytewise),
 //                                          for paged listing
@@ -17,6 +19,8 @@
 // - A record and its uid/userCode indexes get the same TTL; no expiry when expiresIn is undefined.
 // - A grant set's TTL is extended to its longest-lived member (persistent if any member is), so it
 //   outlives every member and then disappears; members that expired first are skipped on revoke.
+// - An owner index is kept the same way, and each write prunes the members whose score (expiry)
+//   has passed; listings read only members still to expire and check each record still exists.
 // - Removing a record deletes an index only while it still points at that record (a Session saved
 //   under a new id keeps its uid, and the old id is destroyed afterwards).
 // - uid, userCode and grantId never change for a given id in oidc-provider, so upsert does not
@@ -36,6 +40,13 @@ export function keySchema(prefix: string) {
     record: (model: string, id: string) => `${prefix}${model}:{${id}}`,
     index: (model: string, field: 'uid' | 'userCode', value: string) => `${prefix}${model}:${field}:{${value}}`,
     grant: (grantId: string) => `${prefix}grant:{${grantId}}`,
+    owner: (owner: string) => `${prefix}owner:{${owner}}`,
+    /** The model and id a record key names. */
+    parseRecord(key: string): { model: string; id: string } | undefined {
+      if (!key.startsWith(prefix) || !key.endsWith('}')) return undefined;
+      const at = key.indexOf(':{', prefix.length);
+      return at === -1 ? undefined : { model: key.slice(prefix.length, at), id: key.slice(at + 2, -1) };
+    },
     doc: (collection: string, id: string) => `${prefix}doc:${collection}:{${id}}`,
     docIndex: (collection: string) => `${prefix}doc-index:{${collection}}`,
     /** Where documents lived before they had a key each: one HASH per collection. */

@@ -10,6 +10,8 @@ export interface RecordRefs {
   /** The uid/userCode index keys pointing at the record. */
   indexes: string[];
   grant?: string;
+  /** The owner index keys listing the record. */
+  owners: string[];
 }
 
 export interface Topology {
@@ -26,8 +28,9 @@ export interface Topology {
 export function standalone(client: Redis): Topology {
   return {
     name: 'standalone',
-    async upsert(record, { indexes, grant }, ttl, fields) {
-      await STANDALONE.upsert(client, grant ? [record, ...indexes, grant] : [record, ...indexes], [ttl, grant ? '1' : '', ...fields]);
+    async upsert(record, { indexes, grant, owners }, ttl, fields) {
+      const keys = [record, ...indexes, ...(grant ? [grant] : []), ...owners];
+      await STANDALONE.upsert(client, keys, [ttl, indexes.length, grant ? '1' : '', owners.length, Date.now(), ...fields]);
     },
     async destroy(record) {
       await STANDALONE.destroy(client, [record]);
@@ -50,19 +53,26 @@ export function standalone(client: Redis): Topology {
 export function cluster(client: Cluster): Topology {
   /** Takes the record atomically, then cleans up what pointed at it. */
   async function dropSpread(record: string, fromGrant: boolean): Promise<void> {
-    const [uidIndex, userCodeIndex, grantIndex] = await SINGLE_KEY.take(client, [record]);
+    const [uidIndex, userCodeIndex, grantIndex, ownerIndexes] = await SINGLE_KEY.take(client, [record]);
     const cleanup: Promise<unknown>[] = [];
     for (const ref of [uidIndex, userCodeIndex]) if (ref) cleanup.push(SINGLE_KEY.delIf(client, [ref], [record]));
     if (grantIndex && fromGrant) cleanup.push(client.srem(grantIndex, record));
+    for (const owner of ownerIndexes?.split('\n') ?? []) if (owner) cleanup.push(client.zrem(owner, record));
     await Promise.all(cleanup);
   }
 
   return {
     name: 'cluster',
-    async upsert(record, { indexes, grant }, ttl, fields) {
+    async upsert(record, { indexes, grant, owners }, ttl, fields) {
       // Different slots: concurrent single commands, still one round trip of latency.
       const pointTo = (key: string) => (ttl === '' ? client.set(key, record) : client.set(key, record, 'PX', ttl));
-      await Promise.all([...indexes.map(pointTo), grant && SINGLE_KEY.grantAdd(client, [grant], [record, ttl]), SINGLE_KEY.put(client, [record], [ttl, ...fields])]);
+      const now = Date.now();
+      await Promise.all([
+        ...indexes.map(pointTo),
+        grant && SINGLE_KEY.grantAdd(client, [grant], [record, ttl]),
+        ...owners.map((owner) => SINGLE_KEY.ownerAdd(client, [owner], [record, ttl, now])),
+        SINGLE_KEY.put(client, [record], [ttl, ...fields]),
+      ]);
     },
     destroy: (record) => dropSpread(record, true),
     async revoke(grant) {
