@@ -75,7 +75,7 @@ const configuration: Configuration = {
     RefreshToken: env.REFRESH_TOKEN_TTL,
     DeviceCode: env.DEVICE_CODE_TTL,
     Interaction: env.INTERACTION_TTL,
-    Session: env.SESSION_TTL,
+    Session: env.SESSION_IDLE_TTL,
     Grant: env.GRANT_TTL,
   },
   clientDefaults: {

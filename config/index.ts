@@ -29,6 +29,9 @@ function crossChecks(e: Env, issuer: string, devSeed: boolean): string[] {
   if (e.REDIS_SENTINELS && e.REDIS_CLUSTER_NODES) {
     problems.push('REDIS_SENTINELS: cannot be combined with REDIS_CLUSTER_NODES; choose one topology');
   }
+  if (e.SESSION_IDLE_TTL > e.SESSION_MAX_TTL) {
+    problems.push(`SESSION_IDLE_TTL: must not be longer than SESSION_MAX_TTL (${e.SESSION_MAX_TTL}), the absolute lifetime of a session`);
+  }
   if (e.KEY_PREPUBLICATION_SECONDS <= e.JWKS_MAX_AGE_SECONDS) {
     problems.push(`KEY_PREPUBLICATION_SECONDS: must be longer than JWKS_MAX_AGE_SECONDS (${e.JWKS_MAX_AGE_SECONDS}), or relying parties could meet a signing key they have not fetched`);
   }
@@ -100,7 +103,8 @@ function configSchema(devSecrets: () => DevSecrets) {
         authorizationCode: e.AUTHORIZATION_CODE_TTL,
         deviceCode: e.DEVICE_CODE_TTL,
         interaction: e.INTERACTION_TTL,
-        session: e.SESSION_TTL,
+        sessionIdle: e.SESSION_IDLE_TTL,
+        sessionMax: e.SESSION_MAX_TTL,
         grant: e.GRANT_TTL,
       },
     };

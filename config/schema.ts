@@ -106,7 +106,8 @@ export const envSchema = z.object({
   AUTHORIZATION_CODE_TTL: seconds(60),
   DEVICE_CODE_TTL: seconds(600),
   INTERACTION_TTL: seconds(3600),
-  SESSION_TTL: seconds(14 * 24 * 3600),
+  SESSION_IDLE_TTL: seconds(14 * 24 * 3600),
+  SESSION_MAX_TTL: seconds(30 * 24 * 3600),
   GRANT_TTL: seconds(14 * 24 * 3600),
 });
 

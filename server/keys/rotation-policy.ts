@@ -15,6 +15,6 @@ export function rotationPolicy(config: Config): RotationPolicy {
   return {
     prePublicationMs: config.keys.prePublicationSeconds * 1000,
     retentionMs: (longestSigned + CLOCK_SKEW_SECONDS) * 1000,
-    cookieRetentionMs: (config.ttl.session + config.ttl.interaction) * 1000,
+    cookieRetentionMs: (config.ttl.sessionMax + config.ttl.interaction) * 1000,
   };
 }

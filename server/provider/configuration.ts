@@ -8,6 +8,7 @@ import { interactionPath, PROVIDER_ROUTES } from '../http/routes.ts';
 import { originAllowed } from './cors.ts';
 import { createPolicy } from './interaction-policy.ts';
 import { CLAIMS_BY_SCOPE, OIDC_SCOPES } from './scopes.ts';
+import { sessionTtl } from './session-lifetime.ts';
 
 type Features = NonNullable<Configuration['features']>;
 type DeviceFlow = NonNullable<Features['deviceFlow']>;
@@ -55,7 +56,7 @@ export function buildConfiguration({ config, adapter, findAccount, jwks, cookieK
       RefreshToken: config.ttl.refreshToken,
       DeviceCode: config.ttl.deviceCode,
       Interaction: config.ttl.interaction,
-      Session: config.ttl.session,
+      Session: (_ctx, session) => sessionTtl(session, Math.floor(Date.now() / 1000), { idleSeconds: config.ttl.sessionIdle, maxSeconds: config.ttl.sessionMax }),
       Grant: config.ttl.grant,
     },
     clientDefaults: {

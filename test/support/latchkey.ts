@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { loadConfig, type Config } from '../../config/index.ts';
 import { build, type Latchkey } from '../../server/app/build.ts';
+import type { Store } from '../../server/store/types.ts';
 import { startRedis, type TestRedis } from './redis.ts';
 
 export interface Running {
@@ -24,6 +25,9 @@ export interface StartOptions {
   redis?: TestRedis;
   /** The public issuer, when requests reach this instance through a proxy. */
   issuer?: string;
+  /** A store built by the test (an in-memory store on a test clock, say), instead of one from
+   * the configuration. */
+  storeInstance?: Store;
 }
 
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdefghijkl';
@@ -60,7 +64,7 @@ export async function startLatchkey(options: StartOptions = {}): Promise<Running
     ...options.env,
   });
   const config = loadConfig(env);
-  const latchkey = await build(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
+  const latchkey = await build(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), { store: options.storeInstance });
   handler = latchkey.app.callback();
   return {
     url,
