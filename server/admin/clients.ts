@@ -5,6 +5,7 @@ import type { Router } from '@koa/router';
 import type { ClientMetadata } from 'oidc-provider';
 import { z } from 'zod';
 import type { ClientRegistry } from '../clients/registry.ts';
+import type { Revocation } from '../provider/revocation.ts';
 import { readBody } from './body.ts';
 import { readPage } from './paging.ts';
 import { notFound } from './errors.ts';
@@ -62,7 +63,7 @@ const ClientBody = z
     }
   });
 
-export function clientRoutes(router: Router, clients: ClientRegistry): void {
+export function clientRoutes(router: Router, clients: ClientRegistry, revocation: Revocation): void {
   router.get('/clients', async (ctx) => {
     const { clients: page, next } = await clients.list(readPage(ctx));
     ctx.body = { clients: page, ...(next === undefined ? {} : { next }) };
@@ -80,6 +81,8 @@ export function clientRoutes(router: Router, clients: ClientRegistry): void {
   router.delete('/clients/:id', async (ctx) => {
     const id = ctx.params.id ?? '';
     if (!(await clients.remove(id))) throw notFound(`no client with id ${id}`);
+    // Everything people granted the app ends with it: its grants and the tokens of each.
+    await revocation.client(id);
     ctx.status = 204;
   });
 }

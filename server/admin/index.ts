@@ -9,6 +9,7 @@ import { isUnder, ROUTES } from '../http/routes.ts';
 import type { ClientRegistry } from '../clients/registry.ts';
 import type { Keystore } from '../keys/keystore.ts';
 import type { KeyManager } from '../keys/manager.ts';
+import type { Revocation } from '../provider/revocation.ts';
 import { requireBearerToken } from './auth.ts';
 import { parseJsonBody } from './body.ts';
 import { clientRoutes } from './clients.ts';
@@ -25,6 +26,7 @@ export interface AdminApiDeps {
   clients: ClientRegistry;
   keystore: Keystore;
   keys: KeyManager;
+  revocation: Revocation;
 }
 
 const isAdminPath = (path: string) => isUnder(path, 'admin');
@@ -43,8 +45,8 @@ export function createAdminApi(deps: AdminApiDeps): Middleware {
   if (adminToken === '') throw new Error('adminToken must not be empty; leave it unset to disable the admin API');
 
   const router = new Router({ prefix: ROUTES.admin.path });
-  userRoutes(router, deps.users);
-  clientRoutes(router, deps.clients);
+  userRoutes(router, deps.users, deps.revocation);
+  clientRoutes(router, deps.clients, deps.revocation);
   keyRoutes(router, deps.keystore, deps.keys, deps.clients);
 
   const handle = compose([

@@ -3,6 +3,7 @@
 import type { Router } from '@koa/router';
 import { z } from 'zod';
 import { toView, type Users } from '../accounts/users.ts';
+import type { Revocation } from '../provider/revocation.ts';
 import { readBody } from './body.ts';
 import { readPage } from './paging.ts';
 
@@ -30,7 +31,7 @@ const NewUserBody = z.strictObject({
 const EmailBody = z.strictObject({ email });
 const PasswordBody = z.strictObject({ email, password });
 
-export function userRoutes(router: Router, users: Users): void {
+export function userRoutes(router: Router, users: Users, revocation: Revocation): void {
   router.get('/users', async (ctx) => {
     const { users: page, next } = await users.list(readPage(ctx));
     ctx.body = { users: page.map(toView), ...(next === undefined ? {} : { next }) };
@@ -42,9 +43,13 @@ export function userRoutes(router: Router, users: Users): void {
     ctx.body = { user: toView(await users.create(input)) };
   });
 
+  // Disabling a user, or changing a password, ends everything the account holds: its sessions,
+  // its apps' grants and their tokens (oidc-provider does neither by itself). Re-enabling brings
+  // none of it back.
   router.post('/users/disable', async (ctx) => {
     const { email } = readBody(ctx, EmailBody);
-    ctx.body = { user: toView(await users.setDisabled(email, true)) };
+    const user = await users.setDisabled(email, true);
+    ctx.body = { user: toView(user), revoked: await revocation.account(user.sub) };
   });
 
   router.post('/users/enable', async (ctx) => {
@@ -54,6 +59,7 @@ export function userRoutes(router: Router, users: Users): void {
 
   router.post('/users/password', async (ctx) => {
     const { email, password } = readBody(ctx, PasswordBody);
-    ctx.body = { user: toView(await users.setPassword(email, password)) };
+    const user = await users.setPassword(email, password);
+    ctx.body = { user: toView(user), revoked: await revocation.account(user.sub) };
   });
 }

@@ -29,6 +29,7 @@ import type { KeyManager } from '../keys/manager.ts';
 import { deviceSessionRecovery } from '../provider/device-session.ts';
 import { mountProvider } from '../provider/mount.ts';
 import { refreshGrace } from '../provider/refresh-grace.ts';
+import type { Revocation } from '../provider/revocation.ts';
 import type { Store } from '../store/types.ts';
 
 const methodNotAllowed = () => new LatchkeyError(405, 'invalid_request', 'This page does not accept that method.');
@@ -44,9 +45,10 @@ export interface AppDeps {
   /** True while the current Provider holds signing keys. */
   keysLoaded: () => boolean;
   keys: KeyManager;
+  revocation: Revocation;
 }
 
-export function createApp({ config, logger, store, users, clients, keystore, keys, provider, keysLoaded }: AppDeps): Koa {
+export function createApp({ config, logger, store, users, clients, keystore, keys, provider, keysLoaded, revocation }: AppDeps): Koa {
   // build() gives this app the Provider's cookie keys (app.keys): mounted, the Provider reads and
   // writes cookies through this app's context, and signs them only when this app has keys.
   const app = new Koa({ proxy: config.trustProxy });
@@ -82,7 +84,7 @@ export function createApp({ config, logger, store, users, clients, keystore, key
     byPath(
       {
         static: staticFiles(join(viewsDir, 'static')),
-        admin: createAdminApi({ adminToken: config.adminToken, users, clients, keystore, keys }),
+        admin: createAdminApi({ adminToken: config.adminToken, users, clients, keystore, keys, revocation }),
         interaction: pages,
         jwks,
         device: compose([deviceSessionRecovery(), oidc]),

@@ -23,6 +23,7 @@ import { graceAwareRefreshTokens } from '../provider/refresh-grace.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { createAdapter } from '../provider/adapter.ts';
 import { protectRecords, type ProtectedRecords } from '../provider/records.ts';
+import { createRevocation, type Revocation } from '../provider/revocation.ts';
 import { createRecordProtection } from '../crypto/record-protection.ts';
 
 export interface Latchkey {
@@ -34,6 +35,8 @@ export interface Latchkey {
   store: Store;
   /** oidc-provider's records as stored (names hashed, payloads sealed): for revocation and listings. */
   records: ProtectedRecords;
+  /** Ends what an account or a client holds. */
+  revocation: Revocation;
   users: Users;
   clients: ClientRegistry;
   keystore: Keystore;
@@ -90,7 +93,8 @@ export async function build(config: Config, logger: Logger, options: { store?: S
       pollMs: config.keys.pollSeconds * 1000,
       logger,
     });
-    const app = createApp({ config, logger, store, users, clients, keystore, keys, provider, keysLoaded: () => (keyset?.keys.length ?? 0) > 0 });
+    const revocation = createRevocation(records);
+    const app = createApp({ config, logger, store, users, clients, keystore, keys, provider, revocation, keysLoaded: () => (keyset?.keys.length ?? 0) > 0 });
     app.keys = keystore.cookieKeys(initial);
     await keys.start(initial, (next) => {
       try {
@@ -109,6 +113,7 @@ export async function build(config: Config, logger: Logger, options: { store?: S
       onBuild: live.onBuild,
       store,
       records,
+      revocation,
       users,
       clients,
       keystore,

@@ -8,7 +8,13 @@ import { readPasswordStdin } from './io.ts';
 // The admin API's response shapes (server/admin/users.ts); the server is ours, so trusted.
 interface UserBody {
   user: UserView;
+  /** What disabling or a new password ended. */
+  revoked?: { grants: number; sessions: number };
 }
+
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+const ended = (body: UserBody) =>
+  body.revoked ? `; signed out of ${plural(body.revoked.sessions, 'session', 'sessions')}, access of ${plural(body.revoked.grants, 'app', 'apps')} removed` : '';
 interface UsersBody {
   users: UserView[];
   next?: string;
@@ -68,7 +74,7 @@ export function registerUsers(program: Command, cli: CommandContext): void {
       .action(async (options: EmailOptions) => {
         const api = await cli.api();
         const body = (await api.request('POST', `users/${name}`, { email: options.email })) as UserBody;
-        cli.print(options.json, body, () => `${disabled ? 'disabled' : 'enabled'} user ${body.user.email}`);
+        cli.print(options.json, body, () => `${disabled ? 'disabled' : 'enabled'} user ${body.user.email}${ended(body)}`);
       });
   }
 
@@ -79,6 +85,6 @@ export function registerUsers(program: Command, cli: CommandContext): void {
       const api = await cli.api();
       const password = await readPasswordStdin(cli.io);
       const body = (await api.request('POST', 'users/password', { email: options.email, password })) as UserBody;
-      cli.print(options.json, body, () => `password changed for ${body.user.email}`);
+      cli.print(options.json, body, () => `password changed for ${body.user.email}${ended(body)}`);
     });
 }

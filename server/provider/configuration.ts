@@ -9,6 +9,7 @@ import { originAllowed } from './cors.ts';
 import { createPolicy } from './interaction-policy.ts';
 import { CLAIMS_BY_SCOPE, OIDC_SCOPES } from './scopes.ts';
 import { sessionTtl } from './session-lifetime.ts';
+import { tokenIsLive } from './token-liveness.ts';
 
 type Features = NonNullable<Configuration['features']>;
 type DeviceFlow = NonNullable<Features['deviceFlow']>;
@@ -92,7 +93,8 @@ export function buildConfiguration({ config, adapter, findAccount, jwks, cookieK
       // client may introspect only its own (it cannot authenticate, so it proves nothing more).
       introspection: {
         enabled: true,
-        allowedPolicy: async (ctx, client, token) => client.clientAuthMethod !== 'none' || token.clientId === ctx.oidc.client?.clientId,
+        allowedPolicy: async (ctx, client, token) =>
+          (await tokenIsLive(ctx, token, findAccount)) && (client.clientAuthMethod !== 'none' || token.clientId === ctx.oidc.client?.clientId),
       },
       // A client revokes only its own tokens (RFC 7009 2.1); a public client asking about another
       // client's token learns nothing either way.

@@ -134,7 +134,7 @@ describe('latchkey CLI', () => {
 
       const changed = await cli(['users', 'set-password', '--email', address, '--password-stdin'], { stdin: 'battery staple\r\n' });
       expect(changed.code, changed.stderr).to.equal(0);
-      expect(changed.stdout).to.equal(`password changed for ${address}\n`);
+      expect(changed.stdout).to.equal(`password changed for ${address}; signed out of 0 sessions, access of 0 apps removed\n`);
       expect(await users.authenticate(address, 'battery staple')).to.not.equal(undefined);
 
       expectOneLineFailure(await cli(['users', 'disable', '--email', 'nobody@example.com']), /no user with email nobody@example\.com/);
