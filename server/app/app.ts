@@ -94,8 +94,10 @@ export function createApp({ config, logger, store, users, clients, keystore, key
     ),
   );
   // Client errors Node and Koa see outside the middleware (malformed requests) go to the log.
-  app.on('error', (err: Error & { status?: number }) => {
-    logger[err.status && err.status < 500 ? 'debug' : 'error']({ err }, 'request error');
+  // A request the client broke (refused by the HTTP parser, gone mid-body) is the client's fault.
+  app.on('error', (err: Error & { status?: number; code?: string }) => {
+    const clientFault = (err.status !== undefined && err.status < 500) || err.code?.startsWith('HPE_') || err.code === 'ECONNRESET';
+    logger[clientFault ? 'debug' : 'error']({ err }, 'request error');
   });
   return app;
 }

@@ -3,9 +3,10 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { pino } from 'pino';
+import type { DestinationStream } from 'pino';
 import { loadConfig, type Config } from '../../config/index.ts';
 import { build, type Latchkey } from '../../server/app/build.ts';
+import { createLogger } from '../../server/observability/logger.ts';
 import type { Store } from '../../server/store/types.ts';
 import { startRedis, type TestRedis } from './redis.ts';
 
@@ -28,6 +29,8 @@ export interface StartOptions {
   /** A store built by the test (an in-memory store on a test clock, say), instead of one from
    * the configuration. */
   storeInstance?: Store;
+  /** Every log line, at every level, goes here (tests that read the logs). */
+  logs?: DestinationStream;
 }
 
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdefghijkl';
@@ -64,7 +67,9 @@ export async function startLatchkey(options: StartOptions = {}): Promise<Running
     ...options.env,
   });
   const config = loadConfig(env);
-  const latchkey = await build(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), { store: options.storeInstance });
+  // The logger main.ts uses, at the level the test asks for (TEST_LOG_LEVEL to see it all).
+  const logger = options.logs ? createLogger('trace', options.logs) : createLogger((process.env.TEST_LOG_LEVEL ?? 'silent') as Config['logLevel']);
+  const latchkey = await build(config, logger, { store: options.storeInstance });
   handler = latchkey.app.callback();
   return {
     url,
