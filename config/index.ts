@@ -94,6 +94,8 @@ function configSchema(devSecrets: () => DevSecrets) {
       resourceServers: e.RESOURCE_SERVERS ?? [],
       /** Seconds in which a just-rotated refresh token yields the same successor; 0 is off. */
       refreshTokenReuseGrace: e.REFRESH_TOKEN_REUSE_GRACE_SECONDS,
+      /** Require DPoP proofs to carry a server nonce (RFC 9449 §8). */
+      dpopNonce: e.DPOP_NONCE,
       /** Seed a demo account (development only). */
       devSeed,
       ttl: {

@@ -99,6 +99,7 @@ export const envSchema = z.object({
   // No default here: development seeds by default, every other mode does not.
   DEV_SEED: optionalBoolean,
 
+  DPOP_NONCE: boolean(false),
   REFRESH_TOKEN_REUSE_GRACE_SECONDS: z.coerce.number().int().min(0).max(300).default(0),
   ACCESS_TOKEN_TTL: seconds(3600),
   ID_TOKEN_TTL: seconds(3600),

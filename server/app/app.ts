@@ -13,6 +13,7 @@ import type { Users } from '../accounts/users.ts';
 import { createAdminApi } from '../admin/index.ts';
 import type { ClientRegistry } from '../clients/registry.ts';
 import { byPath } from '../http/by-path.ts';
+import { cookieNames } from '../http/cookie-names.ts';
 import { csrfToken } from '../http/csrf.ts';
 import { LatchkeyError } from '../errors.ts';
 import { errorHandler } from '../http/errors.ts';
@@ -27,6 +28,7 @@ import { interactionRoutes } from '../interactions/routes.ts';
 import type { Keystore } from '../keys/keystore.ts';
 import type { KeyManager } from '../keys/manager.ts';
 import { deviceSessionRecovery } from '../provider/device-session.ts';
+import { dpopFreshness } from '../provider/dpop-freshness.ts';
 import { mountProvider } from '../provider/mount.ts';
 import { refreshGrace } from '../provider/refresh-grace.ts';
 import type { Revocation } from '../provider/revocation.ts';
@@ -53,7 +55,8 @@ export function createApp({ config, logger, store, users, clients, keystore, key
   // writes cookies through this app's context, and signs them only when this app has keys.
   const app = new Koa({ proxy: config.trustProxy });
   const render = createRenderer();
-  const interactions = interactionRoutes({ provider, users, render, issuer: config.issuer, cookieSecrets: config.cookieSecrets });
+  const cookies = cookieNames(config.issuer.startsWith('https://'));
+  const interactions = interactionRoutes({ provider, users, render, issuer: config.issuer, cookieSecrets: config.cookieSecrets, csrfCookie: cookies.csrf });
 
   app.use(requestContext(logger));
   app.use(securityHeaders(config.issuer.startsWith('https://'), isApiPath));
@@ -68,11 +71,13 @@ export function createApp({ config, logger, store, users, clients, keystore, key
   // The interaction pages: the router would answer 501 for paths it never declared, so it sees
   // only its own.
   const pages = compose([
-    csrfToken(config.cookieSecrets),
+    csrfToken(config.cookieSecrets, cookies.csrf),
     interactions.routes() as Middleware,
     interactions.allowedMethods({ throw: true, notImplemented: methodNotAllowed, methodNotAllowed }) as Middleware,
   ]);
-  const oidc = mountProvider(provider);
+  const mounted = mountProvider(provider);
+  const freshProofs = dpopFreshness();
+  const oidc: Middleware = (ctx, next) => freshProofs(ctx, () => mounted(ctx, next));
   // Relying parties cache the JWKS this long; keys are published longer before they sign.
   const jwksCache = `public, max-age=${config.keys.jwksMaxAgeSeconds}`;
   const jwks: Middleware = (ctx, next) => {

@@ -8,7 +8,8 @@
 // Both the pepper and the sealing key are derived (HKDF-SHA256) from each KEYS_ENCRYPTION_KEY:
 // the first names and seals; the others still find and open what was written under them, so a
 // rotated key stays listed until the records it named have expired.
-import { createHmac, hkdfSync, type KeyObject, createSecretKey } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
+import { derive } from './derived-keys.ts';
 import { createSealedBox, type Sealed } from './sealed-box.ts';
 
 export interface RecordProtection {
@@ -19,8 +20,6 @@ export interface RecordProtection {
   seal(plaintext: string, aad: string): Sealed;
   open(sealed: Sealed, aad: string): string;
 }
-
-const derive = (key: Buffer, info: string) => Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), info, 32));
 
 export function createRecordProtection(keys: Buffer[]): RecordProtection {
   if (keys.length === 0) throw new Error('at least one encryption key is required');

@@ -7,20 +7,19 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Context, Middleware } from 'koa';
 import { forbidden } from './errors.ts';
 
-const COOKIE = 'lk.csrf';
 
 function sign(secret: string, value: string): string {
   return createHmac('sha256', secret).update(`csrf:${value}`).digest('base64url');
 }
 
 /** Makes `ctx.state.csrf` available to templates, setting the cookie when missing. */
-export function csrfToken(secrets: string[]): Middleware {
+export function csrfToken(secrets: string[], cookie: string): Middleware {
   const [secret] = secrets as [string];
   return async (ctx, next) => {
-    let value = ctx.cookies.get(COOKIE);
+    let value = ctx.cookies.get(cookie);
     if (!value || !/^[\w-]{43}$/.test(value)) {
       value = randomBytes(32).toString('base64url');
-      ctx.cookies.set(COOKIE, value, { httpOnly: true, sameSite: 'strict', secure: ctx.secure, path: '/', overwrite: true });
+      ctx.cookies.set(cookie, value, { httpOnly: true, sameSite: 'strict', secure: ctx.secure, path: '/', overwrite: true });
     }
     ctx.state.csrf = sign(secret, value);
     await next();
@@ -28,8 +27,8 @@ export function csrfToken(secrets: string[]): Middleware {
 }
 
 /** Rejects a state-changing request whose `_csrf` field does not match the cookie. */
-export function verifyCsrf(ctx: Context, secrets: string[], submitted: unknown): void {
-  const value = ctx.cookies.get(COOKIE);
+export function verifyCsrf(ctx: Context, secrets: string[], cookie: string, submitted: unknown): void {
+  const value = ctx.cookies.get(cookie);
   const ok =
     typeof submitted === 'string' &&
     value !== undefined &&

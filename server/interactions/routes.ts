@@ -25,6 +25,8 @@ export interface InteractionDeps {
   render: Render;
   issuer: string;
   cookieSecrets: string[];
+  /** The name of the CSRF cookie (http/cookie-names.ts). */
+  csrfCookie: string;
 }
 
 const LOGIN_FAILED = 'Incorrect email or password.';
@@ -39,7 +41,7 @@ function field(body: unknown, name: string): string {
   return typeof value === 'string' ? value : '';
 }
 
-export function interactionRoutes({ provider, users, render, issuer, cookieSecrets }: InteractionDeps) {
+export function interactionRoutes({ provider, users, render, issuer, cookieSecrets, csrfCookie }: InteractionDeps) {
   const router = new Router({ prefix: ROUTES.interaction.path });
   const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
 
@@ -106,7 +108,7 @@ export function interactionRoutes({ provider, users, render, issuer, cookieSecre
   });
 
   router.post('/:uid/login', form, async (ctx) => {
-    verifyCsrf(ctx, cookieSecrets, field(ctx.request.body, '_csrf'));
+    verifyCsrf(ctx, cookieSecrets, csrfCookie, field(ctx.request.body, '_csrf'));
     const details = await load(ctx);
     if (details.prompt.name !== 'login') throw EXPIRED;
     const email = field(ctx.request.body, 'email').trim();
@@ -120,7 +122,7 @@ export function interactionRoutes({ provider, users, render, issuer, cookieSecre
   });
 
   router.post('/:uid/consent', form, async (ctx) => {
-    verifyCsrf(ctx, cookieSecrets, field(ctx.request.body, '_csrf'));
+    verifyCsrf(ctx, cookieSecrets, csrfCookie, field(ctx.request.body, '_csrf'));
     const details = await load(ctx);
     if (details.prompt.name !== 'consent') throw EXPIRED;
     const decision = field(ctx.request.body, 'decision');

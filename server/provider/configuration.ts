@@ -4,12 +4,14 @@
 import { errors, type Adapter, type ClientMetadata, type Configuration, type FindAccount } from 'oidc-provider';
 import type { JWK } from 'jose';
 import type { Config } from '../../config/index.ts';
+import { cookieNames } from '../http/cookie-names.ts';
 import { interactionPath, PROVIDER_ROUTES } from '../http/routes.ts';
 import { originAllowed } from './cors.ts';
 import { createPolicy } from './interaction-policy.ts';
 import { CLAIMS_BY_SCOPE, OIDC_SCOPES } from './scopes.ts';
 import { sessionTtl } from './session-lifetime.ts';
 import { tokenIsLive } from './token-liveness.ts';
+import { dpopNonceSecret } from '../crypto/derived-keys.ts';
 
 type Features = NonNullable<Configuration['features']>;
 type DeviceFlow = NonNullable<Features['deviceFlow']>;
@@ -48,7 +50,10 @@ export function buildConfiguration({ config, adapter, findAccount, jwks, cookieK
     claims: CLAIMS_BY_SCOPE,
     scopes: OIDC_SCOPES,
     // Rotated with the signing keys; the newest signs, the older ones still verify live sessions.
-    cookies: { keys: cookieKeys },
+    cookies: {
+      keys: cookieKeys,
+      names: (({ session, interaction, resume }) => ({ session, interaction, resume }))(cookieNames(config.issuer.startsWith('https://'))),
+    },
     ttl: {
       AccessToken: config.ttl.accessToken,
       ClientCredentials: config.ttl.accessToken,
@@ -107,7 +112,9 @@ export function buildConfiguration({ config, adapter, findAccount, jwks, cookieK
         },
       },
       userinfo: { enabled: true },
-      dPoP: { enabled: true },
+      // With DPOP_NONCE, every proof must carry a nonce the server issued (RFC 9449 §8); the
+      // nonce secret is derived from KEYS_ENCRYPTION_KEY so every instance accepts every other's.
+      dPoP: config.dpopNonce ? { enabled: true, nonceSecret: dpopNonceSecret(config.keysEncryptionKeys[0]!), requireNonce: () => true } : { enabled: true },
       pushedAuthorizationRequests: { enabled: true },
       deviceFlow: {
         enabled: true,

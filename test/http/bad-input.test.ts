@@ -1081,6 +1081,17 @@ for (const [variant, env] of [
       });
     }
 
+    it_('refuses a request with two Host headers (RFC 9112 §3.2), whichever comes first', async () => {
+      const host = new URL(w.url).host;
+      for (const hosts of [[host, 'evil.example'], ['evil.example', host], [host, host]]) {
+        const r = await sendRaw(w.url, `GET /.well-known/openid-configuration HTTP/1.1\r\n${hosts.map((h) => `Host: ${h}\r\n`).join('')}Connection: close\r\n\r\n`);
+        expect(r.status, hosts.join(' + ')).to.equal(400);
+        expect(r.body).to.not.include('evil.example');
+      }
+      const one = await sendRaw(w.url, `GET /.well-known/openid-configuration HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+      expect(one.status).to.equal(200);
+    });
+
     it_('an absolute-form request line does not change the issuer', async () => {
       const r = await sendRaw(w.url, 'GET http://evil.example/.well-known/openid-configuration HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n');
       expect(r.status).to.be.within(200, 499);

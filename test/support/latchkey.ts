@@ -24,8 +24,9 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** A Redis shared with other instances (the caller stops it), instead of a throwaway one. */
   redis?: TestRedis;
-  /** The public issuer, when requests reach this instance through a proxy. */
-  issuer?: string;
+  /** The public issuer, when requests reach this instance through a proxy; given the instance's
+   * own URL when a function (an https issuer on this very port behind a pretend TLS proxy). */
+  issuer?: string | ((url: string) => string);
   /** A store built by the test (an in-memory store on a test clock, say), instead of one from
    * the configuration. */
   storeInstance?: Store;
@@ -62,7 +63,8 @@ export async function startLatchkey(options: StartOptions = {}): Promise<Running
   const url = `http://127.0.0.1:${port}`;
   const owned = options.store === 'redis' && !options.redis ? await startRedis() : undefined;
   const redis = options.redis ?? owned;
-  const env = testEnv(options.issuer ?? url, {
+  const issuer = typeof options.issuer === 'function' ? options.issuer(url) : (options.issuer ?? url);
+  const env = testEnv(issuer, {
     ...(redis ? { REDIS_URL: redis.url, REDIS_KEY_PREFIX: `t${randomBytes(4).toString('hex')}:` } : {}),
     ...options.env,
   });
