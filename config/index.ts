@@ -2,6 +2,7 @@
 // ConfigError whose lines each name the variable at fault; main.ts prints them and exits 2. The
 // Config type is what the schema's transform below produces: there is no hand-written copy.
 import { z } from 'zod';
+import { estimatedBits, MIN_SECRET_BITS } from './entropy.ts';
 import { envSchema, type Env } from './schema.ts';
 
 export type { ResourceServer } from './schema.ts';
@@ -41,6 +42,9 @@ function crossChecks(e: Env, issuer: string, devSeed: boolean): string[] {
     if (!e.KEYS_ENCRYPTION_KEY) problems.push('KEYS_ENCRYPTION_KEY: required in production to encrypt signing keys at rest');
     if (!e.COOKIE_SECRETS) problems.push('COOKIE_SECRETS: required in production to sign cookies');
     if (devSeed) problems.push('DEV_SEED: the demo account and clients are for development only; unset it');
+    const guessable = (secret: string) => estimatedBits(secret) < MIN_SECRET_BITS;
+    if (e.COOKIE_SECRETS?.some(guessable)) problems.push('COOKIE_SECRETS: a secret has too little variety to be safe (like 32 × "a"); generate one with `openssl rand -hex 32`');
+    if (e.ADMIN_TOKEN && guessable(e.ADMIN_TOKEN)) problems.push('ADMIN_TOKEN: has too little variety to be safe (like 32 × "a"); generate one with `openssl rand -hex 32`');
   }
   return problems;
 }

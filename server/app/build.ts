@@ -9,6 +9,7 @@ import { createPasswords } from '../accounts/passwords.ts';
 import { createUsers, type Users } from '../accounts/users.ts';
 import { createApp } from './app.ts';
 import { createClientRegistry, type ClientRegistry } from '../clients/registry.ts';
+import { checkClient } from '../clients/policy.ts';
 import { readClientsFile } from '../clients/static-file.ts';
 import { createRenderer } from '../http/render.ts';
 import { providerPages } from '../interactions/provider-pages.ts';
@@ -52,7 +53,8 @@ export async function build(config: Config, logger: Logger, options: { store?: S
     const box = createSealedBox(config.keysEncryptionKeys);
     const users = createUsers(store.documents, createPasswords(config.bcryptCost));
     const keystore = createKeystore(store.documents, box, config.cookieSecrets);
-    const staticClients = config.clientsFile ? readClientsFile(config.clientsFile) : [];
+    const clientPolicy = { production: config.env === 'production' };
+    const staticClients = config.clientsFile ? readClientsFile(config.clientsFile, clientPolicy) : [];
     const render = createRenderer();
     const pages = providerPages(render, config.issuer);
 
@@ -64,7 +66,11 @@ export async function build(config: Config, logger: Logger, options: { store?: S
       }),
     );
     let keyset: StoredKeyset | undefined;
-    const clients = createClientRegistry(store.documents, store.events, box, (metadata) => provider().Client.validate(metadata));
+    // Latchkey's rules first, then oidc-provider's own validation of the metadata.
+    const clients = createClientRegistry(store.documents, store.events, box, async (metadata) => {
+      checkClient(metadata, clientPolicy);
+      await provider().Client.validate(metadata);
+    });
     const stopFollowingClients = await clients.follow();
     const records = protectRecords(store.oidc, createRecordProtection(config.keysEncryptionKeys));
     const oidcAdapter = createAdapter(records);

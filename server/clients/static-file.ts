@@ -3,8 +3,9 @@
 import { readFileSync } from 'node:fs';
 import type { ClientMetadata } from 'oidc-provider';
 import { ConfigError } from '../../config/index.ts';
+import { clientProblems, type ClientPolicy } from './policy.ts';
 
-export function readClientsFile(path: string): ClientMetadata[] {
+export function readClientsFile(path: string, policy: ClientPolicy): ClientMetadata[] {
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
@@ -14,5 +15,7 @@ export function readClientsFile(path: string): ClientMetadata[] {
   if (!Array.isArray(parsed) || !parsed.every((c) => c && typeof c === 'object' && typeof c.client_id === 'string')) {
     throw new ConfigError([`CLIENTS_FILE: ${path} must hold a JSON array of client metadata objects, each with a client_id`]);
   }
+  const problems = (parsed as ClientMetadata[]).flatMap((client) => clientProblems(client, policy).map((p) => `CLIENTS_FILE: client ${client.client_id}: ${p}`));
+  if (problems.length) throw new ConfigError(problems);
   return parsed as ClientMetadata[];
 }

@@ -276,7 +276,7 @@ describe('admin API', () => {
       });
 
       it('never echoes a secret the caller supplied', async () => {
-        const res = await h.call('POST', '/admin/clients', { body: { client_id: 'svc', client_secret: 'supplied-secret-value', grant_types: ['client_credentials'], response_types: [] } });
+        const res = await h.call('POST', '/admin/clients', { body: { client_id: 'svc', client_secret: 'supplied-secret-value-0123456789abcdef', grant_types: ['client_credentials'], response_types: [] } });
         expect(res.status).to.equal(201);
         expect(res.json).not.to.have.property('secret');
         expect(res.text).not.to.include('supplied-secret-value');

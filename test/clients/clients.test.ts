@@ -6,7 +6,9 @@ import { Redis } from 'ioredis';
 import { exportJWK, generateKeyPair } from 'jose';
 import * as oidc from 'openid-client';
 import { startLatchkey, type Running } from '../support/latchkey.ts';
-import { addClient, discover } from '../support/oidc.ts';
+import type { ClientMetadata } from 'oidc-provider';
+import { ConfigError } from '../../config/index.ts';
+import { addClient, discover, uniqueId } from '../support/oidc.ts';
 
 describe('clients', () => {
   describe('secrets at rest (redis store)', () => {
@@ -83,5 +85,46 @@ describe('clients', () => {
         expect((error as oidc.ResponseBodyError).error).to.equal('invalid_client');
       }
     });
+  });
+});
+
+describe("Latchkey's client rules", () => {
+  describe('in production', () => {
+    let running: Running;
+    before(async () => {
+      running = await startLatchkey({ store: 'redis', issuer: (url) => url.replace(/^http:/, 'https:'), env: { NODE_ENV: 'production', TRUST_PROXY: 'true' } });
+    });
+    after(() => running.stop());
+
+    const add = (metadata: Record<string, unknown>) => running.latchkey.clients.add({ client_id: uniqueId('rules'), ...metadata } as ClientMetadata).then(() => 'registered', (e: Error & { error?: string }) => `${e.error}: ${e.message}`);
+
+    it('refuses plain-http redirect URIs off loopback, and takes https, loopback http and private-use schemes', async () => {
+      expect(await add({ redirect_uris: ['http://app.example.com/callback'] })).to.match(/^invalid_client_metadata: redirect_uris: http:\/\/app\.example\.com\/callback uses plain http/);
+      expect(await add({ redirect_uris: ['https://app.example.com/callback'], post_logout_redirect_uris: ['http://app.example.com/'] })).to.match(/^invalid_client_metadata: post_logout_redirect_uris: /);
+      expect(await add({ redirect_uris: ['https://app.example.com/callback'] })).to.equal('registered');
+      expect(await add({ redirect_uris: ['http://127.0.0.1:8080/callback'], token_endpoint_auth_method: 'none', application_type: 'native' })).to.equal('registered');
+      expect(await add({ redirect_uris: ['com.example.app:/callback'], token_endpoint_auth_method: 'none', application_type: 'native' })).to.equal('registered');
+    });
+
+    it('refuses a client secret shorter than 32 characters', async () => {
+      expect(await add({ redirect_uris: ['https://app.example.com/cb'], client_secret: 'x' })).to.match(/^invalid_client_metadata: client_secret: must have at least 32 characters/);
+      expect(await add({ redirect_uris: ['https://app.example.com/cb'], client_secret: 'y'.repeat(32) })).to.equal('registered');
+    });
+  });
+
+  it('refuses at start-up a CLIENTS_FILE client with a plain-http redirect URI in production', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'latchkey-clients-'));
+    const file = join(dir, 'clients.json');
+    await writeFile(file, JSON.stringify([{ client_id: 'static-web', client_secret: 'z'.repeat(40), redirect_uris: ['http://web.example.com/cb'] }]));
+    try {
+      const error = await startLatchkey({ store: 'redis', issuer: (url) => url.replace(/^http:/, 'https:'), env: { NODE_ENV: 'production', CLIENTS_FILE: file } }).then(
+        async (r) => (await r.stop(), undefined),
+        (e: unknown) => e,
+      );
+      expect(error).to.be.instanceOf(ConfigError);
+      expect((error as ConfigError).problems[0]).to.match(/^CLIENTS_FILE: client static-web: redirect_uris: .*plain http/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -20,7 +20,7 @@ const production = {
   ISSUER: 'https://id.example.com',
   REDIS_URL: 'redis://redis:6379',
   KEYS_ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
-  COOKIE_SECRETS: 'x'.repeat(32),
+  COOKIE_SECRETS: randomBytes(32).toString('hex'),
 };
 
 describe('configuration', () => {
@@ -75,6 +75,15 @@ describe('configuration', () => {
     const { KEYS_ENCRYPTION_KEY: _k, COOKIE_SECRETS: _c, ...noSecrets } = production;
     expect(problems(noSecrets).map((p) => p.split(':')[0])).to.deep.equal(['KEYS_ENCRYPTION_KEY', 'COOKIE_SECRETS']);
     expect(problems({ ...production, DEV_SEED: 'true' })[0]).to.match(/^DEV_SEED: /);
+  });
+
+  it('refuses guessable cookie secrets and admin tokens in production', () => {
+    expect(problems({ ...production, COOKIE_SECRETS: 'a'.repeat(32) })[0]).to.match(/^COOKIE_SECRETS: .*too little variety/);
+    expect(problems({ ...production, COOKIE_SECRETS: `${randomBytes(32).toString('hex')},${'ab'.repeat(20)}` })[0]).to.match(/^COOKIE_SECRETS: /);
+    expect(problems({ ...production, ADMIN_TOKEN: 'a'.repeat(40) })[0]).to.match(/^ADMIN_TOKEN: .*too little variety/);
+    expect(loadConfig({ ...production, ADMIN_TOKEN: randomBytes(32).toString('base64url') }).adminToken).to.be.a('string');
+    // Development keeps whatever it is given: the generated ones are strong, and tests use fixed ones.
+    expect(loadConfig({ COOKIE_SECRETS: 'a'.repeat(32) }, devSecrets).cookieSecrets).to.deep.equal(['a'.repeat(32)]);
   });
 
   it('accepts several encryption keys and cookie secrets, in order', () => {
