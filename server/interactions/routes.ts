@@ -114,7 +114,7 @@ export function interactionRoutes({ provider, users, render, issuer, cookieSecre
     const user = email && password ? await users.authenticate(email, password).catch((err: unknown) => {
       // Too busy to check the password (503): the page offers a way back to this sign-in.
       if (!(err instanceof LatchkeyError) || err.status !== 503) throw err;
-      throw new LatchkeyError(err.status, err.error, err.description, { retryAfter: err.retryAfter, backUrl: interactionPath(details.uid), expose: true, cause: err });
+      throw new LatchkeyError(err.status, err.error, err.description, { retryAfter: err.retryAfter, backUrl: interactionPath(details.uid), expose: true });
     }) : undefined;
     if (!user) {
       ctx.status = 401;
