@@ -1,10 +1,12 @@
 // Users, kept as documents in the store (one per user, by `sub`), with an email index (one
 // document per email, holding the sub) that makes emails unique and orders listings. `sub` is a
 // random, stable identifier; the email is a case-insensitive lookup key that may change without
-// breaking relying parties.
+// breaking relying parties. Passwords: the policy (password-policy.ts) decides what may be set,
+// passwords.ts how it is stored; a sign-in replaces a hash made under an older scheme or key.
 import { randomBytes } from 'node:crypto';
-import { AlreadyExistsError, BusyError, NotFoundError } from '../errors.ts';
+import { AlreadyExistsError, BusyError, LatchkeyError, NotFoundError } from '../errors.ts';
 import type { Documents } from '../store/types.ts';
+import { checkNewPassword, signInPassword } from './password-policy.ts';
 import type { Passwords } from './passwords.ts';
 
 export interface User {
@@ -57,6 +59,9 @@ export interface UserPage {
   next?: string;
 }
 
+// Every method that runs bcrypt (create, setPassword, authenticate) throws a 503 LatchkeyError
+// when too many password checks are waiting already (passwords.ts); create and setPassword throw
+// PasswordPolicyError (400) for a password the policy refuses.
 export interface Users {
   create(input: NewUser): Promise<User>;
   get(sub: string): Promise<User | undefined>;
@@ -78,24 +83,41 @@ export function createUsers(documents: Documents, passwords: Passwords, now = ()
   };
   // Fenced like keys and clients: a change applies only over the exact version it was computed
   // from, and is computed again from the newer one when another writer came first, so two
-  // operators changing one user never lose either change.
-  const update = async (email: string, change: (user: User) => void) => {
+  // operators changing one user never lose either change. A change that returns false leaves
+  // the user as it is.
+  const update = async (email: string, change: (user: User) => void | false) => {
     for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
       const sub = await documents.get(EMAILS, normalizeEmail(email));
       const raw = sub === undefined ? undefined : await documents.get(USERS, sub);
       if (sub === undefined || raw === undefined) throw new UserNotFoundError(`no user with email ${normalizeEmail(email)}`);
       const user = JSON.parse(raw) as User;
-      change(user);
+      if (change(user) === false) return user;
       user.updatedAt = now();
       if (await documents.replace(USERS, sub, raw, JSON.stringify(user))) return user;
     }
     throw new BusyError('this user is being changed by someone else right now; try again');
   };
 
+  // On a successful sign-in with a hash of an older scheme, key or cost: the same password,
+  // hashed as today, replaces it, unless the password was changed meanwhile. Best effort: when
+  // bcrypt is too busy or someone else is changing the user, the next sign-in tries again.
+  const rehash = async (user: User, password: string): Promise<User> => {
+    try {
+      const fresh = await passwords.hash(password);
+      return await update(user.email, (stored) => {
+        if (stored.passwordHash !== user.passwordHash) return false;
+        stored.passwordHash = fresh;
+      });
+    } catch (err) {
+      if (err instanceof BusyError || (err instanceof LatchkeyError && err.status === 503)) return user;
+      throw err;
+    }
+  };
+
   return {
     async create(input) {
       const email = normalizeEmail(input.email);
-      const passwordHash = await passwords.hash(input.password);
+      const passwordHash = await passwords.hash(checkNewPassword(input.password, { email }));
       const sub = randomBytes(16).toString('base64url');
       // The email index is claimed first, atomically: two racing creates cannot both win.
       if (!(await documents.insert(EMAILS, email, sub))) {
@@ -131,16 +153,21 @@ export function createUsers(documents: Documents, passwords: Passwords, now = ()
       });
     },
     async setPassword(email, password) {
-      const passwordHash = await passwords.hash(password);
+      const passwordHash = await passwords.hash(checkNewPassword(password, { email: normalizeEmail(email) }));
       return update(email, (user) => {
         user.passwordHash = passwordHash;
       });
     },
     async authenticate(email, password) {
+      // Longer than any password can be: refused before the account is looked up, so this
+      // answer says nothing about whether the account exists.
+      if (signInPassword(password) === undefined) return undefined;
       const user = await findByEmail(email);
       if (!user) return passwords.verifyNothing(password).then(() => undefined);
+      // The raw password: verify() normalises it, except against a legacy hash, made of it raw.
       const ok = await passwords.verify(password, user.passwordHash);
-      return ok && !user.disabled ? user : undefined;
+      if (!ok || user.disabled) return undefined;
+      return passwords.needsRehash(user.passwordHash) ? rehash(user, password) : user;
     },
   };
 }

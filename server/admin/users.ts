@@ -15,7 +15,7 @@ const email = z
   .min(3)
   .max(254)
   .regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address');
-// The real policy (length, bcrypt's 72 bytes) is checkPasswordPolicy's; this only bounds input.
+// The real policy (accounts/password-policy.ts) is applied by Users; this only bounds input.
 const password = z.string().min(1).max(1024);
 const text = z.string().trim().min(1).max(200);
 

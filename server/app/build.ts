@@ -51,7 +51,7 @@ export async function build(config: Config, logger: Logger, options: { store?: S
   const store = options.store ?? (await openStore(config.redis, { onError: (err) => logger.warn({ err }, 'redis connection error') }));
   try {
     const box = createSealedBox(config.keysEncryptionKeys);
-    const users = createUsers(store.documents, createPasswords(config.bcryptCost));
+    const users = createUsers(store.documents, createPasswords(config.bcryptCost, config.keysEncryptionKeys));
     const keystore = createKeystore(store.documents, box, config.cookieSecrets);
     const clientPolicy = { production: config.env === 'production' };
     const staticClients = config.clientsFile ? readClientsFile(config.clientsFile, clientPolicy) : [];

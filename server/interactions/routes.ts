@@ -113,7 +113,11 @@ export function interactionRoutes({ provider, users, render, issuer, cookieSecre
     if (details.prompt.name !== 'login') throw EXPIRED;
     const email = field(ctx.request.body, 'email').trim();
     const password = field(ctx.request.body, 'password');
-    const user = email && password ? await users.authenticate(email, password) : undefined;
+    const user = email && password ? await users.authenticate(email, password).catch((err: unknown) => {
+      // Too busy to check the password (503): the page offers a way back to this sign-in.
+      if (!(err instanceof LatchkeyError) || err.status !== 503) throw err;
+      throw new LatchkeyError(err.status, err.error, err.description, { retryAfter: err.retryAfter, backUrl: interactionPath(details.uid), expose: true });
+    }) : undefined;
     if (!user) {
       ctx.status = 401;
       return showLogin(ctx, details, await clientOf(details), email.slice(0, 320), LOGIN_FAILED);

@@ -1,5 +1,6 @@
 // The users repository: a document per user with an email index, fenced updates (no lost update
 // when two operators change one user at once), and listings a page at a time in email order.
+import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { createPasswords } from '../../server/accounts/passwords.ts';
 import { createUsers } from '../../server/accounts/users.ts';
@@ -7,7 +8,7 @@ import { createMemoryStore } from '../../server/store/memory/index.ts';
 import type { Documents } from '../../server/store/types.ts';
 
 describe('users', () => {
-  const passwords = createPasswords(4);
+  const passwords = createPasswords(4, [randomBytes(32)]);
 
   it('keeps both changes when two operators change one user at the same moment', async () => {
     const store = createMemoryStore();
