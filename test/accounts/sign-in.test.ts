@@ -8,7 +8,7 @@ import { IS_EMAIL, PasswordPolicyError, TOO_COMMON, TOO_SHORT } from '../../serv
 import { createPasswords, type Passwords } from '../../server/accounts/passwords.ts';
 import { createUsers, type User } from '../../server/accounts/users.ts';
 import { fingerprint } from '../../server/crypto/sealed-box.ts';
-import { createMemoryStore } from '../../server/store/memory.ts';
+import { createMemoryStore } from '../../server/store/memory/index.ts';
 import type { Documents } from '../../server/store/types.ts';
 
 const COST = 4;
