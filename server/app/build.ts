@@ -8,13 +8,14 @@ import { createFindAccount } from '../accounts/find-account.ts';
 import { createPasswords } from '../accounts/passwords.ts';
 import { createUsers, type Users } from '../accounts/users.ts';
 import { createApp } from './app.ts';
+import { createApiRegistry, type ApiRegistry } from '../apis/registry.ts';
 import { createClientRegistry, type ClientRegistry } from '../clients/registry.ts';
 import { readClientsFile } from '../clients/static-file.ts';
 import { createRenderer } from '../http/render.ts';
 import { providerPages } from '../interactions/provider-pages.ts';
 import type { StoredKeyset } from '../keys/keyset.ts';
 import { createKeyManager, type KeyManager } from '../keys/manager.ts';
-import { rotationPolicy } from '../keys/rotation-policy.ts';
+import { longestSignedSeconds, rotationPolicy } from '../keys/rotation-policy.ts';
 import { createKeystore, type Keystore } from '../keys/keystore.ts';
 import { createSealedBox } from '../crypto/sealed-box.ts';
 import { createLiveProvider, type LiveProvider } from '../provider/current.ts';
@@ -32,6 +33,7 @@ export interface Latchkey {
   store: Store;
   users: Users;
   clients: ClientRegistry;
+  apis: ApiRegistry;
   keystore: Keystore;
   keys: KeyManager;
   /** The keyset version the current Provider was built from. */
@@ -59,6 +61,11 @@ export async function build(config: Config, logger: Logger, options: { store?: S
     let keyset: StoredKeyset | undefined;
     const clients = createClientRegistry(store.documents, store.events, box, (metadata) => provider().Client.validate(metadata));
     const stopFollowingClients = await clients.follow();
+    const maxAccessTokenTTL = longestSignedSeconds(config);
+    const apis = createApiRegistry(store.documents, store.events, { statics: config.resourceServers, maxAccessTokenTTL });
+    await apis.checkStaticApis();
+    const stopFollowingApis = await apis.follow();
+    const findApi = (identifier: string) => apis.get(identifier);
     const oidcAdapter = createAdapter(store.oidc);
     const adapter = (name: string) => {
       if (name === 'Client') return clients.adapter();
@@ -70,7 +77,7 @@ export async function build(config: Config, logger: Logger, options: { store?: S
     // Everything that can fail on bad keys (a wrong KEYS_ENCRYPTION_KEY) fails here, before the
     // new Provider replaces the one serving requests.
     const providerFor = (keyset: StoredKeyset) =>
-      createProvider({ config, adapter, findAccount, jwks: keystore.privateJwks(keyset), cookieKeys: keystore.cookieKeys(keyset), staticClients, pages });
+      createProvider({ config, adapter, findAccount, jwks: keystore.privateJwks(keyset), cookieKeys: keystore.cookieKeys(keyset), staticClients, findApi, maxAccessTokenTTL, pages });
 
     const initial = await keystore.loadOrCreate();
     live.install(providerFor(initial));
@@ -85,7 +92,7 @@ export async function build(config: Config, logger: Logger, options: { store?: S
       pollMs: config.keys.pollSeconds * 1000,
       logger,
     });
-    const app = createApp({ config, logger, store, users, clients, keystore, keys, provider, keysLoaded: () => (keyset?.keys.length ?? 0) > 0 });
+    const app = createApp({ config, logger, store, users, clients, apis, keystore, keys, provider, keysLoaded: () => (keyset?.keys.length ?? 0) > 0 });
     app.keys = keystore.cookieKeys(initial);
     await keys.start(initial, (next) => {
       try {
@@ -105,12 +112,14 @@ export async function build(config: Config, logger: Logger, options: { store?: S
       store,
       users,
       clients,
+      apis,
       keystore,
       keys,
       keysetVersion: () => keyset!.version,
       async close() {
         await keys.stop();
         await stopFollowingClients();
+        await stopFollowingApis();
         await store.close();
       },
     };

@@ -81,8 +81,8 @@ describe('admin API', () => {
     });
 
     it('refuses to be built with an empty token', () => {
-      const { users, clients, keystore, keys } = h.running.latchkey;
-      expect(() => createAdminApi({ adminToken: '', users, clients, keystore, keys })).to.throw(/must not be empty/);
+      const { users, clients, apis, keystore, keys } = h.running.latchkey;
+      expect(() => createAdminApi({ adminToken: '', users, clients, apis, keystore, keys })).to.throw(/must not be empty/);
     });
   });
 
