@@ -59,8 +59,17 @@ export async function startLatchkey(options: StartOptions = {}): Promise<Running
     ...(redis ? { REDIS_URL: redis.url, REDIS_KEY_PREFIX: `t${randomBytes(4).toString('hex')}:` } : {}),
     ...options.env,
   });
-  const config = loadConfig(env);
-  const latchkey = await build(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
+  let config: Config;
+  let latchkey: Latchkey;
+  try {
+    config = loadConfig(env);
+    latchkey = await build(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
+  } catch (error) {
+    // A start-up refusal is what some tests expect: leave nothing listening behind it.
+    server.close();
+    await owned?.stop();
+    throw error;
+  }
   handler = latchkey.app.callback();
   return {
     url,
