@@ -7,7 +7,7 @@
 //   P<Model>:uid:{<uid>}            STRING → record key              (Session)
 //   P<Model>:userCode:{<userCode>}  STRING → record key              (DeviceCode)
 //   Pgrant:{<grantId>}              SET    record keys of that grant (any model with a grantId)
-//   Pdoc:<collection>:{<id>}        STRING one document (a user, a client, the keyset)
+//   Pdoc:<collection>:{<id>}        STRING one document (a user, a client, an API, the keyset)
 //   Pdoc-index:{<collection>}       ZSET   the ids of a collection (score 0, ordered bytewise),
 //                                          for paged listing
 //   Plock:{<name>}                  STRING a lock's holder token, with expiry
