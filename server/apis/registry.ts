@@ -7,6 +7,7 @@
 // a few seconds. Adding or removing one announces it to every instance, which drop their copy at
 // once; a lost announcement is bounded by the cache lifetime.
 import { ConfigError, type ResourceServer } from '../../config/index.ts';
+import { isResourceIdentifier } from '../../config/schema.ts';
 import { AlreadyExistsError, LatchkeyError, PolicyError } from '../errors.ts';
 import type { Documents, Events } from '../store/types.ts';
 
@@ -94,6 +95,9 @@ export function createApiRegistry(documents: Documents, events: Events, options:
       if (fixed) return fixed;
       const cached = cache.get(identifier);
       if (cached && cached.until > now()) return cached.view;
+      // Whatever a request names as its resource reaches here: what no API could be named costs
+      // no round trip to the store.
+      if (!isResourceIdentifier(identifier)) return undefined;
       const raw = await documents.get(APIS, identifier);
       if (raw === undefined) return undefined;
       const found = view(JSON.parse(raw) as StoredApi);
