@@ -119,7 +119,7 @@ const configuration: Configuration = {
         const api = apis.get(identifier);
         if (!api) throw new errors.InvalidTarget(`unknown resource ${identifier}`);
         return {
-          scope: api.scopes.join(' '),
+          scope: api.scopes.map((scope) => scope.name).join(' '),
           audience: api.identifier,
           accessTokenTTL: api.accessTokenTTL ?? env.ACCESS_TOKEN_TTL,
           accessTokenFormat: api.accessTokenFormat,

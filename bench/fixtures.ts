@@ -21,6 +21,10 @@ export interface BenchClient {
   grant_types: string[];
   response_types: string[];
   token_endpoint_auth_method: 'client_secret_basic' | 'none';
+  /** The APIs it may get tokens for, with their scopes (Latchkey's least privilege). */
+  allowed_resources?: Record<string, string>;
+  /** The APIs whose tokens it may introspect. */
+  serves_resources?: string[];
 }
 
 export interface BenchUser {
@@ -30,9 +34,9 @@ export interface BenchUser {
 }
 
 export interface Fixtures {
-  /** A service: client credentials. */
+  /** A service: client credentials, allowed both APIs. */
   service: BenchClient;
-  /** A resource server: introspects tokens it did not get. */
+  /** The opaque API's own client: introspects the tokens issued for it. */
   introspector: BenchClient;
   /** Public clients (SPAs): authorization code + PKCE, refresh tokens. */
   apps: BenchClient[];
@@ -51,8 +55,8 @@ const confidential = (client_id: string): BenchClient => ({
 
 export function makeFixtures(options: { apps?: number; users?: number } = {}): Fixtures {
   return {
-    service: confidential('bench-service'),
-    introspector: confidential('bench-resource-server'),
+    service: { ...confidential('bench-service'), allowed_resources: { [JWT_API]: 'read write', [OPAQUE_API]: 'read' } },
+    introspector: { ...confidential('bench-resource-server'), serves_resources: [OPAQUE_API] },
     apps: Array.from({ length: options.apps ?? 16 }, (_, i) => ({
       client_id: `bench-spa-${i}`,
       client_name: `Bench SPA ${i}`,

@@ -49,9 +49,30 @@ const encryptionKey = z.string().transform((value, ctx) => {
   return bytes;
 });
 
-const resourceServer = z.object({
-  identifier: z.url(),
-  scopes: z.array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/)).default([]),
+// An API (resource server, RFC 8707): the same shape in RESOURCE_SERVERS and in the admin API.
+// Scope names are RFC 6749 scope tokens; each may carry the plain words the consent page shows.
+export const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+export const scopeToken = z.string().max(200).regex(SCOPE_TOKEN, 'must be a scope token (printable ASCII without spaces, quotes or backslashes)');
+
+/** An absolute URI without a fragment (RFC 8707 §2), compared as the exact string given. */
+export function isResourceIdentifier(value: string): boolean {
+  return value.length <= 500 && /^[\x21-\x7e]+$/.test(value) && !value.includes('#') && URL.parse(value) !== null;
+}
+export const resourceIdentifier = z.string().refine(isResourceIdentifier, 'must be an absolute URI without a fragment, at most 500 printable characters (RFC 8707)');
+
+const apiScope = z.union([
+  scopeToken.transform((name): { name: string; description?: string } => ({ name })),
+  z.strictObject({ name: scopeToken, description: z.string().trim().min(1).max(200).optional() }),
+]);
+
+export const resourceServer = z.strictObject({
+  identifier: resourceIdentifier,
+  name: z.string().trim().min(1).max(200).optional(),
+  scopes: z
+    .array(apiScope)
+    .max(100)
+    .default([])
+    .refine((scopes) => new Set(scopes.map((s) => s.name)).size === scopes.length, 'each scope once'),
   accessTokenFormat: z.enum(['jwt', 'opaque']).default('jwt'),
   accessTokenTTL: z.number().int().positive().optional(),
 });
@@ -94,7 +115,11 @@ export const envSchema = z.object({
         return z.NEVER;
       }
     })
-    .pipe(z.array(resourceServer))
+    .pipe(
+      z
+        .array(resourceServer)
+        .refine((apis) => new Set(apis.map((api) => api.identifier)).size === apis.length, 'each identifier once'),
+    )
     .optional(),
   // No default here: development seeds by default, every other mode does not.
   DEV_SEED: optionalBoolean,
@@ -113,4 +138,6 @@ export const envSchema = z.object({
 });
 
 export type Env = z.output<typeof envSchema>;
-export type ResourceServer = z.infer<typeof resourceServer>;
+/** An API as Latchkey reads it: scopes normalised to { name, description? }. */
+export type ResourceServer = z.output<typeof resourceServer>;
+export type ResourceServerInput = z.input<typeof resourceServer>;

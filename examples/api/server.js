@@ -5,14 +5,15 @@
 //   GET /healthz     answers ok
 //
 // Two kinds of access token reach it:
-//   - JWT access tokens (RFC 9068), which Latchkey issues for an API registered in its
-//     RESOURCE_SERVERS. They are checked here, offline, against Latchkey's published keys (JWKS):
+//   - JWT access tokens (RFC 9068), which Latchkey issues for an API registered with the default
+//     format. They are checked here, offline, against Latchkey's published keys (JWKS):
 //     signature, issuer, audience (this API), `typ: at+jwt`, expiry.
 //   - Opaque access tokens, which only Latchkey can read: the API asks Latchkey's introspection
-//     endpoint (RFC 7662), authenticating as a confidential client of its own.
-// Either way the token must be meant for this API: its audience names API_AUDIENCE. The one
-// exception is TRUSTED_CLIENTS: first-party apps whose plain sign-in tokens (no audience, the kind
-// that also reach Latchkey's userinfo) this API accepts. See README.md for why that exists.
+//     endpoint (RFC 7662), authenticating as a confidential client of its own. Latchkey answers
+//     that client only about tokens issued for this API (the client serves it); any other token
+//     reads as inactive.
+// Either way the token must be meant for this API: its audience names API_AUDIENCE, and it carries
+// the API's scope.
 import { createServer } from 'node:http';
 import { createRemoteJWKSet, errors, jwtVerify } from 'jose';
 
@@ -24,7 +25,6 @@ const AUDIENCE = env.API_AUDIENCE ?? `http://localhost:${PORT}`;
 const REQUIRED_SCOPE = env.API_SCOPE ?? 'api:read';
 const CLIENT_ID = env.INTROSPECTION_CLIENT_ID ?? 'example-api';
 const CLIENT_SECRET = env.INTROSPECTION_CLIENT_SECRET ?? '';
-const TRUSTED_CLIENTS = new Set(list(env.TRUSTED_CLIENTS ?? 'example-spa'));
 const ALLOWED_ORIGINS = new Set(list(env.ALLOWED_ORIGINS ?? 'http://localhost:8080'));
 
 /** @param {string} value */
@@ -86,10 +86,8 @@ async function verify(token) {
   }
   const claims = await introspect(server.introspection, token);
   const audiences = claims.aud === undefined ? [] : [claims.aud].flat();
-  if (audiences.length === 0 && !TRUSTED_CLIENTS.has(String(claims.client_id))) {
-    throw new BearerError(401, 'invalid_token', 'the token is not meant for this API');
-  }
-  if (audiences.length > 0 && !audiences.includes(AUDIENCE)) throw new BearerError(401, 'invalid_token', 'the token is meant for another API');
+  // Latchkey tells this API only about its own tokens; checked again all the same.
+  if (!audiences.includes(AUDIENCE)) throw new BearerError(401, 'invalid_token', 'the token is not meant for this API');
   return { format: 'opaque', claims };
 }
 
@@ -104,7 +102,8 @@ async function introspect(endpoint, token) {
   });
   if (!response.ok) throw new Error(`introspection failed with HTTP ${response.status}; check INTROSPECTION_CLIENT_ID and INTROSPECTION_CLIENT_SECRET`);
   const body = await response.json();
-  // Inactive, a refresh token (no token_type), or sender-constrained (DPoP): not a bearer access token.
+  // Inactive (or not this API's to know about), a refresh token (no token_type), or
+  // sender-constrained (DPoP): not a bearer access token for this API.
   if (body.active !== true || body.token_type !== 'Bearer') throw new BearerError(401, 'invalid_token', 'the token is not active');
   return body;
 }
@@ -139,10 +138,7 @@ async function hello(req, res) {
   try {
     const { format, claims } = await verify(token);
     const scopes = String(claims.scope ?? '').split(' ').filter(Boolean);
-    // Tokens meant for this API carry its scope; a trusted first-party app's sign-in token has none.
-    if (format === 'jwt' || claims.aud !== undefined) {
-      if (!scopes.includes(REQUIRED_SCOPE)) throw new BearerError(403, 'insufficient_scope', `this call needs the scope ${REQUIRED_SCOPE}`);
-    }
+    if (!scopes.includes(REQUIRED_SCOPE)) throw new BearerError(403, 'insufficient_scope', `this call needs the scope ${REQUIRED_SCOPE}`);
     json(res, 200, {
       message: `Hello, ${claims.sub}! Your token was accepted.`,
       sub: claims.sub,

@@ -1,14 +1,14 @@
 // @ts-check
 // The example SPA: a public client (no secret) using oidc-client-ts. Authorization code + PKCE,
-// ID token claims and userinfo, calls to the example API with the access token, silent refresh
-// with refresh-token rotation, and sign-out through Latchkey (RP-initiated logout).
+// ID token claims, calls to the example API with an access token meant for it (RFC 8707), silent
+// refresh with refresh-token rotation, and sign-out through Latchkey (RP-initiated logout).
 
 /** oidc-client-ts's browser build (/vendor/oidc-client-ts.js) defines the global `oidc`. */
 /** @type {typeof import('oidc-client-ts')} */
 const oidc = /** @type {any} */ (window).oidc;
 const { UserManager, WebStorageStateStore } = oidc;
 
-/** @type {{ latchkeyUrl: string, clientId: string, apiUrl: string }} */
+/** @type {{ latchkeyUrl: string, clientId: string, apiUrl: string, apiResource: string, apiScope: string }} */
 const config = await (await fetch('/config.json')).json();
 
 const manager = new UserManager({
@@ -17,7 +17,10 @@ const manager = new UserManager({
   redirect_uri: `${location.origin}/callback`,
   post_logout_redirect_uri: `${location.origin}/`,
   // offline_access asks for a refresh token; OpenID Connect grants it only with prompt=consent.
-  scope: 'openid profile email offline_access',
+  // The API's scope, with the API named as the resource, makes the access token one for that API
+  // (an RFC 9068 JWT): Latchkey then puts the profile claims in the ID token instead of userinfo.
+  scope: `openid profile email offline_access ${config.apiScope}`,
+  resource: config.apiResource,
   prompt: 'consent',
   // Every tab of the app shares one user (and so one refresh token) in localStorage: a tab that
   // refreshes hands the rotated token to the others. Tabs that refresh at the very same moment
@@ -27,8 +30,11 @@ const manager = new UserManager({
   revokeTokenAdditionalContentTypes: ['text/plain'],
   // Renew with the refresh token a minute before the access token expires.
   automaticSilentRenew: true,
-  // Sign-out revokes the refresh and access tokens before ending Latchkey's session.
+  // Sign-out revokes the refresh token (and with it the sign-in's grant) before ending Latchkey's
+  // session. The access token is a JWT the API checks offline: it cannot be revoked, and stays
+  // good until it expires.
   revokeTokensOnSignout: true,
+  revokeTokenTypes: ['refresh_token'],
 });
 
 const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
@@ -83,25 +89,13 @@ async function render() {
   });
   $('claims').querySelector('tbody')?.replaceChildren(...rows);
   $('token-info').textContent = `The access token expires at ${new Date((user.expires_at ?? 0) * 1000).toLocaleTimeString()}. ${user.refresh_token ? 'A refresh token renews it silently.' : 'There is no refresh token.'}`;
-  // The ID token carries little more than the subject; the name and email come from userinfo.
-  const info = await loadUserinfo(user.access_token);
-  $('title').textContent = `Signed in as ${info?.name ?? info?.email ?? claims.sub}`;
+  $('title').textContent = `Signed in as ${claims.name ?? claims.email ?? claims.sub}`;
 }
 
 /** @param {string} part */
 function base64urlDecode(part) {
   const binary = atob(part.replace(/-/g, '+').replace(/_/g, '/'));
   return new TextDecoder().decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
-}
-
-/** Userinfo, fetched straight from the browser: Latchkey answers this origin's CORS requests. */
-/** @returns {Promise<Record<string, string> | undefined>} */
-async function loadUserinfo(/** @type {string} */ accessToken) {
-  const endpoint = await manager.metadataService.getUserInfoEndpoint();
-  const response = await fetch(endpoint, { headers: { authorization: `Bearer ${accessToken}` } });
-  const body = await response.json().catch(() => ({}));
-  $('userinfo').textContent = response.ok ? JSON.stringify(body, null, 2) : `HTTP ${response.status}: ${JSON.stringify(body)}`;
-  return response.ok ? body : undefined;
 }
 
 async function callApi() {

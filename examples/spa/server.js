@@ -4,7 +4,7 @@
 //
 //   GET /, /callback           index.html (the app reads the sign-in response itself)
 //   GET /app.js, /style.css    the app
-//   GET /config.json           where Latchkey and the API are, and the client id
+//   GET /config.json           where Latchkey and the API are, the client id, and what to ask for
 //   GET /vendor/oidc-client-ts.js
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -17,6 +17,10 @@ const HOST = env.HOST ?? 'localhost';
 const LATCHKEY_URL = (env.LATCHKEY_URL ?? 'http://localhost:3000').replace(/\/$/, '');
 const CLIENT_ID = env.CLIENT_ID ?? 'example-spa';
 const API_URL = (env.API_URL ?? 'http://localhost:8082').replace(/\/$/, '');
+// The API's identifier in Latchkey (RFC 8707) and the scope its calls need: the access token the
+// app asks for is for that API.
+const API_RESOURCE = env.API_RESOURCE ?? API_URL;
+const API_SCOPE = env.API_SCOPE ?? 'api:read';
 
 const here = import.meta.dirname;
 const require = createRequire(import.meta.url);
@@ -36,7 +40,7 @@ const files = new Map([
   ['/app.js', { type: 'text/javascript; charset=utf-8', body: readFileSync(join(here, 'app.js')) }],
   ['/style.css', { type: 'text/css; charset=utf-8', body: readFileSync(join(here, 'style.css')) }],
   ['/vendor/oidc-client-ts.js', { type: 'text/javascript; charset=utf-8', body: readFileSync(library) }],
-  ['/config.json', { type: 'application/json', body: Buffer.from(JSON.stringify({ latchkeyUrl: LATCHKEY_URL, clientId: CLIENT_ID, apiUrl: API_URL })) }],
+  ['/config.json', { type: 'application/json', body: Buffer.from(JSON.stringify({ latchkeyUrl: LATCHKEY_URL, clientId: CLIENT_ID, apiUrl: API_URL, apiResource: API_RESOURCE, apiScope: API_SCOPE })) }],
 ]);
 
 // The page may talk to Latchkey and the API and nothing else; no inline script anywhere.

@@ -24,7 +24,8 @@ const LATCHKEY_URL = (env.LATCHKEY_URL ?? 'http://localhost:3000').replace(/\/$/
 const CLIENT_ID = env.CLIENT_ID ?? 'example-webapp';
 const CLIENT_SECRET = env.CLIENT_SECRET ?? '';
 const API_URL = (env.API_URL ?? 'http://localhost:8082').replace(/\/$/, '');
-// The API's identifier in Latchkey's RESOURCE_SERVERS: naming it gets a JWT access token for it.
+// The API's identifier in Latchkey (latchkey apis add --identifier): naming it gets an access token
+// for it, a JWT unless the API was registered with opaque tokens.
 const API_RESOURCE = env.API_RESOURCE ?? API_URL;
 const SCOPE = env.SCOPE ?? 'openid profile email api:read';
 const REDIRECT_URI = `${APP_URL}/callback`;

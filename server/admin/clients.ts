@@ -1,14 +1,19 @@
 // /admin/clients: register, list and remove OAuth clients. The body is oidc-provider client
 // metadata (snake_case). The fields the CLI sets are typed here; everything else is passed
-// through to the registry, whose validator (oidc-provider's own rules) has the last word.
+// through to the registry, whose validator (oidc-provider's own rules) has the last word. The
+// APIs a client is allowed (allowed_resources) or serves (serves_resources) must be registered,
+// and the scopes it is allowed must be the API's: a typo would otherwise grant nothing, silently.
 import type { Router } from '@koa/router';
 import type { ClientMetadata } from 'oidc-provider';
 import { z } from 'zod';
+import { resourceIdentifier } from '../../config/schema.ts';
+import type { ApiRegistry } from '../apis/registry.ts';
 import type { ClientRegistry } from '../clients/registry.ts';
 import type { Revocation } from '../provider/revocation.ts';
+import { scopesOf } from '../provider/resource-access.ts';
 import { readBody } from './body.ts';
 import { readPage } from './paging.ts';
-import { notFound } from './errors.ts';
+import { invalidRequest, notFound } from './errors.ts';
 
 const AUTH_METHODS = [
   'client_secret_basic',
@@ -50,6 +55,8 @@ const ClientBody = z
     grant_types: z.array(z.string().min(1).max(200)).max(20).optional(),
     response_types: z.array(z.enum(RESPONSE_TYPES)).max(10).optional(),
     scope: z.string().max(2000).optional(),
+    allowed_resources: z.record(resourceIdentifier, z.string().max(2000)).optional(),
+    serves_resources: z.array(resourceIdentifier).max(50).optional(),
   })
   .superRefine((body, ctx) => {
     for (const key of Object.keys(body)) {
@@ -63,14 +70,29 @@ const ClientBody = z
     }
   });
 
-export function clientRoutes(router: Router, clients: ClientRegistry, revocation: Revocation): void {
+async function checkApis(body: z.output<typeof ClientBody>, apis: ApiRegistry): Promise<void> {
+  for (const [identifier, scopes] of Object.entries(body.allowed_resources ?? {})) {
+    const api = await apis.get(identifier);
+    if (!api) throw invalidRequest(`allowed_resources: no API ${identifier} is registered (latchkey apis add)`);
+    const defined = new Set(api.scopes.map((scope) => scope.name));
+    const unknown = scopesOf(scopes).filter((scope) => !defined.has(scope));
+    if (unknown.length > 0) throw invalidRequest(`allowed_resources: ${identifier} has no scope ${unknown.join(', ')}`);
+  }
+  for (const identifier of body.serves_resources ?? []) {
+    if (!(await apis.get(identifier))) throw invalidRequest(`serves_resources: no API ${identifier} is registered (latchkey apis add)`);
+  }
+}
+
+export function clientRoutes(router: Router, clients: ClientRegistry, apis: ApiRegistry, revocation: Revocation): void {
   router.get('/clients', async (ctx) => {
     const { clients: page, next } = await clients.list(readPage(ctx));
     ctx.body = { clients: page, ...(next === undefined ? {} : { next }) };
   });
 
   router.post('/clients', async (ctx) => {
-    const metadata: ClientMetadata = readBody(ctx, ClientBody);
+    const body = readBody(ctx, ClientBody);
+    await checkApis(body, apis);
+    const metadata: ClientMetadata = body;
     // `secret` is present only when the registry generated it: this response is the one time
     // it is shown. A secret the caller supplied is never echoed back.
     const { client, secret } = await clients.add(metadata);

@@ -6,10 +6,12 @@ import type { Context, Middleware, Next } from 'koa';
 import type { Users } from '../accounts/users.ts';
 import { LatchkeyError } from '../errors.ts';
 import { isUnder, ROUTES } from '../http/routes.ts';
+import type { ApiRegistry } from '../apis/registry.ts';
 import type { ClientRegistry } from '../clients/registry.ts';
 import type { Keystore } from '../keys/keystore.ts';
 import type { KeyManager } from '../keys/manager.ts';
 import type { Revocation } from '../provider/revocation.ts';
+import { apiRoutes } from './apis.ts';
 import { requireBearerToken } from './auth.ts';
 import { parseJsonBody } from './body.ts';
 import { clientRoutes } from './clients.ts';
@@ -24,6 +26,7 @@ export interface AdminApiDeps {
   adminToken?: string;
   users: Users;
   clients: ClientRegistry;
+  apis: ApiRegistry;
   keystore: Keystore;
   keys: KeyManager;
   revocation: Revocation;
@@ -46,7 +49,8 @@ export function createAdminApi(deps: AdminApiDeps): Middleware {
 
   const router = new Router({ prefix: ROUTES.admin.path });
   userRoutes(router, deps.users, deps.revocation);
-  clientRoutes(router, deps.clients, deps.revocation);
+  clientRoutes(router, deps.clients, deps.apis, deps.revocation);
+  apiRoutes(router, deps.apis);
   keyRoutes(router, deps.keystore, deps.keys, deps.clients);
 
   const handle = compose([

@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../../config/index.ts';
 import type { Users } from '../accounts/users.ts';
 import { createAdminApi } from '../admin/index.ts';
+import type { ApiRegistry } from '../apis/registry.ts';
 import type { ClientRegistry } from '../clients/registry.ts';
 import { byPath } from '../http/by-path.ts';
 import { cookieNames } from '../http/cookie-names.ts';
@@ -42,6 +43,7 @@ export interface AppDeps {
   store: Store;
   users: Users;
   clients: ClientRegistry;
+  apis: ApiRegistry;
   keystore: Keystore;
   provider: () => Provider;
   /** True while the current Provider holds signing keys. */
@@ -50,13 +52,13 @@ export interface AppDeps {
   revocation: Revocation;
 }
 
-export function createApp({ config, logger, store, users, clients, keystore, keys, provider, keysLoaded, revocation }: AppDeps): Koa {
+export function createApp({ config, logger, store, users, clients, apis, keystore, keys, provider, keysLoaded, revocation }: AppDeps): Koa {
   // build() gives this app the Provider's cookie keys (app.keys): mounted, the Provider reads and
   // writes cookies through this app's context, and signs them only when this app has keys.
   const app = new Koa({ proxy: config.trustProxy });
   const render = createRenderer();
   const cookies = cookieNames(config.issuer.startsWith('https://'));
-  const interactions = interactionRoutes({ provider, users, render, issuer: config.issuer, cookieSecrets: config.cookieSecrets, csrfCookie: cookies.csrf });
+  const interactions = interactionRoutes({ provider, users, findApi: (identifier) => apis.get(identifier), render, issuer: config.issuer, cookieSecrets: config.cookieSecrets, csrfCookie: cookies.csrf });
 
   app.use(requestContext(logger));
   app.use(securityHeaders(config.issuer.startsWith('https://'), isApiPath));
@@ -89,7 +91,7 @@ export function createApp({ config, logger, store, users, clients, keystore, key
     byPath(
       {
         static: staticFiles(join(viewsDir, 'static')),
-        admin: createAdminApi({ adminToken: config.adminToken, users, clients, keystore, keys, revocation }),
+        admin: createAdminApi({ adminToken: config.adminToken, users, clients, apis, keystore, keys, revocation }),
         interaction: pages,
         jwks,
         device: compose([deviceSessionRecovery(), oidc]),

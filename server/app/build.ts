@@ -8,6 +8,7 @@ import { createFindAccount } from '../accounts/find-account.ts';
 import { createPasswords } from '../accounts/passwords.ts';
 import { createUsers, type Users } from '../accounts/users.ts';
 import { createApp } from './app.ts';
+import { createApiRegistry, type ApiRegistry } from '../apis/registry.ts';
 import { createClientRegistry, type ClientRegistry } from '../clients/registry.ts';
 import { checkClient } from '../clients/policy.ts';
 import { readClientsFile } from '../clients/static-file.ts';
@@ -15,7 +16,7 @@ import { createRenderer } from '../http/render.ts';
 import { providerPages } from '../interactions/provider-pages.ts';
 import type { StoredKeyset } from '../keys/keyset.ts';
 import { createKeyManager, type KeyManager } from '../keys/manager.ts';
-import { rotationPolicy } from '../keys/rotation-policy.ts';
+import { longestSignedSeconds, rotationPolicy } from '../keys/rotation-policy.ts';
 import { createKeystore, type Keystore } from '../keys/keystore.ts';
 import { createSealedBox } from '../crypto/sealed-box.ts';
 import { createLiveProvider, type LiveProvider } from '../provider/current.ts';
@@ -40,6 +41,7 @@ export interface Latchkey {
   revocation: Revocation;
   users: Users;
   clients: ClientRegistry;
+  apis: ApiRegistry;
   keystore: Keystore;
   keys: KeyManager;
   /** The keyset version the current Provider was built from. */
@@ -72,6 +74,11 @@ export async function build(config: Config, logger: Logger, options: { store?: S
       await provider().Client.validate(metadata);
     });
     const stopFollowingClients = await clients.follow();
+    const maxAccessTokenTTL = longestSignedSeconds(config);
+    const apis = createApiRegistry(store.documents, store.events, { statics: config.resourceServers, maxAccessTokenTTL });
+    await apis.checkStaticApis();
+    const stopFollowingApis = await apis.follow();
+    const findApi = (identifier: string) => apis.get(identifier);
     const records = protectRecords(store.oidc, createRecordProtection(config.keysEncryptionKeys));
     const oidcAdapter = createAdapter(records);
     const adapter = (name: string) => {
@@ -84,7 +91,7 @@ export async function build(config: Config, logger: Logger, options: { store?: S
     // Everything that can fail on bad keys (a wrong KEYS_ENCRYPTION_KEY) fails here, before the
     // new Provider replaces the one serving requests.
     const providerFor = (keyset: StoredKeyset) =>
-      createProvider({ config, adapter, findAccount, jwks: keystore.privateJwks(keyset), cookieKeys: keystore.cookieKeys(keyset), staticClients, pages });
+      createProvider({ config, adapter, findAccount, jwks: keystore.privateJwks(keyset), cookieKeys: keystore.cookieKeys(keyset), staticClients, findApi, maxAccessTokenTTL, pages });
 
     const initial = await keystore.loadOrCreate();
     live.install(providerFor(initial));
@@ -100,7 +107,7 @@ export async function build(config: Config, logger: Logger, options: { store?: S
       logger,
     });
     const revocation = createRevocation(records);
-    const app = createApp({ config, logger, store, users, clients, keystore, keys, provider, revocation, keysLoaded: () => (keyset?.keys.length ?? 0) > 0 });
+    const app = createApp({ config, logger, store, users, clients, apis, keystore, keys, provider, revocation, keysLoaded: () => (keyset?.keys.length ?? 0) > 0 });
     app.keys = keystore.cookieKeys(initial);
     await keys.start(initial, (next) => {
       try {
@@ -122,12 +129,14 @@ export async function build(config: Config, logger: Logger, options: { store?: S
       revocation,
       users,
       clients,
+      apis,
       keystore,
       keys,
       keysetVersion: () => keyset!.version,
       async close() {
         await keys.stop();
         await stopFollowingClients();
+        await stopFollowingApis();
         await store.close();
       },
     };

@@ -23,9 +23,23 @@ interface AddOptions {
   postLogoutRedirectUri: string[];
   grantType: string[];
   scope?: string;
+  resource: string[];
+  serves: string[];
 }
 
 const DEFAULT_GRANTS = ['authorization_code', 'refresh_token'];
+
+/** --resource URI[=scope scope]: split at the first `=`; the same URI twice adds up. */
+export function allowedResources(options: string[]): Record<string, string> {
+  const allowed: Record<string, string[]> = {};
+  for (const option of options) {
+    const at = option.indexOf('=');
+    const identifier = at < 0 ? option : option.slice(0, at);
+    const scopes = at < 0 ? [] : option.slice(at + 1).split(/\s+/).filter(Boolean);
+    allowed[identifier] = [...new Set([...(allowed[identifier] ?? []), ...scopes])];
+  }
+  return Object.fromEntries(Object.entries(allowed).map(([identifier, scopes]) => [identifier, scopes.join(' ')]));
+}
 
 /** The oidc-provider metadata `clients add` sends; exported for tests. */
 export function clientMetadata(options: AddOptions): Record<string, unknown> {
@@ -41,7 +55,17 @@ export function clientMetadata(options: AddOptions): Record<string, unknown> {
     // oidc-provider requires response types to match the grants: code only with authorization_code.
     response_types: grants.includes('authorization_code') ? ['code'] : [],
     ...(options.scope === undefined ? {} : { scope: options.scope }),
+    ...(options.resource.length > 0 ? { allowed_resources: allowedResources(options.resource) } : {}),
+    ...(options.serves.length > 0 ? { serves_resources: [...new Set(options.serves)] } : {}),
   };
+}
+
+/** allowed_resources as the list shows it: URI=scope,scope per API. */
+function resourcesOf(metadata: ClientView['metadata']): string {
+  const allowed = (metadata.allowed_resources ?? {}) as Record<string, string>;
+  return Object.entries(allowed)
+    .map(([identifier, scopes]) => (scopes === '' ? identifier : `${identifier}=${scopes.split(' ').join(',')}`))
+    .join(' ');
 }
 
 function describeAdded(body: ClientBody): string {
@@ -65,6 +89,8 @@ export function registerClients(program: Command, cli: CommandContext): void {
     .option('--post-logout-redirect-uri <uri>', 'allowed post-logout redirect URI (repeatable)', collect, [])
     .option('--grant-type <type>', 'grant type (repeatable; default authorization_code and refresh_token)', collect, [])
     .option('--scope <scopes>', 'space-separated scopes the client may request')
+    .option('--resource <uri[=scopes]>', 'an API the client may get tokens for, with the space-separated scopes allowed there (repeatable; none by default)', collect, [])
+    .option('--serves <uri>', 'an API this client is the credentials of: it may introspect tokens issued for it (repeatable)', collect, [])
     .action(async (options: AddOptions) => {
       const body = (await (await cli.api()).request('POST', 'clients', clientMetadata(options))) as ClientBody;
       cli.print(options.json, body, () => describeAdded(body));
@@ -76,13 +102,15 @@ export function registerClients(program: Command, cli: CommandContext): void {
       body.clients.length === 0
         ? 'no clients'
         : `${table(
-            ['CLIENT ID', 'NAME', 'AUTH', 'GRANTS', 'CREATED', 'REDIRECT URIS'],
+            ['CLIENT ID', 'NAME', 'AUTH', 'GRANTS', 'CREATED', 'APIS', 'SERVES', 'REDIRECT URIS'],
             body.clients.map(({ clientId, metadata, createdAt }) => [
               clientId,
               metadata.client_name,
               metadata.token_endpoint_auth_method ?? 'client_secret_basic',
               (metadata.grant_types ?? DEFAULT_GRANTS).join(','),
               date(createdAt),
+              resourcesOf(metadata),
+              ((metadata.serves_resources ?? []) as string[]).join(' '),
               (metadata.redirect_uris ?? []).join(' '),
             ]),
           )}${morePages('latchkey clients list', body.next)}`,

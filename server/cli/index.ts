@@ -2,6 +2,7 @@
 // process's streams; tests hand it their own. Every failure is one line on stderr and exit 1.
 import { Command, CommanderError } from 'commander';
 import { createAdminClient, type AdminClient } from './admin-client.ts';
+import { registerApis } from './apis.ts';
 import { registerClients } from './clients.ts';
 import type { CommandContext } from './context.ts';
 import { CliError, oneLine, type CliIo } from './io.ts';
@@ -36,6 +37,7 @@ function buildProgram(io: CliIo): Command {
     });
   registerUsers(program, context);
   registerClients(program, context);
+  registerApis(program, context);
   registerKeys(program, context);
   return program;
 }

@@ -1,6 +1,10 @@
 // What the consent page shows, and the grant an Allow creates: exactly what the prompt says is
-// missing, added to the grant the client already holds for this user, if any.
+// missing, added to the grant the client already holds for this user, if any. The resource
+// scopes the prompt lists are already only those the client may have there (oidc-provider asks
+// getResourceServerInfo, provider/resource-access.ts), so neither the page nor the grant can
+// offer more.
 import type Provider from 'oidc-provider';
+import type { ResourceServer } from '../../config/index.ts';
 import { describeClaim, describeScope } from '../provider/scopes.ts';
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
@@ -13,14 +17,28 @@ interface Missing {
 
 const missingOf = (details: Details) => details.prompt.details as Missing;
 
-export function consentView(details: Details) {
+/** The APIs the consent prompt names, by identifier. */
+export function resourcesAsked(details: Details): string[] {
+  return Object.keys(missingOf(details).missingResourceScopes ?? {});
+}
+
+/** apis: the APIs of resourcesAsked(details), for their names and scope descriptions. */
+export function consentView(details: Details, apis: ReadonlyMap<string, ResourceServer> = new Map()) {
   const missing = missingOf(details);
   return {
     scopes: (missing.missingOIDCScope ?? []).map((name) => ({ name, description: describeScope(name) })),
     claims: (missing.missingOIDCClaims ?? [])
       .filter((claim) => !['sub', 'sid', 'auth_time', 'acr', 'amr', 'iss'].includes(claim))
       .map(describeClaim),
-    resources: Object.entries(missing.missingResourceScopes ?? {}).map(([identifier, scopes]) => ({ identifier, scopes })),
+    resources: Object.entries(missing.missingResourceScopes ?? {}).map(([identifier, scopes]) => {
+      const api = apis.get(identifier);
+      const described = new Map(api?.scopes.map((scope) => [scope.name, scope.description]));
+      return {
+        identifier,
+        name: api?.name,
+        scopes: scopes.map((name) => ({ name, description: described.get(name) })),
+      };
+    }),
   };
 }
 

@@ -8,13 +8,14 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { errors } from 'oidc-provider';
+import type { ResourceServer } from '../../config/index.ts';
 import type { Users } from '../accounts/users.ts';
 import { verifyCsrf } from '../http/csrf.ts';
 import { badRequest, LatchkeyError, temporarilyUnavailable } from '../errors.ts';
 import type { Render } from '../http/render.ts';
 import { interactionPath, ROUTES } from '../http/routes.ts';
 import { clientSummary, type ClientSummary } from './client-summary.ts';
-import { consentView, grantFor } from './consent.ts';
+import { consentView, grantFor, resourcesAsked } from './consent.ts';
 import { createPage } from './page.ts';
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
@@ -22,6 +23,8 @@ type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 export interface InteractionDeps {
   provider: () => Provider;
   users: Users;
+  /** An API by its identifier, for the consent page's names and scope descriptions. */
+  findApi: (identifier: string) => Promise<ResourceServer | undefined>;
   render: Render;
   issuer: string;
   cookieSecrets: string[];
@@ -41,7 +44,7 @@ function field(body: unknown, name: string): string {
   return typeof value === 'string' ? value : '';
 }
 
-export function interactionRoutes({ provider, users, render, issuer, cookieSecrets, csrfCookie }: InteractionDeps) {
+export function interactionRoutes({ provider, users, findApi, render, issuer, cookieSecrets, csrfCookie }: InteractionDeps) {
   const router = new Router({ prefix: ROUTES.interaction.path });
   const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
 
@@ -96,12 +99,17 @@ export function interactionRoutes({ provider, users, render, issuer, cookieSecre
     if (details.prompt.name === 'consent') {
       const account = details.session?.accountId ? await users.get(details.session.accountId) : undefined;
       if (!account) throw EXPIRED;
+      const apis = new Map<string, ResourceServer>();
+      for (const identifier of resourcesAsked(details)) {
+        const api = await findApi(identifier);
+        if (api) apis.set(identifier, api);
+      }
       return page(ctx, 'consent', {
         title: 'Allow access',
         action: interactionPath(details.uid, 'consent'),
         client,
         user: { email: account.email, name: account.name },
-        ...consentView(details),
+        ...consentView(details, apis),
       });
     }
     throw badRequest(`unsupported prompt ${details.prompt.name}`);

@@ -3,11 +3,12 @@
 // chose what we chose.
 import { errors, type Adapter, type ClientMetadata, type Configuration, type FindAccount } from 'oidc-provider';
 import type { JWK } from 'jose';
-import type { Config } from '../../config/index.ts';
+import type { Config, ResourceServer } from '../../config/index.ts';
 import { cookieNames } from '../http/cookie-names.ts';
 import { interactionPath, PROVIDER_ROUTES } from '../http/routes.ts';
 import { originAllowed } from './cors.ts';
 import { createPolicy } from './interaction-policy.ts';
+import { mayIntrospect, RESOURCE_METADATA, resourceMetadataProblem, resourceServerFor } from './resource-access.ts';
 import { CLAIMS_BY_SCOPE, OIDC_SCOPES } from './scopes.ts';
 import { sessionTtl } from './session-lifetime.ts';
 import { tokenIsLive } from './token-liveness.ts';
@@ -35,13 +36,15 @@ export interface ProviderDeps {
   /** Cookie signing keys, newest first (the newest signs, any verifies). */
   cookieKeys: string[];
   staticClients: ClientMetadata[];
+  /** The API (resource server) of an identifier, static or stored (apis/registry.ts). */
+  findApi: (identifier: string) => Promise<ResourceServer | undefined>;
+  /** The longest access token lifetime the signing keys stay published for. */
+  maxAccessTokenTTL: number;
   /** The pages oidc-provider draws (logout, device, errors), in Latchkey's look. */
   pages: ProviderPageSources;
 }
 
-export function buildConfiguration({ config, adapter, findAccount, jwks, cookieKeys, staticClients, pages }: ProviderDeps): Configuration {
-  const apis = new Map(config.resourceServers.map((api) => [api.identifier, api]));
-
+export function buildConfiguration({ config, adapter, findAccount, jwks, cookieKeys, staticClients, findApi, maxAccessTokenTTL, pages }: ProviderDeps): Configuration {
   return {
     adapter,
     clients: staticClients,
@@ -64,6 +67,14 @@ export function buildConfiguration({ config, adapter, findAccount, jwks, cookieK
       Interaction: config.ttl.interaction,
       Session: (_ctx, session) => sessionTtl(session, Math.floor(Date.now() / 1000), { idleSeconds: config.ttl.sessionIdle, maxSeconds: config.ttl.sessionMax }),
       Grant: config.ttl.grant,
+    },
+    // Which APIs a client may get tokens for and which it serves (see resource-access.ts).
+    extraClientMetadata: {
+      properties: [...RESOURCE_METADATA],
+      validator: (_ctx, key, value, metadata) => {
+        const problem = resourceMetadataProblem(key, value, metadata);
+        if (problem) throw new errors.InvalidClientMetadata(problem);
+      },
     },
     clientDefaults: {
       grant_types: ['authorization_code'],
@@ -94,12 +105,11 @@ export function buildConfiguration({ config, adapter, findAccount, jwks, cookieK
       devInteractions: { enabled: false },
       claimsParameter: { enabled: true },
       clientCredentials: { enabled: true },
-      // Confidential clients act as resource servers and may introspect any token; a public
-      // client may introspect only its own (it cannot authenticate, so it proves nothing more).
+      // A token's own client, and the confidential clients serving the API it is for, may
+      // introspect it; anyone else hears active: false (resource-access.ts).
       introspection: {
         enabled: true,
-        allowedPolicy: async (ctx, client, token) =>
-          (await tokenIsLive(ctx, token, findAccount)) && (client.clientAuthMethod !== 'none' || token.clientId === ctx.oidc.client?.clientId),
+        allowedPolicy: async (ctx, client, token) => mayIntrospect(client, token) && (await tokenIsLive(ctx, token, findAccount)),
       },
       // A client revokes only its own tokens (RFC 7009 2.1); a public client asking about another
       // client's token learns nothing either way.
@@ -131,18 +141,12 @@ export function buildConfiguration({ config, adapter, findAccount, jwks, cookieK
         enabled: true,
         defaultResource: async (_ctx, _client, oneOf) => oneOf,
         useGrantedResource: async () => true,
-        // Only registered APIs may be named as a resource; their tokens are RFC 9068 JWTs
-        // unless the API asks for opaque ones.
-        getResourceServerInfo: async (_ctx, identifier) => {
-          const api = apis.get(identifier);
-          if (!api) throw new errors.InvalidTarget(`unknown resource ${identifier}`);
-          return {
-            scope: api.scopes.join(' '),
-            audience: api.identifier,
-            accessTokenTTL: api.accessTokenTTL ?? config.ttl.accessToken,
-            accessTokenFormat: api.accessTokenFormat,
-            ...(api.accessTokenFormat === 'jwt' ? { jwt: { sign: { alg: config.signingAlg } } } : {}),
-          };
+        // Only registered APIs the client is allowed may be named as a resource, with the scopes
+        // allowed to it there; their tokens are RFC 9068 JWTs unless the API asks for opaque ones.
+        getResourceServerInfo: async (_ctx, identifier, client) => {
+          const info = resourceServerFor(await findApi(identifier), client, { fallback: config.ttl.accessToken, max: maxAccessTokenTTL });
+          if (!info) throw new errors.InvalidTarget('resource indicator is unknown or not allowed for this client');
+          return { ...info, ...(info.accessTokenFormat === 'jwt' ? { jwt: { sign: { alg: config.signingAlg } } } : {}) };
         },
       },
     },

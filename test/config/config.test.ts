@@ -56,6 +56,24 @@ describe('configuration', () => {
     expect(problems({ REDIS_CLUSTER_NODES: 'nohostport' })[0]).to.match(/^REDIS_CLUSTER_NODES/);
   });
 
+  it('reads RESOURCE_SERVERS: scopes as names or with plain words, each once, identifiers once, no unknown fields', () => {
+    const [api] = loadConfig(
+      { RESOURCE_SERVERS: JSON.stringify([{ identifier: 'https://api.example.com', name: 'Files', scopes: ['read', { name: 'write', description: 'Change your files' }] }]) },
+      devSecrets,
+    ).resourceServers;
+    expect(api).to.deep.equal({
+      identifier: 'https://api.example.com',
+      name: 'Files',
+      scopes: [{ name: 'read' }, { name: 'write', description: 'Change your files' }],
+      accessTokenFormat: 'jwt',
+    });
+    const twice = JSON.stringify([{ identifier: 'https://a.example.com' }, { identifier: 'https://a.example.com' }]);
+    expect(problems({ RESOURCE_SERVERS: twice })[0]).to.equal('RESOURCE_SERVERS: each identifier once');
+    expect(problems({ RESOURCE_SERVERS: '[{"identifier":"https://a.example.com","scopes":["x","x"]}]' })[0]).to.match(/^RESOURCE_SERVERS \(at 0.scopes\): each scope once/);
+    expect(problems({ RESOURCE_SERVERS: '[{"identifier":"https://a.example.com","scope":"x"}]' })[0]).to.match(/^RESOURCE_SERVERS \(at 0\): /);
+    expect(problems({ RESOURCE_SERVERS: '[{"identifier":"https://a.example.com/#x"}]' })[0]).to.match(/^RESOURCE_SERVERS \(at 0.identifier\): .*without a fragment/);
+  });
+
   it('reports every bad variable at once', () => {
     expect(problems({ PORT: 'x', BCRYPT_COST: 'y' })).to.have.length(2);
   });

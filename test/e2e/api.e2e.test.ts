@@ -18,16 +18,22 @@ describe('example API', function () {
   before(async () => {
     stack = await startStack({}, [{ identifier: OPAQUE_API, scopes: ['read'], accessTokenFormat: 'opaque' }]);
     const { clients } = stack.latchkey.latchkey;
-    const { secret } = await clients.add({ client_id: 'a-service', grant_types: ['client_credentials'], response_types: [], redirect_uris: [] });
+    // A service allowed both APIs, as `clients add --resource` registers it.
+    const { secret } = await clients.add({
+      client_id: 'a-service',
+      grant_types: ['client_credentials'],
+      response_types: [],
+      redirect_uris: [],
+      allowed_resources: { [stack.api.url]: API_SCOPE, [OPAQUE_API]: 'read' },
+    });
     service = await oidc.discovery(new URL(stack.latchkey.url), 'a-service', secret, oidc.ClientSecretBasic(secret!), { execute: [oidc.allowInsecureRequests] });
-    const introspector = await clients.add({ client_id: 'opaque-api', grant_types: ['client_credentials'], response_types: [], redirect_uris: [] });
+    const introspector = await clients.add({ client_id: 'opaque-api', grant_types: ['client_credentials'], response_types: [], redirect_uris: [], serves_resources: [OPAQUE_API] });
     opaqueApi = await startExample('api', await freePort(), {
       LATCHKEY_URL: stack.latchkey.url,
       API_AUDIENCE: OPAQUE_API,
       API_SCOPE: 'read',
       INTROSPECTION_CLIENT_ID: 'opaque-api',
       INTROSPECTION_CLIENT_SECRET: introspector.secret!,
-      TRUSTED_CLIENTS: '',
     });
   });
   after(async () => {
@@ -59,17 +65,17 @@ describe('example API', function () {
     const jwt = await hello(opaqueApi, `Bearer ${await tokenFor({ resource: stack.api.url, scope: API_SCOPE })}`);
     expect(jwt.status).to.equal(401);
     expect(jwt.headers.get('www-authenticate')).to.match(/error="invalid_token"/);
+    // Latchkey tells an API nothing about another API's tokens: to it they are not active.
     const opaque = await hello(stack.api, `Bearer ${await tokenFor({ resource: OPAQUE_API, scope: 'read' })}`);
     expect(opaque.status).to.equal(401);
-    expect(await opaque.json()).to.deep.equal({ error: 'invalid_token', error_description: 'the token is meant for another API' });
+    expect(await opaque.json()).to.deep.equal({ error: 'invalid_token', error_description: 'the token is not active' });
   });
 
-  it('refuses a token without an audience unless its client is trusted', async () => {
-    // a-service is not in TRUSTED_CLIENTS (only example-spa is, for the main instance).
+  it('refuses a token without an audience: Latchkey keeps it to its own client', async () => {
     for (const api of [stack.api, opaqueApi]) {
       const response = await hello(api, `Bearer ${await tokenFor()}`);
       expect(response.status).to.equal(401);
-      expect(await response.json()).to.deep.equal({ error: 'invalid_token', error_description: 'the token is not meant for this API' });
+      expect(await response.json()).to.deep.equal({ error: 'invalid_token', error_description: 'the token is not active' });
     }
   });
 

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as oidc from 'openid-client';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { resourceServer, type ResourceServerInput } from '../../config/schema.ts';
 import { startLatchkey, type Running } from '../support/latchkey.ts';
 import { discover, PASSWORD, uniqueId } from '../support/oidc.ts';
 import { freePort } from '../support/net.ts';
@@ -132,6 +133,8 @@ export async function startExample(name: 'api' | 'spa' | 'webapp', port: number,
 }
 
 export const API_SCOPE = 'api:read';
+/** The plain words the consent page shows for API_SCOPE, as the examples register it. */
+export const API_SCOPE_DESCRIPTION = 'Call the example API as you';
 export const SPA_CLIENT = 'example-spa';
 export const WEBAPP_CLIENT = 'example-webapp';
 export const WEBAPP_SECRET = 'webapp-secret-for-the-browser-suite-0123456789';
@@ -148,19 +151,20 @@ export interface Stack {
 }
 
 /**
- * Latchkey with the example API registered as a resource server (JWT access tokens), and the three
- * examples registered as clients exactly as their READMEs' `latchkey clients add` lines do.
+ * Latchkey with the example API registered as an API (JWT access tokens) and the three examples
+ * registered as clients, exactly as the READMEs' `latchkey apis add` and `latchkey clients add`
+ * lines do: the SPA and the web app may get tokens for the API with its scope, and example-api is
+ * the API's own client, the one that may introspect its tokens. `extraApis` are registered too.
  * The apps live on http://localhost:PORT and Latchkey on http://127.0.0.1:PORT: different sites,
  * as in real life, so no cookie is shared between the apps and Latchkey.
  */
-export async function startStack(env: Record<string, string> = {}, extraResourceServers: object[] = []): Promise<Stack> {
+export async function startStack(env: Record<string, string> = {}, extraApis: ResourceServerInput[] = []): Promise<Stack> {
   const [apiPort, spaPort, webappPort, elsewherePort] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const apiUrl = `http://localhost:${apiPort}`;
   const spaUrl = `http://localhost:${spaPort}`;
   const webappUrl = `http://localhost:${webappPort}`;
   const latchkey = await startLatchkey({
     env: {
-      RESOURCE_SERVERS: JSON.stringify([{ identifier: apiUrl, scopes: [API_SCOPE] }, ...extraResourceServers]),
       // Several tabs of one SPA may refresh at the same moment (see spa.e2e.test.ts).
       REFRESH_TOKEN_REUSE_GRACE_SECONDS: '10',
       ...env,
@@ -168,7 +172,10 @@ export async function startStack(env: Record<string, string> = {}, extraResource
   });
   const started: Example[] = [];
   try {
-    const clients = latchkey.latchkey.clients;
+    const { apis, clients } = latchkey.latchkey;
+    await apis.add(resourceServer.parse({ identifier: apiUrl, name: 'Example API', scopes: [{ name: API_SCOPE, description: API_SCOPE_DESCRIPTION }] }));
+    for (const api of extraApis) await apis.add(resourceServer.parse(api));
+    const useTheApi = { allowed_resources: { [apiUrl]: API_SCOPE } };
     await clients.add({
       client_id: SPA_CLIENT,
       client_name: 'Example SPA',
@@ -177,6 +184,7 @@ export async function startStack(env: Record<string, string> = {}, extraResource
       post_logout_redirect_uris: [`${spaUrl}/`],
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
+      ...useTheApi,
     });
     await clients.add({
       client_id: WEBAPP_CLIENT,
@@ -186,6 +194,7 @@ export async function startStack(env: Record<string, string> = {}, extraResource
       post_logout_redirect_uris: [`${webappUrl}/`],
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
+      ...useTheApi,
     });
     const { secret: apiSecret } = await clients.add({
       client_id: API_CLIENT,
@@ -193,6 +202,7 @@ export async function startStack(env: Record<string, string> = {}, extraResource
       grant_types: ['client_credentials'],
       response_types: [],
       redirect_uris: [],
+      serves_resources: [apiUrl],
     });
     const common = { LATCHKEY_URL: latchkey.url, API_URL: apiUrl };
     started.push(
@@ -201,7 +211,6 @@ export async function startStack(env: Record<string, string> = {}, extraResource
         API_AUDIENCE: apiUrl,
         INTROSPECTION_CLIENT_ID: API_CLIENT,
         INTROSPECTION_CLIENT_SECRET: apiSecret!,
-        TRUSTED_CLIENTS: SPA_CLIENT,
         ALLOWED_ORIGINS: spaUrl,
       }),
     );

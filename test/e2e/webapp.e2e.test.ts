@@ -5,6 +5,7 @@ import { expect } from 'chai';
 import {
   addPerson,
   API_SCOPE,
+  API_SCOPE_DESCRIPTION,
   checkPage,
   fillLogin,
   screenshot,
@@ -50,8 +51,8 @@ describe('example web app in Chromium', function () {
     await checkPage(page, 'webapp-3-consent');
     const consent = await page.locator('main').innerText();
     expect(consent).to.include(new URL(stack.webapp.url).host);
-    expect(consent, 'the API the app asks to use, by its identifier').to.include(stack.api.url);
-    expect(consent).to.include(API_SCOPE);
+    expect(consent, 'the API the app asks to use, by its name and identifier').to.include(`Example API (${stack.api.url})`);
+    expect(consent, 'the scope in the words the API was registered with').to.include(API_SCOPE_DESCRIPTION);
     await page.getByRole('button', { name: 'Allow' }).click();
 
     await page.waitForURL(`${stack.webapp.url}/`);

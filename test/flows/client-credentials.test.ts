@@ -1,11 +1,13 @@
 // The client credentials grant (RFC 6749 §4.4) for services, with resource indicators (RFC 8707):
 // opaque tokens checked by introspection, and RFC 9068 JWT access tokens for registered APIs.
+// Each service here is allowed both APIs (allowed_resources); what a service that is not allowed
+// gets is in resource-allow-list.test.ts.
 import { expect } from 'chai';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 import { startLatchkey, STORES, type Running } from '../support/latchkey.ts';
 import { addClient, discover } from '../support/oidc.ts';
-import { decodeJwt, expectOAuthError, resourceServer } from '../support/flows.ts';
+import { decodeJwt, expectOAuthError, introspector, resourceServer } from '../support/flows.ts';
 
 const API = 'https://api.example.test';
 const OPAQUE_API = 'https://opaque.example.test';
@@ -17,10 +19,10 @@ const RESOURCE_SERVERS = JSON.stringify([
 for (const store of STORES) {
   describe(`client credentials (${store} store)`, () => {
     let running: Running;
-    let introspector: Awaited<ReturnType<typeof resourceServer>>;
+    let opaqueApi: Awaited<ReturnType<typeof resourceServer>>;
     before(async () => {
       running = await startLatchkey({ store, env: { RESOURCE_SERVERS } });
-      introspector = await resourceServer(running);
+      opaqueApi = await resourceServer(running, [OPAQUE_API]);
     });
     after(() => running.stop());
 
@@ -29,6 +31,7 @@ for (const store of STORES) {
         redirect_uris: [],
         response_types: [],
         grant_types: ['client_credentials'],
+        allowed_resources: { [API]: 'read write', [OPAQUE_API]: 'read' },
         ...metadata,
       });
       return { clientId, config: await discover(running, clientId, secret) };
@@ -43,7 +46,8 @@ for (const store of STORES) {
       expect(tokens.refresh_token, 'no refresh token for client credentials').to.equal(undefined);
       expect(tokens.expires_in).to.be.a('number').above(0);
 
-      const info = await introspector.introspect(tokens.access_token);
+      // Asked by the API the token is for.
+      const info = await opaqueApi.introspect(tokens.access_token);
       expect(info.active).to.equal(true);
       expect(info.client_id).to.equal(clientId);
       expect(info.scope).to.equal('read');
@@ -52,11 +56,11 @@ for (const store of STORES) {
       expect(info.sub, 'no end-user: the subject is the client').to.satisfy((sub: unknown) => sub === undefined || sub === clientId);
     });
 
-    it('issues an opaque token without a resource too, which introspection reports active', async () => {
+    it('issues an opaque token without a resource too, which introspection reports active to its client', async () => {
       const { clientId, config } = await service();
       const tokens = await oidc.clientCredentialsGrant(config);
       expect(tokens.access_token.split('.')).to.have.length(1);
-      const info = await introspector.introspect(tokens.access_token);
+      const info = await introspector(config)(tokens.access_token);
       expect(info.active).to.equal(true);
       expect(info.client_id).to.equal(clientId);
     });

@@ -1,17 +1,16 @@
-// Token introspection (RFC 7662) and revocation (RFC 7009), for access and refresh tokens.
+// Token introspection (RFC 7662) and revocation (RFC 7009), for access and refresh tokens, asked
+// by the client the tokens were issued to (who else may ask: introspection-least-privilege).
 import { expect } from 'chai';
 import * as oidc from 'openid-client';
 import { startLatchkey, STORES, type Running } from '../support/latchkey.ts';
 import { addClient, addUser, discover, signIn } from '../support/oidc.ts';
-import { expectOAuthError, resourceServer } from '../support/flows.ts';
+import { expectOAuthError, introspector } from '../support/flows.ts';
 
 for (const store of STORES) {
   describe(`introspection and revocation (${store} store)`, () => {
     let running: Running;
-    let api: Awaited<ReturnType<typeof resourceServer>>;
     before(async () => {
       running = await startLatchkey({ store });
-      api = await resourceServer(running);
     });
     after(() => running.stop());
 
@@ -20,12 +19,12 @@ for (const store of STORES) {
       const { clientId, secret } = await addClient(running);
       const config = await discover(running, clientId, secret);
       const { tokens } = await signIn(config, user.email);
-      return { user, clientId, config, tokens };
+      return { user, clientId, config, tokens, api: { introspect: introspector(config) } };
     }
 
     describe('introspection (RFC 7662)', () => {
       it('reports a live access token active, with its client, subject, scope and expiry', async () => {
-        const { user, clientId, tokens } = await signedIn();
+        const { user, clientId, tokens, api } = await signedIn();
         const info = await api.introspect(tokens.access_token, 'access_token');
         expect(info.active).to.equal(true);
         expect(info.client_id).to.equal(clientId);
@@ -37,7 +36,7 @@ for (const store of STORES) {
       });
 
       it('reports a live refresh token active', async () => {
-        const { clientId, tokens } = await signedIn();
+        const { clientId, tokens, api } = await signedIn();
         const info = await api.introspect(tokens.refresh_token!, 'refresh_token');
         expect(info.active).to.equal(true);
         expect(info.client_id).to.equal(clientId);
@@ -45,13 +44,14 @@ for (const store of STORES) {
       });
 
       it('finds the token without a hint, and with the wrong hint', async () => {
-        const { tokens } = await signedIn();
+        const { tokens, api } = await signedIn();
         expect((await api.introspect(tokens.access_token)).active).to.equal(true);
         expect((await api.introspect(tokens.refresh_token!)).active).to.equal(true);
         expect((await api.introspect(tokens.access_token, 'refresh_token')).active).to.equal(true);
       });
 
       it('reports an unknown token inactive, with nothing else', async () => {
+        const { api } = await signedIn();
         const info = await api.introspect('not-a-token-that-was-ever-issued');
         expect(info).to.deep.equal({ active: false });
       });
@@ -70,7 +70,7 @@ for (const store of STORES) {
 
     describe('revocation (RFC 7009)', () => {
       it('makes a revoked access token inactive, at introspection and at userinfo', async () => {
-        const { user, config, tokens } = await signedIn();
+        const { user, config, tokens, api } = await signedIn();
         await oidc.tokenRevocation(config, tokens.access_token, { token_type_hint: 'access_token' });
         expect(await api.introspect(tokens.access_token)).to.deep.equal({ active: false });
         await expectOAuthError(oidc.fetchUserInfo(config, tokens.access_token, user.sub), 'invalid_token');
@@ -81,7 +81,7 @@ for (const store of STORES) {
       });
 
       it('revokes the whole grant when the refresh token is revoked', async () => {
-        const { user, config, tokens } = await signedIn();
+        const { user, config, tokens, api } = await signedIn();
         const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token!);
         expect((await api.introspect(refreshed.access_token)).active).to.equal(true);
 
@@ -95,7 +95,7 @@ for (const store of STORES) {
       });
 
       it('revokes a refresh token presented without a hint', async () => {
-        const { config, tokens } = await signedIn();
+        const { config, tokens, api } = await signedIn();
         await oidc.tokenRevocation(config, tokens.refresh_token!);
         expect((await api.introspect(tokens.refresh_token!)).active).to.equal(false);
         expect((await api.introspect(tokens.access_token)).active).to.equal(false);
@@ -117,7 +117,7 @@ for (const store of STORES) {
       });
 
       it('does not let another client revoke a token it was not issued', async () => {
-        const { tokens } = await signedIn();
+        const { tokens, api } = await signedIn();
         const other = await addClient(running);
         const config = await discover(running, other.clientId, other.secret);
         // RFC 7009 2.1: the server refuses; oidc-provider answers invalid_request, and the token lives.

@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import * as oidc from 'openid-client';
 import { startLatchkey, STORES, type Running } from '../support/latchkey.ts';
 import { addClient, addUser, authorize, discover, REDIRECT_URI, signIn } from '../support/oidc.ts';
-import { authorizationRequest, expectOAuthError, resourceServer, rpBrowser, walkAuthorization } from '../support/flows.ts';
+import { authorizationRequest, expectOAuthError, introspector, rpBrowser, walkAuthorization } from '../support/flows.ts';
 
 const POST_LOGOUT_URI = 'https://rp.example.test/logged-out';
 
@@ -81,7 +81,7 @@ for (const store of STORES) {
         const thief = oidc.getDPoPHandle(config, await oidc.randomDPoPKeyPair('ES256'));
         await expectOAuthError(oidc.fetchUserInfo(config, tokens.access_token, user.sub, { DPoP: thief }), 'invalid_token');
 
-        const introspection = await (await resourceServer(running)).introspect(tokens.access_token);
+        const introspection = await introspector(config)(tokens.access_token);
         expect(introspection.active).to.equal(true);
         expect(introspection.token_type).to.equal('DPoP');
         expect((introspection.cnf as { jkt?: string } | undefined)?.jkt).to.be.a('string');

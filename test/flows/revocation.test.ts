@@ -4,18 +4,21 @@
 // client ends what it holds, and introspecting its tokens says inactive (it was a 500).
 import { expect } from 'chai';
 import * as oidc from 'openid-client';
-import { authorizationRequest, expectOAuthError, resourceServer } from '../support/flows.ts';
+import { authorizationRequest, expectOAuthError, introspector, resourceServer } from '../support/flows.ts';
 import { startLatchkey, STORES, TEST_ADMIN_TOKEN, type Running } from '../support/latchkey.ts';
 import { addClient, addUser, discover, REDIRECT_URI, signIn } from '../support/oidc.ts';
 import type { Browser } from '../support/browser.ts';
 
 for (const store of STORES) {
   describe(`revocation that ends access (${store} store)`, () => {
+    const API = 'https://orders.example.test';
     let running: Running;
+    /** The API's own introspection client. */
     let api: Awaited<ReturnType<typeof resourceServer>>;
     before(async () => {
       running = await startLatchkey({ store });
-      api = await resourceServer(running);
+      await running.latchkey.apis.add({ identifier: API, scopes: [{ name: 'orders:read' }], accessTokenFormat: 'opaque' });
+      api = await resourceServer(running, [API]);
     });
     after(() => running.stop());
 
@@ -31,7 +34,8 @@ for (const store of STORES) {
       const { clientId, secret } = await addClient(running);
       const config = await discover(running, clientId, secret);
       const { browser, tokens } = await signIn(config, user.email);
-      return { user, clientId, config, browser, tokens };
+      // Who may introspect the app's tokens: the app itself.
+      return { user, clientId, config, browser, tokens, introspect: introspector(config) };
     }
 
     async function silently(config: oidc.Configuration, browser: Browser) {
@@ -45,8 +49,8 @@ for (const store of STORES) {
     async function expectEnded(s: Awaited<ReturnType<typeof signedIn>>) {
       expect(await silently(s.config, s.browser), 'the browser session').to.equal('login_required');
       await expectOAuthError(oidc.refreshTokenGrant(s.config, s.tokens.refresh_token!), 'invalid_grant');
-      expect((await api.introspect(s.tokens.access_token)).active, 'the access token').to.equal(false);
-      expect((await api.introspect(s.tokens.refresh_token!)).active, 'the refresh token').to.equal(false);
+      expect((await s.introspect(s.tokens.access_token)).active, 'the access token').to.equal(false);
+      expect((await s.introspect(s.tokens.refresh_token!)).active, 'the refresh token').to.equal(false);
     }
 
     it('a new password set by an operator ends every session and token of the account', async () => {
@@ -70,26 +74,28 @@ for (const store of STORES) {
 
     it("introspection says inactive for a disabled account's token, whatever else happened", async () => {
       const s = await signedIn();
-      expect((await api.introspect(s.tokens.access_token)).active).to.equal(true);
+      expect((await s.introspect(s.tokens.access_token)).active).to.equal(true);
       await running.latchkey.users.setDisabled(s.user.email, true); // the repository alone: no revocation
-      expect((await api.introspect(s.tokens.access_token)).active).to.equal(false);
+      expect((await s.introspect(s.tokens.access_token)).active).to.equal(false);
       await running.latchkey.users.setDisabled(s.user.email, false);
     });
 
     it('removing a client ends its grants, and its tokens introspect as inactive', async () => {
       const s = await signedIn();
-      const service = await addClient(running, { redirect_uris: [], response_types: [], grant_types: ['client_credentials'] });
-      const machine = await oidc.clientCredentialsGrant(await discover(running, service.clientId, service.secret));
+      const service = await addClient(running, { redirect_uris: [], response_types: [], grant_types: ['client_credentials'], allowed_resources: { [API]: 'orders:read' } });
+      const machine = await oidc.clientCredentialsGrant(await discover(running, service.clientId, service.secret), { resource: API, scope: 'orders:read' });
+      expect((await api.introspect(machine.access_token)).active, 'before').to.equal(true);
       expect((await admin('DELETE', `clients/${encodeURIComponent(s.clientId)}`)).status).to.equal(204);
       expect((await admin('DELETE', `clients/${encodeURIComponent(service.clientId)}`)).status).to.equal(204);
-      const introspected = await api.introspect(s.tokens.access_token);
-      expect(introspected).to.deep.equal({ active: false });
-      expect((await api.introspect(s.tokens.refresh_token!)).active).to.equal(false);
-      expect((await api.introspect(machine.access_token)).active).to.equal(false);
-      // Registered again under the same id, the app starts from nothing.
+      // Its client-credentials token has no grant: it is refused because its client is gone.
+      expect(await api.introspect(machine.access_token)).to.deep.equal({ active: false });
+      // Registered again under the same id, the app starts from nothing: no grant survives, so
+      // its old refresh token is dead and consent is asked again.
       const again = await addClient(running, { client_id: s.clientId });
       const config = await discover(running, again.clientId, again.secret);
-      expect(await silently(config, s.browser), 'no grant survives: consent is asked again').to.equal('consent_required');
+      await expectOAuthError(oidc.refreshTokenGrant(config, s.tokens.refresh_token!), 'invalid_grant');
+      expect((await introspector(config)(s.tokens.access_token)).active).to.equal(false);
+      expect(await silently(config, s.browser)).to.equal('consent_required');
     });
   });
 }

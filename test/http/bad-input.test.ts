@@ -858,6 +858,7 @@ for (const [variant, env] of [
     const routes: Array<[string, string]> = [
       ['GET', '/admin/users'], ['POST', '/admin/users'], ['POST', '/admin/users/disable'], ['POST', '/admin/users/enable'],
       ['POST', '/admin/users/password'], ['GET', '/admin/clients'], ['POST', '/admin/clients'], ['DELETE', '/admin/clients/x'],
+      ['GET', '/admin/apis'], ['POST', '/admin/apis'], ['DELETE', '/admin/apis/x'],
       ['GET', '/admin/keys'], ['GET', '/admin'], ['GET', '/admin/nope'],
     ];
     const postRoutes = routes.filter(([m]) => m === 'POST').map(([, p]) => p);
@@ -939,6 +940,12 @@ for (const [variant, env] of [
       });
     });
 
+    it_('property: removing an API that does not exist is 404, whatever its identifier', async () => {
+      await property(encodedJunk.filter((id) => id !== '' && !id.includes('%2F')), 40, async (id) => {
+        expectApiError(await api(w, `/admin/apis/${id}`, { method: 'DELETE', headers: ADMIN }), [400, 404]);
+      });
+    });
+
     it_('property: unknown admin paths are 404 JSON (with the token) or 401 (without)', async () => {
       await property(fc.tuple(fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH'), encodedJunk, fc.boolean()), 40, async ([method, junkPath, withToken]) => {
         const r = await api(w, `/admin/zz${junkPath}`, { method, headers: withToken ? ADMIN : {} });
@@ -962,6 +969,7 @@ for (const [variant, env] of [
       ['/readyz', 'api', ['GET']],
       ['/admin/users', 'api', ['GET', 'POST']],
       ['/admin/clients', 'api', ['GET', 'POST']],
+      ['/admin/apis', 'api', ['GET', 'POST']],
       ['/admin/keys', 'api', ['GET']],
       ['/auth', 'page', ['GET']],
       ['/device', 'page', ['GET', 'POST']],

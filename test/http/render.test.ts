@@ -22,7 +22,10 @@ const pages: Record<string, Record<string, unknown>> = {
     user: { email: 'a@example.com', name: hostile },
     scopes: [{ name: 'openid', description: 'Confirm who you are' }, { name: 'email', description: hostile }],
     claims: ['email', hostile],
-    resources: [{ identifier: 'https://api.example.com', scopes: ['read', hostile] }],
+    resources: [
+      { identifier: 'https://api.example.com', name: hostile, scopes: [{ name: 'read' }, { name: 'write', description: hostile }] },
+      { identifier: 'https://api.example.com/v2', scopes: [{ name: hostile }] },
+    ],
   },
   logout: { ...base, action: '/session/end/confirm', csrf: 'tok-logout', xsrf: 'xsrf-logout', client },
   'signed-out': { ...base, client },
@@ -154,7 +157,9 @@ describe('render', () => {
     it('lists scopes, claims and resources in escaped plain words', () => {
       expect(html).to.include('Confirm who you are');
       expect(html).to.include('https://api.example.com');
-      expect(html.split(escaped).length - 1).to.be.at.least(5);
+      expect(html, 'an API without a name by its identifier, a scope without words by its name').to.include('<span class="mono">https://api.example.com/v2</span>: ');
+      expect(html, 'a scope without words by its name').to.match(/https:\/\/api\.example\.com<\/span>\): read; /);
+      expect(html.split(escaped).length - 1).to.be.at.least(7);
     });
 
     it('links only http(s) policy and terms URLs', () => {

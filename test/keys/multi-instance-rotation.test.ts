@@ -44,7 +44,7 @@ describe('signing key rotation across three instances', function () {
     const [first] = deployment.instances as [(typeof deployment.instances)[0]];
     const user = await addUser(first);
     const spa = await addClient(first, { public: true });
-    const service = await addClient(first, { grant_types: ['client_credentials'], response_types: [], redirect_uris: [] });
+    const service = await addClient(first, { grant_types: ['client_credentials'], response_types: [], redirect_uris: [], allowed_resources: { [API]: 'read' } });
     // Through the round-robin proxy, as one issuer.
     const viaProxy = { ...first, url: deployment.url };
     const spaConfig = await discover(viaProxy, spa.clientId);
@@ -117,7 +117,7 @@ describe('signing key rotation across three instances', function () {
   });
 
   it('removes a revoked kid from every instance within the poll bound, and its tokens stop verifying', async () => {
-    const service = await addClient(deployment.instances[0]!, { grant_types: ['client_credentials'], response_types: [], redirect_uris: [] });
+    const service = await addClient(deployment.instances[0]!, { grant_types: ['client_credentials'], response_types: [], redirect_uris: [], allowed_resources: { [API]: 'read' } });
     const config = await discover({ ...deployment.instances[0]!, url: deployment.url }, service.clientId, service.secret);
     const token = (await oidc.clientCredentialsGrant(config, { resource: API, scope: 'read' })).access_token;
     const kid = decodeProtectedHeader(token).kid!;

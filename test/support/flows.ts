@@ -64,15 +64,19 @@ export async function expectOAuthError(promise: Promise<unknown>, code: string):
   return caught as Error;
 }
 
-/** A confidential client acting as a resource server: it introspects tokens it did not get. */
-export async function resourceServer(running: Running) {
-  const { clientId, secret } = await addClient(running, { redirect_uris: [], response_types: [], grant_types: ['client_credentials'] });
+/** Introspection as one client: a token's own client may always introspect it. */
+export function introspector(config: oidc.Configuration) {
+  return (token: string, hint?: 'access_token' | 'refresh_token') => oidc.tokenIntrospection(config, token, hint ? { token_type_hint: hint } : {});
+}
+
+/**
+ * A confidential client acting as the resource server(s) `serves` (serves_resources): it
+ * introspects the tokens issued for those APIs, and nothing else of other clients.
+ */
+export async function resourceServer(running: Running, serves: string[]) {
+  const { clientId, secret } = await addClient(running, { redirect_uris: [], response_types: [], grant_types: ['client_credentials'], serves_resources: serves });
   const config = await discover(running, clientId, secret);
-  return {
-    clientId,
-    introspect: (token: string, hint?: 'access_token' | 'refresh_token') =>
-      oidc.tokenIntrospection(config, token, hint ? { token_type_hint: hint } : {}),
-  };
+  return { clientId, introspect: introspector(config) };
 }
 
 export function decodeJwt(token: string): { header: Record<string, unknown>; payload: Record<string, unknown> } {

@@ -68,10 +68,19 @@ export async function startLatchkey(options: StartOptions = {}): Promise<Running
     ...(redis ? { REDIS_URL: redis.url, REDIS_KEY_PREFIX: `t${randomBytes(4).toString('hex')}:` } : {}),
     ...options.env,
   });
-  const config = loadConfig(env);
-  // The logger main.ts uses, at the level the test asks for (TEST_LOG_LEVEL to see it all).
-  const logger = options.logs ? createLogger('trace', options.logs) : createLogger((process.env.TEST_LOG_LEVEL ?? 'silent') as Config['logLevel']);
-  const latchkey = await build(config, logger, { store: options.storeInstance });
+  let config: Config;
+  let latchkey: Latchkey;
+  try {
+    config = loadConfig(env);
+    // The logger main.ts uses, at the level the test asks for (TEST_LOG_LEVEL to see it all).
+    const logger = options.logs ? createLogger('trace', options.logs) : createLogger((process.env.TEST_LOG_LEVEL ?? 'silent') as Config['logLevel']);
+    latchkey = await build(config, logger, { store: options.storeInstance });
+  } catch (error) {
+    // A start-up refusal is what some tests expect: leave nothing listening behind it.
+    server.close();
+    await owned?.stop();
+    throw error;
+  }
   handler = latchkey.app.callback();
   return {
     url,

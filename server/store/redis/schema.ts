@@ -9,7 +9,7 @@
 //   Pgrant:{<grantId>}              SET    record keys of that grant (any model with a grantId)
 //   Powner:{<owner>}                ZSET   record keys an owner (account, client) holds, scored
 //                                          by their expiry (epoch ms; +inf for none)
-//   Pdoc:<collection>:{<id>}        STRING one document (a user, a client, the keyset)
+//   Pdoc:<collection>:{<id>}        STRING one document (a user, a client, an API, the keyset)
 //   Pdoc-index:{<collection>}       ZSET   the ids of a collection (score 0, ordered bytewise),
 //                                          for paged listing
 //   Plock:{<name>}                  STRING a lock's holder token, with expiry
