@@ -7,8 +7,10 @@
 // so entries nobody reads again do not accumulate and the timer never keeps the process alive.
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
+import { checkLimiterName, limiterOver, wholeSeconds } from './rate-limiter.ts';
 import { epochSeconds, ttlMs } from './time.ts';
-import type { Documents, Events, Locks, OidcPayload, OidcStore, Store } from './types.ts';
+import type { Documents, Events, Limiter, LimiterOptions, Locks, OidcPayload, OidcStore, Store } from './types.ts';
 
 export interface MemoryStore extends Store {
   readonly kind: 'memory';
@@ -199,6 +201,20 @@ export function createMemoryStore(options: { now?: () => number } = {}): MemoryS
     },
   };
 
+  // rate-limiter-flexible's own memory limiter (its clock is the real one, and it expires its
+  // keys on unref'd timers). One per name, as Redis keeps one key space per name.
+  const limiters = new Map<string, { options: string; limiter: Limiter }>();
+  const limiter = (name: string, { points, durationSeconds }: LimiterOptions): Limiter => {
+    checkLimiterName(name);
+    const options = `${points}/${wholeSeconds(durationSeconds)}`;
+    const found = limiters.get(name);
+    if (found && found.options !== options) throw new Error(`limiter ${name} already exists with other options (${found.options})`);
+    if (found) return found.limiter;
+    const created = limiterOver(new RateLimiterMemory({ keyPrefix: name, points, duration: wholeSeconds(durationSeconds) }));
+    limiters.set(name, { options, limiter: created });
+    return created;
+  };
+
   function collectionFor(name: string): Map<string, string> {
     let docs = collections.get(name);
     if (!docs) collections.set(name, (docs = new Map()));
@@ -222,6 +238,7 @@ export function createMemoryStore(options: { now?: () => number } = {}): MemoryS
     documents,
     locks,
     events,
+    limiter,
     async ping() {
       if (closed) throw new Error('the store is closed');
     },
