@@ -61,6 +61,9 @@ function configSchema(devSecrets: () => DevSecrets) {
       port: e.PORT,
       issuer,
       trustProxy: e.TRUST_PROXY,
+      /** Proxies in front that each append to X-Forwarded-For: the client is the entry the
+       * outermost trusted one appended, counted from the right. */
+      trustProxyHops: e.TRUST_PROXY_HOPS,
       logLevel: e.LOG_LEVEL,
       /** Undefined means the embedded in-memory store (development and tests only). */
       redis: redis

@@ -62,6 +62,7 @@ export const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   ISSUER: z.url().optional(),
   TRUST_PROXY: boolean(false),
+  TRUST_PROXY_HOPS: z.coerce.number().int().min(1).max(16).default(1),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),

@@ -51,6 +51,9 @@ export function toView({ passwordHash: _omit, ...view }: User): UserView {
   return view;
 }
 
+/** How a sign-in went, for the sign-in log; a person is told only whether it worked. */
+export type SignInOutcome = 'succeeded' | 'wrong_password' | 'unknown_account' | 'disabled';
+
 export interface UserPage {
   users: User[];
   /** The cursor of the next page; absent on the last. */
@@ -67,6 +70,8 @@ export interface Users {
   setPassword(email: string, password: string): Promise<User>;
   /** The active user whose password matches, or undefined; equal cost either way. */
   authenticate(email: string, password: string): Promise<User | undefined>;
+  /** authenticate(), saying why it failed; `user` only when it succeeded. */
+  signIn(email: string, password: string): Promise<{ outcome: SignInOutcome; user?: User; sub?: string }>;
 }
 
 export function createUsers(documents: Documents, passwords: Passwords, now = () => Date.now()): Users {
@@ -90,6 +95,14 @@ export function createUsers(documents: Documents, passwords: Passwords, now = ()
       if (await documents.replace(USERS, sub, raw, JSON.stringify(user))) return user;
     }
     throw new BusyError('this user is being changed by someone else right now; try again');
+  };
+
+  const signIn: Users['signIn'] = async (email, password) => {
+    const user = await findByEmail(email);
+    if (!user) return passwords.verifyNothing(password).then(() => ({ outcome: 'unknown_account' as const }));
+    const ok = await passwords.verify(password, user.passwordHash);
+    if (!ok) return { outcome: 'wrong_password', sub: user.sub };
+    return user.disabled ? { outcome: 'disabled', sub: user.sub } : { outcome: 'succeeded', user, sub: user.sub };
   };
 
   return {
@@ -137,10 +150,8 @@ export function createUsers(documents: Documents, passwords: Passwords, now = ()
       });
     },
     async authenticate(email, password) {
-      const user = await findByEmail(email);
-      if (!user) return passwords.verifyNothing(password).then(() => undefined);
-      const ok = await passwords.verify(password, user.passwordHash);
-      return ok && !user.disabled ? user : undefined;
+      return (await signIn(email, password)).user;
     },
+    signIn,
   };
 }

@@ -29,6 +29,7 @@ import type { KeyManager } from '../keys/manager.ts';
 import { deviceSessionRecovery } from '../provider/device-session.ts';
 import { mountProvider } from '../provider/mount.ts';
 import { refreshGrace } from '../provider/refresh-grace.ts';
+import { createSecurity } from '../security/index.ts';
 import type { Store } from '../store/types.ts';
 
 const methodNotAllowed = () => new LatchkeyError(405, 'invalid_request', 'This page does not accept that method.');
@@ -49,9 +50,13 @@ export interface AppDeps {
 export function createApp({ config, logger, store, users, clients, keystore, keys, provider, keysLoaded }: AppDeps): Koa {
   // build() gives this app the Provider's cookie keys (app.keys): mounted, the Provider reads and
   // writes cookies through this app's context, and signs them only when this app has keys.
-  const app = new Koa({ proxy: config.trustProxy });
+  // The client's address is the X-Forwarded-For entry the trusted proxies appended (Koa keeps
+  // the rightmost maxIpsCount entries and takes the first of those), never the leftmost one,
+  // which the client writes itself.
+  const app = new Koa({ proxy: config.trustProxy, maxIpsCount: config.trustProxyHops });
   const render = createRenderer();
-  const interactions = interactionRoutes({ provider, users, render, issuer: config.issuer, cookieSecrets: config.cookieSecrets });
+  const security = createSecurity(store, { cookieSecrets: config.cookieSecrets });
+  const interactions = interactionRoutes({ provider, users, render, issuer: config.issuer, cookieSecrets: config.cookieSecrets, logger, ...security });
 
   app.use(requestContext(logger));
   app.use(securityHeaders(config.issuer.startsWith('https://'), isApiPath));

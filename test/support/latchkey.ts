@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { loadConfig, type Config } from '../../config/index.ts';
 import { build, type Latchkey } from '../../server/app/build.ts';
 import { startRedis, type TestRedis } from './redis.ts';
@@ -24,6 +24,8 @@ export interface StartOptions {
   redis?: TestRedis;
   /** The public issuer, when requests reach this instance through a proxy. */
   issuer?: string;
+  /** Where the instance logs (silent by default, or TEST_LOG_LEVEL). */
+  logger?: Logger;
 }
 
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdefghijkl';
@@ -60,7 +62,7 @@ export async function startLatchkey(options: StartOptions = {}): Promise<Running
     ...options.env,
   });
   const config = loadConfig(env);
-  const latchkey = await build(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
+  const latchkey = await build(config, options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
   handler = latchkey.app.callback();
   return {
     url,
