@@ -9,6 +9,7 @@ import { isUnder, ROUTES } from '../http/routes.ts';
 import type { ClientRegistry } from '../clients/registry.ts';
 import type { Keystore } from '../keys/keystore.ts';
 import type { KeyManager } from '../keys/manager.ts';
+import type { AdminThrottle } from '../security/admin-throttle.ts';
 import { requireBearerToken } from './auth.ts';
 import { parseJsonBody } from './body.ts';
 import { clientRoutes } from './clients.ts';
@@ -25,6 +26,8 @@ export interface AdminApiDeps {
   clients: ClientRegistry;
   keystore: Keystore;
   keys: KeyManager;
+  /** Counts wrong tokens per address (server/security/). */
+  throttle?: AdminThrottle;
 }
 
 const isAdminPath = (path: string) => isUnder(path, 'admin');
@@ -60,7 +63,7 @@ export function createAdminApi(deps: AdminApiDeps): Middleware {
       await next();
     },
     // Authentication comes before body parsing: unauthenticated bodies are never read.
-    requireBearerToken(adminToken),
+    requireBearerToken(adminToken, deps.throttle),
     parseJsonBody(),
     router.routes() as Middleware,
     router.allowedMethods({ throw: true, notImplemented: methodNotAllowed, methodNotAllowed }) as Middleware,

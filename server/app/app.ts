@@ -87,7 +87,7 @@ export function createApp({ config, logger, store, users, clients, keystore, key
     byPath(
       {
         static: staticFiles(join(viewsDir, 'static')),
-        admin: createAdminApi({ adminToken: config.adminToken, users, clients, keystore, keys }),
+        admin: createAdminApi({ adminToken: config.adminToken, users, clients, keystore, keys, throttle: security.adminThrottle }),
         interaction: pages,
         jwks,
         device: compose([deviceSessionRecovery(), oidc]),

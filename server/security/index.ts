@@ -1,6 +1,7 @@
 // Brute-force protection, built once per app from the store (whose limiters every instance
 // shares) and the cookie secrets (whose pseudonyms every instance derives alike).
 import type { Store } from '../store/types.ts';
+import { createAdminThrottle } from './admin-throttle.ts';
 import { deviceCookies } from './device-cookie.ts';
 import { createPseudonyms } from './pseudonyms.ts';
 import { createSignInThrottle } from './sign-in-throttle.ts';
@@ -11,6 +12,7 @@ export function createSecurity(store: Store, options: { cookieSecrets: string[] 
     pseudonym,
     devices: deviceCookies(pseudonym),
     signInThrottle: createSignInThrottle(store, pseudonym),
+    adminThrottle: createAdminThrottle(store, pseudonym),
   };
 }
 
