@@ -83,6 +83,8 @@ export function createApp({ config, logger, store, users, clients, keystore, key
     return oidc(ctx, next);
   };
   const grace = config.refreshTokenReuseGrace > 0 ? refreshGrace(config.refreshTokenReuseGrace, provider, store.oidc) : undefined;
+  // Every endpoint where a client authenticates counts its failures first (server/security/).
+  const guarded = compose([security.clientAuthThrottle, oidc]);
   app.use(
     byPath(
       {
@@ -90,10 +92,10 @@ export function createApp({ config, logger, store, users, clients, keystore, key
         admin: createAdminApi({ adminToken: config.adminToken, users, clients, keystore, keys, throttle: security.adminThrottle }),
         interaction: pages,
         jwks,
-        device: compose([deviceSessionRecovery(), oidc]),
-        ...(grace && { token: compose([grace, oidc]) }),
+        device: compose([deviceSessionRecovery(), guarded]),
+        token: compose([security.clientAuthThrottle, ...(grace ? [grace] : []), oidc]),
       },
-      oidc,
+      guarded,
     ),
   );
   // Client errors Node and Koa see outside the middleware (malformed requests) go to the log.

@@ -2,6 +2,7 @@
 // shares) and the cookie secrets (whose pseudonyms every instance derives alike).
 import type { Store } from '../store/types.ts';
 import { createAdminThrottle } from './admin-throttle.ts';
+import { clientAuthThrottle } from './client-auth-throttle.ts';
 import { deviceCookies } from './device-cookie.ts';
 import { createPseudonyms } from './pseudonyms.ts';
 import { createSignInThrottle } from './sign-in-throttle.ts';
@@ -13,6 +14,7 @@ export function createSecurity(store: Store, options: { cookieSecrets: string[] 
     devices: deviceCookies(pseudonym),
     signInThrottle: createSignInThrottle(store, pseudonym),
     adminThrottle: createAdminThrottle(store, pseudonym),
+    clientAuthThrottle: clientAuthThrottle(store, pseudonym),
   };
 }
 
