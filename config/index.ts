@@ -96,6 +96,8 @@ function configSchema(devSecrets: () => DevSecrets) {
       refreshTokenReuseGrace: e.REFRESH_TOKEN_REUSE_GRACE_SECONDS,
       /** Seed a demo account (development only). */
       devSeed,
+      /** Seconds a device waits between polls (RFC 8628 interval); slow_down adds 5 each time. */
+      devicePollInterval: e.DEVICE_POLL_INTERVAL_SECONDS,
       ttl: {
         accessToken: e.ACCESS_TOKEN_TTL,
         idToken: e.ID_TOKEN_TTL,

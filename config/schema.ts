@@ -106,6 +106,7 @@ export const envSchema = z.object({
   REFRESH_TOKEN_TTL: seconds(14 * 24 * 3600),
   AUTHORIZATION_CODE_TTL: seconds(60),
   DEVICE_CODE_TTL: seconds(600),
+  DEVICE_POLL_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(60).default(5),
   INTERACTION_TTL: seconds(3600),
   SESSION_TTL: seconds(14 * 24 * 3600),
   GRANT_TTL: seconds(14 * 24 * 3600),

@@ -55,7 +55,7 @@ export function createApp({ config, logger, store, users, clients, keystore, key
   // which the client writes itself.
   const app = new Koa({ proxy: config.trustProxy, maxIpsCount: config.trustProxyHops });
   const render = createRenderer();
-  const security = createSecurity(store, { cookieSecrets: config.cookieSecrets });
+  const security = createSecurity(store, { cookieSecrets: config.cookieSecrets, devicePollInterval: config.devicePollInterval, deviceCodeTtl: config.ttl.deviceCode, provider });
   const interactions = interactionRoutes({ provider, users, render, issuer: config.issuer, cookieSecrets: config.cookieSecrets, logger, ...security });
 
   app.use(requestContext(logger));
@@ -92,8 +92,8 @@ export function createApp({ config, logger, store, users, clients, keystore, key
         admin: createAdminApi({ adminToken: config.adminToken, users, clients, keystore, keys, throttle: security.adminThrottle }),
         interaction: pages,
         jwks,
-        device: compose([deviceSessionRecovery(), guarded]),
-        token: compose([security.clientAuthThrottle, ...(grace ? [grace] : []), oidc]),
+        device: compose([deviceSessionRecovery(), security.userCodeThrottle, security.pollingInterval, guarded]),
+        token: compose([security.clientAuthThrottle, security.devicePolling, ...(grace ? [grace] : []), oidc]),
       },
       guarded,
     ),
