@@ -11,6 +11,8 @@
 // gate, which stays shut for a cooldown that doubles with every failure (decisions.ts). Attempts
 // are counted when they begin (atomically, so fifty parallel guesses cannot all pass through one
 // opening) and given back when they turn out not to be failures: refused, or the right password.
+// A gate an attempt took before a later counter refused it stays shut for its cooldown: that is
+// why the counters most specific to the attacker come first, so what it wastes is its own.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Limiter, Store } from '../store/types.ts';
 import { clientOf, networkOf } from './addresses.ts';

@@ -1,6 +1,8 @@
 // The throttling decisions and the address grouping, with data: no store, no server, no clock.
 import { expect } from 'chai';
 import { clientOf, networkOf } from '../../server/security/addresses.ts';
+import { createPseudonyms } from '../../server/security/pseudonyms.ts';
+import { countersOf, SIGN_IN_RULES } from '../../server/security/sign-in-throttle.ts';
 import {
   budgetDecision,
   cooldownSeconds,
@@ -96,5 +98,40 @@ describe('client addresses', () => {
     expect(networkOf('2001:db8:1:2::1')).to.equal('2001:db8:1::/48');
     expect(networkOf('2001:db8:1:ffff::1')).to.equal('2001:db8:1::/48');
     expect(networkOf('2001:db8::')).to.equal('2001:db8:0::/48');
+  });
+});
+
+describe('which counters judge a sign-in attempt', () => {
+  const pseudonym = createPseudonyms(['a cookie secret of at least thirty-two characters']);
+
+  it('judges a browser that knows the account by its own budget alone', () => {
+    const counted = countersOf({ email: 'ada@example.test', ip: '192.0.2.1', knownDevice: 'device-1' }, pseudonym);
+    expect(counted.map((c) => [c.dimension, c.resetOnSuccess])).to.deep.equal([['device', true]]);
+    expect(counted[0]!.key).to.equal(pseudonym('signin-device', 'device-1', 'ada@example.test'));
+  });
+
+  it('judges anyone else by address, network, account from that address and account, attacker-specific first', () => {
+    const counted = countersOf({ email: 'ada@example.test', ip: '2001:db8:1:2::7' }, pseudonym);
+    expect(counted.map((c) => [c.dimension, c.resetOnSuccess])).to.deep.equal([
+      ['ip', false],
+      ['network', false],
+      ['account-ip', true],
+      ['account', false],
+    ]);
+    // Another address of the same /64 is the same client; of the same /48, the same network.
+    const sameClient = countersOf({ email: 'ada@example.test', ip: '2001:db8:1:2::8' }, pseudonym);
+    const sameNetwork = countersOf({ email: 'bob@example.test', ip: '2001:db8:1:3::7' }, pseudonym);
+    expect(sameClient.map((c) => c.key)).to.deep.equal(counted.map((c) => c.key));
+    expect(sameNetwork.map((c) => c.key === counted.find((k) => k.dimension === c.dimension)!.key)).to.deep.equal([false, true, false, false]);
+    // No key holds the email or the address in the clear.
+    for (const { key } of counted) expect(key).to.match(/^[\w-]{22}$/);
+  });
+
+  it('keeps every cooldown within its ceiling and its window', () => {
+    for (const [dimension, rule] of Object.entries(SIGN_IN_RULES)) {
+      expect(rule.maxCooldown, dimension).to.be.below(rule.windowSeconds);
+      expect(cooldownSeconds(rule.free - 1, rule), dimension).to.equal(0);
+      expect(cooldownSeconds(rule.free, rule), dimension).to.equal(rule.firstCooldown);
+    }
   });
 });

@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import * as oidc from 'openid-client';
 import { Browser, type Page } from '../support/browser.ts';
 import { authorizationRequest, sleep } from '../support/flows.ts';
+import { startInstances, type Deployment } from '../support/instances.ts';
 import { startLatchkey, STORES, type Running } from '../support/latchkey.ts';
 import { addClient, addUser, discover, PASSWORD, REDIRECT_URI, uniqueId } from '../support/oidc.ts';
 
@@ -158,3 +159,29 @@ for (const store of STORES) {
     });
   });
 }
+
+describe('sign-in throttling across instances', function () {
+  this.timeout(30_000);
+  let deployment: Deployment;
+  before(async () => {
+    deployment = await startInstances(2);
+  });
+  after(() => deployment.stop());
+
+  it('counts the failures of one browser alike whichever instance each attempt reaches', async () => {
+    const running = { ...deployment.instances[0]!, url: deployment.url };
+    const user = await addUser(running);
+    const { clientId, secret } = await addClient(running);
+    const config = await discover(running, clientId, secret);
+    const browser = new Browser([new URL(REDIRECT_URI).origin]);
+    const { params } = await authorizationRequest('openid');
+    let page = await browser.get(oidc.buildAuthorizationUrl(config, params).href);
+    const statuses: number[] = [];
+    // The proxy sends each request to the next instance in turn.
+    for (let i = 0; i < 8; i++) {
+      page = await browser.submit(page, { Email: user.email, Password: `wrong ${i}` }, 'Sign in');
+      statuses.push(page.status);
+    }
+    expect(statuses).to.deep.equal([401, 401, 401, 401, 401, 401, 401, 429]);
+  });
+});
