@@ -132,14 +132,15 @@ export function interactionRoutes({ provider, users, render, issuer, cookieSecre
 
     const normalized = normalizeEmail(email).slice(0, 320);
     const device = devices.read(ctx);
+    const knownDevice = devices.knownFor(device, normalized);
     // One line per attempt: never the email (an unknown account's could be anything someone
     // typed, a password included) nor the password; the account by sub, or by pseudonym.
     const log = (outcome: SignInOutcome | 'throttled', extra: Record<string, unknown>) =>
       logger.info(
-        { event: 'signin', outcome, clientId: String(details.params.client_id), account: pseudonym('log-account', normalized), ip: ctx.ip, knownDevice: Boolean(devices.knownFor(device, normalized)), requestId: ctx.state.requestId, ...extra },
+        { event: 'signin', outcome, clientId: String(details.params.client_id), account: pseudonym('log-account', normalized), ip: ctx.ip, knownDevice: knownDevice !== undefined, requestId: ctx.state.requestId, ...extra },
         'sign-in attempt',
       );
-    const attempt = await signInThrottle.begin({ email: normalized, ip: ctx.ip, knownDevice: devices.knownFor(device, normalized) }).catch((err: unknown) => {
+    const attempt = await signInThrottle.begin({ email: normalized, ip: ctx.ip, knownDevice }).catch((err: unknown) => {
       throw temporarilyUnavailable('We cannot sign you in right now. Try again in a moment.', 5, err);
     });
     if (!attempt.allowed) {
