@@ -474,6 +474,8 @@ for (const cluster of [false, true]) {
         await flusher.script('FLUSH');
         expect(await store.documents.replace('things', 'x', 'one', 'two')).to.equal(true);
         await flusher.script('FLUSH');
+        expect((await store.limiter('after-flush', { points: 1, durationSeconds: 60 }).consume('k')).consumed).to.equal(1);
+        await flusher.script('FLUSH');
         await store.oidc.revokeByGrantId(grantId);
         expect(await store.oidc.find('RefreshToken', 'a')).to.equal(undefined);
         expect(await store.oidc.find('RefreshToken', 'b')).to.equal(undefined);
