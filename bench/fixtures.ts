@@ -41,6 +41,8 @@ export interface Fixtures {
   /** Public clients (SPAs): authorization code + PKCE, refresh tokens. */
   apps: BenchClient[];
   users: BenchUser[];
+  /** The account the attack scenario guesses at: no other scenario signs in as it. */
+  owner: BenchUser;
 }
 
 const confidential = (client_id: string): BenchClient => ({
@@ -70,6 +72,7 @@ export function makeFixtures(options: { apps?: number; users?: number } = {}): F
       password: `bench password ${randomBytes(6).toString('hex')}`,
       name: `Bench User ${i}`,
     })),
+    owner: { email: 'owner@bench.test', password: `bench password ${randomBytes(6).toString('hex')}`, name: 'Bench Owner' },
   };
 }
 

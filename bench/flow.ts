@@ -30,6 +30,8 @@ export interface FlowOptions {
   scope?: string;
   /** A browser's cookies; share one to keep its session between flows (no login then). */
   jar?: Map<string, string>;
+  /** Sent with every request (e.g. the X-Forwarded-For the trusted proxy appends). */
+  headers?: Record<string, string>;
 }
 
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
@@ -74,7 +76,7 @@ export class Flow {
   request(): Step | undefined {
     if (this.done || !this.#next) return undefined;
     const cookie = [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ');
-    return { ...this.#next, headers: { ...FORWARDED, accept: 'text/html', ...(cookie ? { cookie } : {}), ...this.#next.headers } };
+    return { ...this.#next, headers: { ...FORWARDED, ...this.#options.headers, accept: 'text/html', ...(cookie ? { cookie } : {}), ...this.#next.headers } };
   }
 
   absorb(status: number, headers: HeaderMap, body: string): void {

@@ -10,6 +10,7 @@ import { makeFixtures } from './fixtures.ts';
 import type { Progress } from './load.ts';
 import { formatNotes, formatTable, writeReport, type RunReport } from './report.ts';
 import { Pools, type Scenario, type ScenarioResult, type Settings } from './scenario.ts';
+import { attackScenario } from './scenarios/attack.ts';
 import { clientCredentialsScenarios } from './scenarios/client-credentials.ts';
 import { endpointScenarios } from './scenarios/endpoints.ts';
 import { authCodeScenario, loginStormScenario } from './scenarios/login.ts';
@@ -87,6 +88,7 @@ const ALL: Scenario[] = [
   memoryScenario,
   rotationScenario,
   riskScenario,
+  attackScenario,
   soakScenario,
 ];
 

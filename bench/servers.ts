@@ -354,6 +354,6 @@ async function provision(url: string, adminToken: string, fixtures: Fixtures): P
     if (response.status !== 201) throw new Error(`admin ${path} answered ${response.status}: ${text}`);
   };
   for (const client of [fixtures.service, fixtures.introspector, ...fixtures.apps]) await admin('/clients', client);
-  await Promise.all(fixtures.users.map((user) => admin('/users', { ...user, emailVerified: true })));
+  await Promise.all([...fixtures.users, fixtures.owner].map((user) => admin('/users', { ...user, emailVerified: true })));
 }
 

@@ -68,6 +68,9 @@ function configSchema(devSecrets: () => DevSecrets) {
       port: e.PORT,
       issuer,
       trustProxy: e.TRUST_PROXY,
+      /** Proxies in front that each append to X-Forwarded-For: the client is the entry the
+       * outermost trusted one appended, counted from the right. */
+      trustProxyHops: e.TRUST_PROXY_HOPS,
       logLevel: e.LOG_LEVEL,
       /** Undefined means the embedded in-memory store (development and tests only). */
       redis: redis
@@ -102,6 +105,8 @@ function configSchema(devSecrets: () => DevSecrets) {
       dpopNonce: e.DPOP_NONCE,
       /** Seed a demo account (development only). */
       devSeed,
+      /** Seconds a device waits between polls (RFC 8628 interval); slow_down adds 5 each time. */
+      devicePollInterval: e.DEVICE_POLL_INTERVAL_SECONDS,
       ttl: {
         accessToken: e.ACCESS_TOKEN_TTL,
         idToken: e.ID_TOKEN_TTL,

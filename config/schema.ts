@@ -83,6 +83,7 @@ export const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   ISSUER: z.url().optional(),
   TRUST_PROXY: boolean(false),
+  TRUST_PROXY_HOPS: z.coerce.number().int().min(1).max(16).default(1),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
@@ -131,6 +132,7 @@ export const envSchema = z.object({
   REFRESH_TOKEN_TTL: seconds(14 * 24 * 3600),
   AUTHORIZATION_CODE_TTL: seconds(60),
   DEVICE_CODE_TTL: seconds(600),
+  DEVICE_POLL_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(60).default(5),
   INTERACTION_TTL: seconds(3600),
   SESSION_IDLE_TTL: seconds(14 * 24 * 3600),
   SESSION_MAX_TTL: seconds(30 * 24 * 3600),

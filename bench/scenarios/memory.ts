@@ -8,9 +8,11 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { Request as CannonRequest } from 'autocannon';
 import type { Redis } from 'ioredis';
+import type { AdapterPayload } from 'oidc-provider';
 import { pino } from 'pino';
 import { loadConfig } from '../../config/index.ts';
 import { build } from '../../server/app/build.ts';
+import { cookieNames } from '../../server/http/cookie-names.ts';
 import { REDIRECT_URI } from '../fixtures.ts';
 import { runFlow } from '../flow.ts';
 import { runOnce } from '../load.ts';
@@ -77,24 +79,23 @@ export const memoryScenario: Scenario = {
       grantSetBytesPerMember: Math.round(perMember),
     };
 
-    // 100k sessions, copies of a real one.
+    // 100k sessions, copies of a real one, written as the server writes them (names hashed,
+    // payloads sealed), through a twin built from the same configuration: its store, its record
+    // protection, and its cookie keys (app.keys, derived from COOKIE_SECRETS) to sign each cookie.
+    const twin = await build(loadConfig(target.env), pino({ level: 'silent' }));
     // A signed-in session with an authorization (sessions of other scenarios may have none).
     type SessionPayload = Record<string, unknown> & { authorizations?: Record<string, unknown> };
     let source: SessionPayload | undefined;
-    for (const key of session.keys) {
-      const payload = JSON.parse((await r.hget(key, 'payload')) ?? '{}') as SessionPayload;
-      if (Object.keys(payload.authorizations ?? {}).length) {
-        source = payload;
-        break;
-      }
+    for (const user of users) {
+      const sub = (await twin.users.findByEmail(user.email))?.sub;
+      const owned = sub ? await twin.records.owned('account', sub) : [];
+      source = owned.map((o) => o.payload as SessionPayload).find((p) => Object.keys(p.authorizations ?? {}).length > 0);
+      if (source) break;
     }
     if (!source) throw new Error('no signed-in session with an authorization to copy');
     const clientId = Object.keys(source.authorizations!)[0]!;
-    // The same configuration as the server: its store, and its cookie keys (app.keys, which
-    // build() derives from COOKIE_SECRETS), to sign each session's cookie.
-    const twin = await build(loadConfig(target.env), pino({ level: 'silent' }));
     const cookieKey = (twin.app.keys as string[])[0]!;
-    const store = twin.store;
+    const sessionCookie = cookieNames(new URL(target.env.ISSUER!).protocol === 'https:').session;
     const count = settings.sessions;
     const rssBefore = target.rss();
     const usedBefore = await redis.usedMemory();
@@ -102,7 +103,7 @@ export const memoryScenario: Scenario = {
     const ttl = 14 * 24 * 3600;
     let written = 0;
     await limited(ids, 256, async (jti) => {
-      await store.oidc.upsert('Session', jti, { ...source, jti, uid: randomBytes(16).toString('base64url') }, ttl);
+      await twin.records.upsert('Session', jti, { ...source, jti, uid: randomBytes(16).toString('base64url') } as AdapterPayload, ttl);
       if (++written % 10_000 === 0) progress(`memory: ${written}/${count} sessions written`, true);
     });
     await twin.close();
@@ -128,7 +129,7 @@ export const memoryScenario: Scenario = {
       path: `/auth?${query}`,
       setupRequest: (req) => {
         const jti = ids[next++ % ids.length]!;
-        const cookie = `_session=${jti}; _session.sig=${cookieSignature(cookieKey, '_session', jti)}`;
+        const cookie = `${sessionCookie}=${jti}; ${sessionCookie}.sig=${cookieSignature(cookieKey, sessionCookie, jti)}`;
         return { ...req, headers: { ...req.headers, ...FORWARDED, cookie } };
       },
       onResponse: (status, _body, _context, headers) => {

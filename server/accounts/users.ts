@@ -53,6 +53,9 @@ export function toView({ passwordHash: _omit, ...view }: User): UserView {
   return view;
 }
 
+/** How a sign-in went, for the sign-in log; a person is told only whether it worked. */
+export type SignInOutcome = 'succeeded' | 'wrong_password' | 'unknown_account' | 'disabled';
+
 export interface UserPage {
   users: User[];
   /** The cursor of the next page; absent on the last. */
@@ -72,6 +75,8 @@ export interface Users {
   setPassword(email: string, password: string): Promise<User>;
   /** The active user whose password matches, or undefined; equal cost either way. */
   authenticate(email: string, password: string): Promise<User | undefined>;
+  /** authenticate(), saying why it failed; `user` only when it succeeded. */
+  signIn(email: string, password: string): Promise<{ outcome: SignInOutcome; user?: User; sub?: string }>;
 }
 
 export function createUsers(documents: Documents, passwords: Passwords, now = () => Date.now()): Users {
@@ -112,6 +117,19 @@ export function createUsers(documents: Documents, passwords: Passwords, now = ()
       if (err instanceof BusyError || (err instanceof LatchkeyError && err.status === 503)) return user;
       throw err;
     }
+  };
+
+  const signIn: Users['signIn'] = async (email, password) => {
+    // Longer than any password can be: refused before the account is looked up, so this answer
+    // says nothing about whether the account exists (nor does the log: no sub).
+    if (signInPassword(password) === undefined) return { outcome: 'wrong_password' };
+    const user = await findByEmail(email);
+    if (!user) return passwords.verifyNothing(password).then(() => ({ outcome: 'unknown_account' as const }));
+    // The raw password: verify() normalises it, except against a legacy hash, made of it raw.
+    if (!(await passwords.verify(password, user.passwordHash))) return { outcome: 'wrong_password', sub: user.sub };
+    if (user.disabled) return { outcome: 'disabled', sub: user.sub };
+    const current = passwords.needsRehash(user.passwordHash) ? await rehash(user, password) : user;
+    return { outcome: 'succeeded', user: current, sub: user.sub };
   };
 
   return {
@@ -159,15 +177,8 @@ export function createUsers(documents: Documents, passwords: Passwords, now = ()
       });
     },
     async authenticate(email, password) {
-      // Longer than any password can be: refused before the account is looked up, so this
-      // answer says nothing about whether the account exists.
-      if (signInPassword(password) === undefined) return undefined;
-      const user = await findByEmail(email);
-      if (!user) return passwords.verifyNothing(password).then(() => undefined);
-      // The raw password: verify() normalises it, except against a legacy hash, made of it raw.
-      const ok = await passwords.verify(password, user.passwordHash);
-      if (!ok || user.disabled) return undefined;
-      return passwords.needsRehash(user.passwordHash) ? rehash(user, password) : user;
+      return (await signIn(email, password)).user;
     },
+    signIn,
   };
 }

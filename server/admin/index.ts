@@ -12,6 +12,7 @@ import type { Keystore } from '../keys/keystore.ts';
 import type { KeyManager } from '../keys/manager.ts';
 import type { Revocation } from '../provider/revocation.ts';
 import { apiRoutes } from './apis.ts';
+import type { AdminThrottle } from '../security/admin-throttle.ts';
 import { requireBearerToken } from './auth.ts';
 import { parseJsonBody } from './body.ts';
 import { clientRoutes } from './clients.ts';
@@ -30,6 +31,8 @@ export interface AdminApiDeps {
   keystore: Keystore;
   keys: KeyManager;
   revocation: Revocation;
+  /** Counts wrong tokens per address (server/security/). */
+  throttle?: AdminThrottle;
 }
 
 const isAdminPath = (path: string) => isUnder(path, 'admin');
@@ -66,7 +69,7 @@ export function createAdminApi(deps: AdminApiDeps): Middleware {
       await next();
     },
     // Authentication comes before body parsing: unauthenticated bodies are never read.
-    requireBearerToken(adminToken),
+    requireBearerToken(adminToken, deps.throttle),
     parseJsonBody(),
     router.routes() as Middleware,
     router.allowedMethods({ throw: true, notImplemented: methodNotAllowed, methodNotAllowed }) as Middleware,

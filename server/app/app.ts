@@ -33,6 +33,7 @@ import { dpopFreshness } from '../provider/dpop-freshness.ts';
 import { mountProvider } from '../provider/mount.ts';
 import { refreshGrace } from '../provider/refresh-grace.ts';
 import type { Revocation } from '../provider/revocation.ts';
+import { createSecurity } from '../security/index.ts';
 import type { Store } from '../store/types.ts';
 
 const methodNotAllowed = () => new LatchkeyError(405, 'invalid_request', 'This page does not accept that method.');
@@ -55,10 +56,14 @@ export interface AppDeps {
 export function createApp({ config, logger, store, users, clients, apis, keystore, keys, provider, keysLoaded, revocation }: AppDeps): Koa {
   // build() gives this app the Provider's cookie keys (app.keys): mounted, the Provider reads and
   // writes cookies through this app's context, and signs them only when this app has keys.
-  const app = new Koa({ proxy: config.trustProxy });
+  // The client's address is the X-Forwarded-For entry the trusted proxies appended (Koa keeps
+  // the rightmost maxIpsCount entries and takes the first of those), never the leftmost one,
+  // which the client writes itself.
+  const app = new Koa({ proxy: config.trustProxy, maxIpsCount: config.trustProxyHops });
   const render = createRenderer();
   const cookies = cookieNames(config.issuer.startsWith('https://'));
-  const interactions = interactionRoutes({ provider, users, findApi: (identifier) => apis.get(identifier), render, issuer: config.issuer, cookieSecrets: config.cookieSecrets, csrfCookie: cookies.csrf });
+  const security = createSecurity(store, { cookieSecrets: config.cookieSecrets, devicePollInterval: config.devicePollInterval, deviceCodeTtl: config.ttl.deviceCode, provider });
+  const interactions = interactionRoutes({ provider, users, findApi: (identifier) => apis.get(identifier), render, issuer: config.issuer, cookieSecrets: config.cookieSecrets, csrfCookie: cookies.csrf, logger, ...security });
 
   app.use(requestContext(logger));
   app.use(securityHeaders(config.issuer.startsWith('https://'), isApiPath));
@@ -87,17 +92,19 @@ export function createApp({ config, logger, store, users, clients, apis, keystor
     return oidc(ctx, next);
   };
   const grace = config.refreshTokenReuseGrace > 0 ? refreshGrace(config.refreshTokenReuseGrace, provider, store.oidc) : undefined;
+  // Every endpoint where a client authenticates counts its failures first (server/security/).
+  const guarded = compose([security.clientAuthThrottle, oidc]);
   app.use(
     byPath(
       {
         static: staticFiles(join(viewsDir, 'static')),
-        admin: createAdminApi({ adminToken: config.adminToken, users, clients, apis, keystore, keys, revocation }),
+        admin: createAdminApi({ adminToken: config.adminToken, users, clients, apis, keystore, keys, revocation, throttle: security.adminThrottle }),
         interaction: pages,
         jwks,
-        device: compose([deviceSessionRecovery(), oidc]),
-        ...(grace && { token: compose([grace, oidc]) }),
+        device: compose([deviceSessionRecovery(), security.userCodeThrottle, security.pollingInterval, guarded]),
+        token: compose([security.clientAuthThrottle, security.devicePolling, ...(grace ? [grace] : []), oidc]),
       },
-      oidc,
+      guarded,
     ),
   );
   // Client errors Node and Koa see outside the middleware (malformed requests) go to the log.

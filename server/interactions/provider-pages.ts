@@ -37,6 +37,9 @@ export function providerPages(render: Render, issuer: string) {
       else if (err?.name === 'AbortedError') error = 'The sign-in request was cancelled.';
       else if (err) error = 'We could not process that request. Start again on your device.';
       if (err) ctx.status = 400;
+      // A code was entered and matched no usable device code: the user code throttle counts it
+      // (security/user-code-throttle.ts).
+      if (err?.userCode) ctx.state.userCodeRejected = true;
       const xsrf = xsrfSecret(ctx);
       page(ctx, 'device-code', { title: 'Connect a device', action: ctx.oidc.urlFor('code_verification'), xsrf, userCode: err?.userCode ?? '', error });
     },

@@ -8,10 +8,15 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { errors } from 'oidc-provider';
+import type { Logger } from 'pino';
 import type { ResourceServer } from '../../config/index.ts';
-import type { Users } from '../accounts/users.ts';
+import { normalizeEmail, type SignInOutcome, type Users } from '../accounts/users.ts';
 import { verifyCsrf } from '../http/csrf.ts';
 import { badRequest, LatchkeyError, temporarilyUnavailable } from '../errors.ts';
+import { inWords } from '../security/decisions.ts';
+import type { DeviceCookies } from '../security/device-cookie.ts';
+import type { Pseudonym } from '../security/pseudonyms.ts';
+import type { SignInThrottle } from '../security/sign-in-throttle.ts';
 import type { Render } from '../http/render.ts';
 import { interactionPath, ROUTES } from '../http/routes.ts';
 import { clientSummary, type ClientSummary } from './client-summary.ts';
@@ -30,9 +35,16 @@ export interface InteractionDeps {
   cookieSecrets: string[];
   /** The name of the CSRF cookie (http/cookie-names.ts). */
   csrfCookie: string;
+  logger: Logger;
+  signInThrottle: SignInThrottle;
+  devices: DeviceCookies;
+  pseudonym: Pseudonym;
 }
 
 const LOGIN_FAILED = 'Incorrect email or password.';
+// Says what happened and what to do, and nothing about whether the account exists.
+const tooManyAttempts = (seconds: number) =>
+  `Too many attempts to sign in. Wait ${inWords(seconds)} and try again. If you did not make these attempts, someone else may be trying to guess a password: nothing needs to be done, and signing in from a browser you have signed in with before is not held up.`;
 const EXPIRED = new LatchkeyError(
   400,
   'interaction_expired',
@@ -44,7 +56,7 @@ function field(body: unknown, name: string): string {
   return typeof value === 'string' ? value : '';
 }
 
-export function interactionRoutes({ provider, users, findApi, render, issuer, cookieSecrets, csrfCookie }: InteractionDeps) {
+export function interactionRoutes({ provider, users, findApi, render, issuer, cookieSecrets, csrfCookie, logger, signInThrottle, devices, pseudonym }: InteractionDeps) {
   const router = new Router({ prefix: ROUTES.interaction.path });
   const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
 
@@ -121,16 +133,44 @@ export function interactionRoutes({ provider, users, findApi, render, issuer, co
     if (details.prompt.name !== 'login') throw EXPIRED;
     const email = field(ctx.request.body, 'email').trim();
     const password = field(ctx.request.body, 'password');
-    const user = email && password ? await users.authenticate(email, password).catch((err: unknown) => {
+    const again = async (status: number, error: string) => {
+      ctx.status = status;
+      showLogin(ctx, details, await clientOf(details), email.slice(0, 320), error);
+    };
+    // Nothing typed tests no password: nothing to count.
+    if (!email || !password) return again(401, LOGIN_FAILED);
+
+    const normalized = normalizeEmail(email).slice(0, 320);
+    const device = devices.read(ctx);
+    const knownDevice = devices.knownFor(device, normalized);
+    // One line per attempt: never the email (an unknown account's could be anything someone
+    // typed, a password included) nor the password; the account by sub, or by pseudonym.
+    const log = (outcome: SignInOutcome | 'throttled', extra: Record<string, unknown>) =>
+      logger.info(
+        { event: 'signin', outcome, clientId: String(details.params.client_id), account: pseudonym('log-account', normalized), ip: ctx.ip, knownDevice: knownDevice !== undefined, requestId: ctx.state.requestId, ...extra },
+        'sign-in attempt',
+      );
+    const attempt = await signInThrottle.begin({ email: normalized, ip: ctx.ip, knownDevice }).catch((err: unknown) => {
+      throw temporarilyUnavailable('We cannot sign you in right now. Try again in a moment.', 5, err);
+    });
+    if (!attempt.allowed) {
+      log('throttled', { reason: attempt.decision.reason, retryAfter: attempt.decision.retryAfter });
+      ctx.set('Retry-After', String(attempt.decision.retryAfter));
+      return again(429, tooManyAttempts(attempt.decision.retryAfter));
+    }
+    const result = await users.signIn(normalized, password).catch((err: unknown) => {
       // Too busy to check the password (503): the page offers a way back to this sign-in.
       if (!(err instanceof LatchkeyError) || err.status !== 503) throw err;
       throw new LatchkeyError(err.status, err.error, err.description, { retryAfter: err.retryAfter, backUrl: interactionPath(details.uid), expose: true });
-    }) : undefined;
-    if (!user) {
-      ctx.status = 401;
-      return showLogin(ctx, details, await clientOf(details), email.slice(0, 320), LOGIN_FAILED);
+    });
+    log(result.outcome, { ...(result.sub ? { sub: result.sub } : {}), ...(attempt.delayedMs ? { delayedMs: attempt.delayedMs } : {}) });
+    if (!result.user) {
+      await attempt.failed();
+      return again(401, LOGIN_FAILED);
     }
-    await finish(ctx, { login: { accountId: user.sub, amr: ['pwd'] } }, false);
+    await attempt.succeeded();
+    devices.remember(ctx, device, normalized);
+    await finish(ctx, { login: { accountId: result.user.sub, amr: ['pwd'] } }, false);
   });
 
   router.post('/:uid/consent', form, async (ctx) => {

@@ -132,3 +132,24 @@ export function alreadyConsumed(model: string): Error {
   if (model === 'PushedAuthorizationRequest') return new errors.InvalidRequestUri('request_uri is invalid, expired, or was already used');
   return new errors.InvalidRequest(`${model} is invalid, expired, or was already used`);
 }
+
+// ---------------------------------------------------------------------------------------------
+// 7. The device code a poll named, and ending a device authorization (lib/actions/grants/
+// device_code.js, lib/actions/code_verification.js): the token endpoint reads the poll's code from
+// ctx.oidc.params.device_code; a DeviceCode whose `error` is set answers every later poll with that
+// error and refuses its user code on the verification page (code_verification.js sets
+// error/errorDescription and saves the code the same way when the person presses Cancel). The
+// device polling throttle (security/device-polling.ts) slows a device down by the code it polled
+// with, and ends the authorization of a device that will not slow down.
+
+export function polledDeviceCode(ctx: Context): string | undefined {
+  const code = (ctx as unknown as Partial<KoaContextWithOIDC>).oidc?.params?.device_code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+export async function endDeviceAuthorization(provider: Provider, deviceCode: string, error: string, description: string): Promise<void> {
+  const code = await provider.DeviceCode.find(deviceCode, { ignoreExpiration: true });
+  if (!code || code.consumed) return;
+  Object.assign(code, { error, errorDescription: description });
+  await code.save();
+}

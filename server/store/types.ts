@@ -88,12 +88,44 @@ export interface Events {
   subscribe(channel: string, listener: (message: string) => void): Promise<() => Promise<void>>;
 }
 
+/**
+ * Counters over a fixed window, shared by every instance (rate-limiter-flexible underneath): what
+ * the throttles of server/security/ count with. A count past `points` still counts; the caller
+ * decides what it means.
+ */
+export interface LimiterOptions {
+  /** The budget of one window. */
+  points: number;
+  /** The window's length, whole seconds. */
+  durationSeconds: number;
+}
+
+export interface LimiterState {
+  /** Points consumed in the current window (may exceed the budget). */
+  consumed: number;
+  /** Milliseconds until the window ends and the key starts again from zero. */
+  msBeforeNext: number;
+}
+
+export interface Limiter {
+  /** The current window of the key; undefined when nothing was consumed in it. */
+  get(key: string): Promise<LimiterState | undefined>;
+  /** Adds `points` (default 1; negative gives back), atomically; a window opened by this call
+   * lasts `durationSeconds` (default: the limiter's). Resolves whether or not past the budget. */
+  consume(key: string, options?: { points?: number; durationSeconds?: number }): Promise<LimiterState>;
+  /** Forgets the key: its next consume opens a new window. */
+  delete(key: string): Promise<void>;
+}
+
 export interface Store {
   readonly kind: 'redis' | 'memory';
   readonly oidc: OidcStore;
   readonly documents: Documents;
   readonly locks: Locks;
   readonly events: Events;
+  /** The limiter of this name (one key space per name); the same name and options give the same
+   * counters on every instance. */
+  limiter(name: string, options: LimiterOptions): Limiter;
   /** Rejects when the backing store cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -10,7 +10,7 @@ import type { RunReport } from '../../bench/report.ts';
 
 const RUNNER = join(import.meta.dirname, '..', '..', 'bench', 'run.ts');
 // Parts that walk the browser flow: redirects are how it moves.
-const FLOW_PARTS = new Set(['login', 'storm', 'touch']);
+const FLOW_PARTS = new Set(['login', 'storm', 'touch', 'owner']);
 
 describe('benchmark smoke mode', function () {
   this.timeout(90_000);
@@ -32,16 +32,16 @@ describe('benchmark smoke mode', function () {
 
   it('runs every default scenario without failing', () => {
     const names = report.scenarios.map((s) => s.name);
-    for (const name of ['cc-opaque', 'cc-jwt-es256', 'cc-jwt-rs256', 'refresh', 'introspection', 'userinfo', 'discovery', 'jwks', 'authcode-login', 'login-storm', 'mixed', 'memory', 'rotation', 'risk']) {
+    for (const name of ['cc-opaque', 'cc-jwt-es256', 'cc-jwt-rs256', 'refresh', 'introspection', 'userinfo', 'discovery', 'jwks', 'authcode-login', 'login-storm', 'mixed', 'memory', 'rotation', 'risk', 'attack']) {
       expect(names, output).to.include(name);
     }
     for (const scenario of report.scenarios) expect(scenario.error, `${scenario.name}: ${scenario.error}`).to.equal(undefined);
   });
 
   it('measures both servers in every comparative scenario', () => {
-    // memory and rotation measure Latchkey alone (Redis footprint; its own key rotation); risk
-    // runs the pure risk model, no server.
-    for (const scenario of report.scenarios.filter((s) => !['memory', 'rotation', 'risk'].includes(s.name))) {
+    // memory, rotation and attack measure Latchkey alone (Redis footprint; its own key rotation;
+    // its brute-force protection); risk runs the pure risk model, no server.
+    for (const scenario of report.scenarios.filter((s) => !['memory', 'rotation', 'risk', 'attack'].includes(s.name))) {
       expect(scenario.rows.map((r) => r.target).sort(), scenario.name).to.deep.equal(['baseline', 'latchkey']);
     }
   });

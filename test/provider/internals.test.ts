@@ -41,6 +41,18 @@ describe('oidc-provider internals Latchkey relies on', () => {
     expect(source('models/session.js')).to.include("throw new TypeError('persist can only be called on previously persisted Sessions')");
   });
 
+  it('7. a poll names its code in ctx.oidc.params.device_code; a DeviceCode with `error` set answers that error and refuses its user code', () => {
+    const grant = source('actions/grants/device_code.js');
+    expect(grant).to.include('ctx.oidc.params.device_code,');
+    expect(grant).to.match(/if \(!code\.accountId && !code\.error\) \{\s+throw new AuthorizationPending\(\);/);
+    expect(grant).to.match(/await consumeGrantSource\(ctx, code, 'device code'\);\s+throwIfAsyncGrantError\(code\);/);
+    const verification = source('actions/code_verification.js');
+    expect(verification).to.include('if (code.error || code.accountId || code.inFlight) {');
+    expect(verification).to.match(/Object\.assign\(code, \{\s+error: 'access_denied',\s+errorDescription: 'End-User aborted interaction',\s+\}\);\s+await code\.save\(\);/);
+    // Still no slow_down of its own: the device polling throttle supplies it.
+    expect(grant).to.not.include('SlowDown');
+  });
+
   it('6. the errors for consumed codes and tokens say what the library says', () => {
     expect(source('helpers/grant_source.js')).to.include('throw new InvalidGrant(`${label} already consumed`);');
     expect(source('actions/authorization/respond.js')).to.include("new InvalidRequestUri('request_uri is invalid, expired, or was already used')");

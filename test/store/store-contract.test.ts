@@ -318,6 +318,54 @@ function contract(name: string, makeStore: () => Promise<Harness>): void {
       });
     });
 
+    describe('limiters', () => {
+      // Limiter windows run on the real clock in every store (rate-limiter-flexible's own).
+      it('counts per name and key, atomically, and keeps counting past the budget', async () => {
+        const a = h.store.limiter('test-a', { points: 3, durationSeconds: 60 });
+        const b = h.store.limiter('test-b', { points: 3, durationSeconds: 60 });
+        expect(await a.get('k1')).to.equal(undefined);
+        const counts = await Promise.all(Array.from({ length: 50 }, () => a.consume('k1')));
+        expect(counts.map((c) => c.consumed).sort((x, y) => x - y)).to.deep.equal(Array.from({ length: 50 }, (_, i) => i + 1));
+        const state = await a.get('k1');
+        expect(state?.consumed).to.equal(50);
+        expect(state?.msBeforeNext).to.be.within(50_000, 60_000);
+        expect(await a.get('k2')).to.equal(undefined);
+        expect(await b.get('k1')).to.equal(undefined);
+        expect((await b.consume('k1', { points: 2 })).consumed).to.equal(2);
+        if (h.keys) {
+          const names = (await h.keys()).sort();
+          expect(names).to.deep.equal(['limit:test-a:{k1}', 'limit:test-b:{k1}']);
+        }
+      });
+
+      it('gives points back, forgets a key on delete, and the same name is the same counters', async () => {
+        const a = h.store.limiter('test-c', { points: 5, durationSeconds: 60 });
+        await a.consume('k');
+        await a.consume('k');
+        expect((await a.consume('k', { points: -1 })).consumed).to.equal(1);
+        expect((await h.store.limiter('test-c', { points: 5, durationSeconds: 60 }).get('k'))?.consumed).to.equal(1);
+        await a.delete('k');
+        expect(await a.get('k')).to.equal(undefined);
+        expect((await a.consume('k')).consumed).to.equal(1);
+        await a.delete('never-seen');
+      });
+
+      it('ends a window after its duration; a window opened with its own duration keeps it', async () => {
+        const short = h.store.limiter('test-d', { points: 1, durationSeconds: 1 });
+        const long = h.store.limiter('test-e', { points: 1, durationSeconds: 60 });
+        await short.consume('k');
+        expect((await long.consume('k', { durationSeconds: 1 })).msBeforeNext).to.be.within(1, 1_000);
+        // An open window keeps the duration it was opened with.
+        expect((await long.consume('k', { durationSeconds: 30 })).msBeforeNext).to.be.at.most(1_000);
+        await long.consume('other');
+        await sleep(1_100);
+        expect(await short.get('k')).to.equal(undefined);
+        expect(await long.get('k')).to.equal(undefined);
+        expect((await long.get('other'))?.consumed).to.equal(1);
+        expect((await short.consume('k')).consumed).to.equal(1);
+      });
+    });
+
     it('answers a ping while open, and refuses one once closed', async () => {
       await h.store.ping();
       await h.store.close();
@@ -428,6 +476,24 @@ for (const cluster of [false, true]) {
       }
     });
 
+    it('shares limiter counts between stores on one Redis (instances), under the key prefix', async () => {
+      const keyPrefix = `shared-${randomUUID()}:`;
+      const config = cluster ? { clusterNodes: [server.node], sentinelName: 'unused', keyPrefix } : { url: server.url, sentinelName: 'unused', keyPrefix };
+      const [one, two] = await Promise.all([createRedisStore(config), createRedisStore(config)]);
+      const inspector = new Redis(server.url, { maxRetriesPerRequest: 1 });
+      try {
+        const options = { points: 10, durationSeconds: 60 };
+        await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? one : two).limiter('failures', options).consume('ip-1')));
+        expect((await one.limiter('failures', options).get('ip-1'))?.consumed).to.equal(20);
+        expect((await two.limiter('failures', options).get('ip-1'))?.consumed).to.equal(20);
+        expect(await inspector.keys(`${keyPrefix}*`)).to.deep.equal([`${keyPrefix}limit:failures:{ip-1}`]);
+        expect(await inspector.pttl(`${keyPrefix}limit:failures:{ip-1}`)).to.be.within(50_000, 60_000);
+      } finally {
+        inspector.disconnect();
+        await Promise.all([one.close(), two.close()]);
+      }
+    });
+
     it('runs its scripts again after Redis forgets them (restart, failover, SCRIPT FLUSH)', async () => {
       const { store, dispose } = await redisHarness(() => server, cluster)();
       const flusher = new Redis(server.url, { maxRetriesPerRequest: 1 });
@@ -449,6 +515,8 @@ for (const cluster of [false, true]) {
         expect(await store.documents.remove('things', 'y')).to.equal(true);
         await flusher.script('FLUSH');
         expect(await store.documents.replace('things', 'x', 'one', 'two')).to.equal(true);
+        await flusher.script('FLUSH');
+        expect((await store.limiter('after-flush', { points: 1, durationSeconds: 60 }).consume('k')).consumed).to.equal(1);
         await flusher.script('FLUSH');
         await store.oidc.revokeByGrantId(grantId);
         expect(await store.oidc.find('RefreshToken', 'a')).to.equal(undefined);

@@ -7,12 +7,16 @@ export interface Page {
   status: number;
   html: string;
   doc: HTMLElement;
+  /** The last response's headers. */
+  headers: Headers;
 }
 
 export class Browser {
   readonly #cookies = new Map<string, Map<string, string>>();
   /** Redirects to these origins are not followed: they are the relying party's. */
   readonly stopAt: string[];
+  /** Sent with every request (e.g. the X-Forwarded-For a proxy in front would add). */
+  headers: Record<string, string> = {};
 
   constructor(stopAt: string[] = []) {
     this.stopAt = stopAt;
@@ -45,6 +49,24 @@ export class Browser {
     this.#cookies.set(url.host, jar);
   }
 
+  /** The cookies this browser holds for a host (name → value). */
+  cookies(host: string): Map<string, string> {
+    return new Map(this.#cookies.get(host) ?? []);
+  }
+
+  /** Puts a cookie in the jar, as a person editing their cookies would. */
+  setCookie(host: string, name: string, value: string): void {
+    const jar = this.#cookies.get(host) ?? new Map<string, string>();
+    jar.set(name, value);
+    this.#cookies.set(host, jar);
+  }
+
+  /** Forgets every cookie but those named (a browser whose session ended). */
+  keepOnly(host: string, names: string[]): void {
+    const jar = this.#cookies.get(host);
+    for (const name of jar?.keys() ?? []) if (!names.includes(name)) jar!.delete(name);
+  }
+
   /** One request, no redirect following. */
   async request(method: string, target: string, body?: URLSearchParams): Promise<Response> {
     const url = new URL(target);
@@ -52,6 +74,7 @@ export class Browser {
       method,
       redirect: 'manual',
       headers: {
+        ...this.headers,
         accept: 'text/html',
         cookie: this.#cookieHeader(url),
         ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
@@ -70,12 +93,12 @@ export class Browser {
       url = new URL(response.headers.get('location')!, url).href;
       await response.body?.cancel();
       if (this.stopAt.some((origin) => url.startsWith(origin))) {
-        return { url, status: response.status, html: '', doc: parse('') };
+        return { url, status: response.status, html: '', doc: parse(''), headers: response.headers };
       }
       response = await this.request('GET', url);
     }
     const html = await response.text();
-    return { url, status: response.status, html, doc: parse(html) };
+    return { url, status: response.status, html, doc: parse(html), headers: response.headers };
   }
 
   get(url: string): Promise<Page> {

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { DestinationStream } from 'pino';
+import { type DestinationStream, type Logger } from 'pino';
 import { loadConfig, type Config } from '../../config/index.ts';
 import { build, type Latchkey } from '../../server/app/build.ts';
 import { createLogger } from '../../server/observability/logger.ts';
@@ -32,6 +32,8 @@ export interface StartOptions {
   storeInstance?: Store;
   /** Every log line, at every level, goes here (tests that read the logs). */
   logs?: DestinationStream;
+  /** Where the instance logs, instead (silent by default, or TEST_LOG_LEVEL). */
+  logger?: Logger;
 }
 
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdefghijkl';
@@ -73,7 +75,7 @@ export async function startLatchkey(options: StartOptions = {}): Promise<Running
   try {
     config = loadConfig(env);
     // The logger main.ts uses, at the level the test asks for (TEST_LOG_LEVEL to see it all).
-    const logger = options.logs ? createLogger('trace', options.logs) : createLogger((process.env.TEST_LOG_LEVEL ?? 'silent') as Config['logLevel']);
+    const logger = options.logger ?? (options.logs ? createLogger('trace', options.logs) : createLogger((process.env.TEST_LOG_LEVEL ?? 'silent') as Config['logLevel']));
     latchkey = await build(config, logger, { store: options.storeInstance });
   } catch (error) {
     // A start-up refusal is what some tests expect: leave nothing listening behind it.

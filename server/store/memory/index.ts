@@ -8,6 +8,7 @@ import type { Store } from '../types.ts';
 import { clock } from './clock.ts';
 import { memoryEvents, memoryLocks } from './coordination.ts';
 import { memoryDocuments } from './documents.ts';
+import { memoryLimiters } from './limiters.ts';
 import { memoryRecords } from './records.ts';
 
 export interface MemoryStore extends Store {
@@ -35,6 +36,7 @@ export function createMemoryStore(options: { now?: () => number } = {}): MemoryS
     documents,
     locks: memoryLocks(now),
     events: memoryEvents(),
+    limiter: memoryLimiters(),
     async ping() {
       if (closed) throw new Error('the store is closed');
     },

@@ -6,6 +6,7 @@ import { connect } from './connect.ts';
 import { redisDocuments } from './documents.ts';
 import { redisEvents } from './events.ts';
 import { migrateLegacyDocuments } from './legacy.ts';
+import { redisLimiters } from './limiters.ts';
 import { redisLocks } from './locks.ts';
 import { redisRecords } from './records.ts';
 import { keySchema } from './schema.ts';
@@ -40,6 +41,7 @@ export async function createRedisStore(config: RedisConfig, options: RedisStoreO
     documents,
     locks: redisLocks(client, keys),
     events,
+    limiter: redisLimiters(client, keys),
     async ping() {
       await client.ping();
     },
