@@ -64,7 +64,7 @@ function configSchema(devSecrets: () => DevSecrets) {
     const redis = e.REDIS_URL || e.REDIS_SENTINELS || e.REDIS_CLUSTER_NODES;
     return {
       env: e.NODE_ENV,
-      host: e.HOST,
+      host: e.HOST ?? (e.NODE_ENV === 'production' ? '0.0.0.0' : '127.0.0.1'),
       port: e.PORT,
       issuer,
       trustProxy: e.TRUST_PROXY,
@@ -86,6 +86,8 @@ function configSchema(devSecrets: () => DevSecrets) {
       keysEncryptionKeys: e.KEYS_ENCRYPTION_KEY ?? [dev!.keysEncryptionKey],
       /** Sign cookies with the first, verify with any. */
       cookieSecrets: e.COOKIE_SECRETS ?? [dev!.cookieSecret],
+      /** Where the admin API listens instead of the public origin; undefined: on the public origin. */
+      adminListen: e.ADMIN_LISTEN,
       /** Undefined disables the admin API. */
       adminToken: e.ADMIN_TOKEN ?? (development ? dev!.adminToken : undefined),
       signingAlg: e.SIGNING_ALG,

@@ -79,7 +79,9 @@ export const resourceServer = z.strictObject({
 
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  HOST: z.string().min(1).default('0.0.0.0'),
+  // No default here: loopback in development (the demo password is published), every address in
+  // production.
+  HOST: z.string().min(1).optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   ISSUER: z.url().optional(),
   TRUST_PROXY: boolean(false),
@@ -95,6 +97,15 @@ export const envSchema = z.object({
   KEYS_ENCRYPTION_KEY: list.pipe(z.array(encryptionKey).min(1)).optional(),
   COOKIE_SECRETS: list.pipe(z.array(z.string().min(32, 'each secret needs at least 32 characters')).min(1)).optional(),
   ADMIN_TOKEN: z.string().min(32, 'needs at least 32 characters').optional(),
+  ADMIN_LISTEN: z
+    .string()
+    .regex(/^(?:(\[[0-9a-fA-F:]+\]|[^:\s]+):)?\d{1,5}$/, 'expected host:port or a port (e.g. 127.0.0.1:9000)')
+    .transform((v) => {
+      const at = v.lastIndexOf(':');
+      const host = at === -1 ? '127.0.0.1' : v.slice(0, at).replace(/^\[(.*)\]$/, '$1');
+      return { host, port: Number(at === -1 ? v : v.slice(at + 1)) };
+    })
+    .optional(),
   SIGNING_ALG: z.enum(['ES256', 'RS256']).default('ES256'),
   KEY_ROTATION_SCHEDULE: z
     .string()

@@ -1,6 +1,6 @@
 // Reads the configuration, builds Latchkey, listens, and shuts down cleanly on SIGTERM/SIGINT:
 // stop accepting, let requests in flight finish, then close the store.
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { ConfigError, loadConfig, type Config } from '../config/index.ts';
 import { devSecrets, recordDevUrl, DEV_FILE } from '../config/dev-secrets.ts';
 import { build } from './app/build.ts';
@@ -35,13 +35,21 @@ const latchkey = await build(config, logger).catch((error: unknown) => {
 });
 if (config.devSeed) await seedDemo(latchkey.users);
 
-const server = createServer(latchkey.app.callback());
-server.on('error', (error) => fail(`cannot listen on ${config.host}:${config.port}: ${error.message}`));
-server.listen(config.port, config.host, () => {
-  logger.info({ issuer: config.issuer, port: config.port, store: latchkey.store.kind }, 'Latchkey is listening');
+function listen(app: typeof latchkey.app, host: string, port: number): Promise<Server> {
+  const listening = createServer(app.callback());
+  listening.on('error', (error) => fail(`cannot listen on ${host}:${port}: ${error.message}`));
+  return new Promise((resolve) => listening.listen(port, host, () => resolve(listening)));
+}
+
+const server = await listen(latchkey.app, config.host, config.port);
+// The admin API on an address of its own (ADMIN_LISTEN): a private network, a loopback address.
+const adminServer = latchkey.adminApp && config.adminListen ? await listen(latchkey.adminApp, config.adminListen.host, config.adminListen.port) : undefined;
+{
+  logger.info({ issuer: config.issuer, host: config.host, port: config.port, admin: config.adminListen, store: latchkey.store.kind }, 'Latchkey is listening');
   if (config.env === 'development') {
     const local = `http://localhost:${config.port}`;
-    recordDevUrl(local, config.adminToken!);
+    const admin = config.adminListen ? `http://${config.adminListen.host.includes(':') ? `[${config.adminListen.host}]` : config.adminListen.host}:${config.adminListen.port}` : local;
+    recordDevUrl(admin, config.adminToken!);
     process.stdout.write(
       [
         '',
@@ -57,7 +65,7 @@ server.listen(config.port, config.host, () => {
         .join('\n') + '\n',
     );
   }
-});
+}
 
 let stopping = false;
 async function shutdown(signal: string) {
@@ -67,8 +75,11 @@ async function shutdown(signal: string) {
   const force = setTimeout(() => {
     logger.warn('requests still in flight after the grace period; closing anyway');
     server.closeAllConnections();
+    adminServer?.closeAllConnections();
   }, SHUTDOWN_GRACE_MS);
   force.unref();
+  adminServer?.close();
+  adminServer?.closeIdleConnections();
   server.close(async () => {
     await latchkey.close().catch((error: unknown) => logger.error({ err: error }, 'closing the store failed'));
     logger.info('stopped');

@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRedisStore } from '../server/store/redis/index.ts';
@@ -85,6 +85,25 @@ describe('main: starting and stopping the server', () => {
     const exit = await running.stop!();
     expect(exit.code).to.equal(0);
     expect(exit.stdout).to.include('"msg":"stopped"');
+  });
+
+  it('listens on loopback only in development, and puts the admin API on ADMIN_LISTEN', async () => {
+    const [port, adminPort] = [await freePort(), await freePort()];
+    const dir = await mkdtemp(join(tmpdir(), 'latchkey-admin-listen-'));
+    try {
+      const running = await run({ PORT: String(port), ADMIN_LISTEN: `127.0.0.1:${adminPort}` }, dir, true);
+      const listening = running.stdout.split('\n').find((line) => line.includes('Latchkey is listening'))!;
+      expect(JSON.parse(listening)).to.include({ host: '127.0.0.1', port });
+      // The CLI's development file points at the admin address.
+      const dev = JSON.parse(await readFile(join(dir, '.latchkey', 'dev.json'), 'utf8')) as { url: string; adminToken: string };
+      expect(dev.url).to.equal(`http://127.0.0.1:${adminPort}`);
+      const auth = { authorization: `Bearer ${dev.adminToken}` };
+      expect((await fetch(`http://127.0.0.1:${adminPort}/admin/users`, { headers: auth })).status).to.equal(200);
+      expect((await fetch(`http://127.0.0.1:${port}/admin/users`, { headers: auth })).status).to.equal(404);
+      expect((await running.stop!()).code).to.equal(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses to start when KEYS_ENCRYPTION_KEY cannot decrypt the stored keys, and changes nothing', async () => {

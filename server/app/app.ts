@@ -53,16 +53,24 @@ export interface AppDeps {
   revocation: Revocation;
 }
 
-export function createApp({ config, logger, store, users, clients, apis, keystore, keys, provider, keysLoaded, revocation }: AppDeps): Koa {
+export interface Apps {
+  /** The public origin: pages, oidc-provider, health, and the admin API unless ADMIN_LISTEN. */
+  app: Koa;
+  /** The admin API on its own address, when ADMIN_LISTEN asks for one. */
+  adminApp?: Koa;
+}
+
+export function createApp({ config, logger, store, users, clients, apis, keystore, keys, provider, keysLoaded, revocation }: AppDeps): Apps {
   // build() gives this app the Provider's cookie keys (app.keys): mounted, the Provider reads and
   // writes cookies through this app's context, and signs them only when this app has keys.
   // The client's address is the X-Forwarded-For entry the trusted proxies appended (Koa keeps
   // the rightmost maxIpsCount entries and takes the first of those), never the leftmost one,
   // which the client writes itself.
   const app = new Koa({ proxy: config.trustProxy, maxIpsCount: config.trustProxyHops });
+  const security = createSecurity(store, { cookieSecrets: config.cookieSecrets, devicePollInterval: config.devicePollInterval, deviceCodeTtl: config.ttl.deviceCode, provider });
+  const adminApi = createAdminApi({ adminToken: config.adminToken, users, clients, apis, keystore, keys, revocation, throttle: security.adminThrottle });
   const render = createRenderer();
   const cookies = cookieNames(config.issuer.startsWith('https://'));
-  const security = createSecurity(store, { cookieSecrets: config.cookieSecrets, devicePollInterval: config.devicePollInterval, deviceCodeTtl: config.ttl.deviceCode, provider });
   const interactions = interactionRoutes({ provider, users, findApi: (identifier) => apis.get(identifier), render, issuer: config.issuer, cookieSecrets: config.cookieSecrets, csrfCookie: cookies.csrf, logger, ...security });
 
   app.use(requestContext(logger));
@@ -98,7 +106,7 @@ export function createApp({ config, logger, store, users, clients, apis, keystor
     byPath(
       {
         static: staticFiles(join(viewsDir, 'static')),
-        admin: createAdminApi({ adminToken: config.adminToken, users, clients, apis, keystore, keys, revocation, throttle: security.adminThrottle }),
+        admin: config.adminListen ? elsewhere : adminApi,
         interaction: pages,
         jwks,
         device: compose([deviceSessionRecovery(), security.userCodeThrottle, security.pollingInterval, guarded]),
@@ -113,5 +121,25 @@ export function createApp({ config, logger, store, users, clients, apis, keystor
     const clientFault = (err.status !== undefined && err.status < 500) || err.code?.startsWith('HPE_') || err.code === 'ECONNRESET';
     logger[clientFault ? 'debug' : 'error']({ err }, 'request error');
   });
-  return app;
+  return { app, adminApp: config.adminListen ? adminOnly(adminApi, config.trustProxy, logger) : undefined };
+}
+
+// With ADMIN_LISTEN the public origin knows nothing of the admin API.
+const elsewhere: Middleware = async (ctx) => {
+  ctx.status = 404;
+  ctx.body = { error: 'not_found', error_description: 'the admin API does not answer on this address' };
+};
+
+/** The admin API alone, for its own listener: request ids, logs, API headers. */
+function adminOnly(adminApi: Middleware, proxy: boolean, logger: Logger): Koa {
+  const admin = new Koa({ proxy });
+  admin.use(requestContext(logger));
+  admin.use(securityHeaders(false, () => true));
+  admin.use(adminApi);
+  admin.use(async (ctx) => {
+    ctx.status = 404;
+    ctx.body = { error: 'not_found', error_description: 'this address answers only the admin API (/admin)' };
+  });
+  admin.on('error', (err: Error) => logger.error({ err }, 'admin request error'));
+  return admin;
 }

@@ -30,6 +30,8 @@ import { createRecordProtection } from '../crypto/record-protection.ts';
 
 export interface Latchkey {
   app: Koa;
+  /** The admin API on its own listener (ADMIN_LISTEN); undefined when it is on the public one. */
+  adminApp?: Koa;
   /** The Provider in use: rebuilt, never mutated, when the signing keyset changes. */
   provider: () => Provider;
   /** Attaches to every Provider ever built (event listeners): see provider/current.ts. */
@@ -107,7 +109,7 @@ export async function build(config: Config, logger: Logger, options: { store?: S
       logger,
     });
     const revocation = createRevocation(records);
-    const app = createApp({ config, logger, store, users, clients, apis, keystore, keys, provider, revocation, keysLoaded: () => (keyset?.keys.length ?? 0) > 0 });
+    const { app, adminApp } = createApp({ config, logger, store, users, clients, apis, keystore, keys, provider, revocation, keysLoaded: () => (keyset?.keys.length ?? 0) > 0 });
     app.keys = keystore.cookieKeys(initial);
     await keys.start(initial, (next) => {
       try {
@@ -122,6 +124,7 @@ export async function build(config: Config, logger: Logger, options: { store?: S
 
     return {
       app,
+      adminApp,
       provider,
       onBuild: live.onBuild,
       store,

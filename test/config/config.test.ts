@@ -37,6 +37,19 @@ describe('configuration', () => {
     expect(config.bcryptCost).to.equal(12);
   });
 
+  it('listens on loopback by default in development, on every address in production', () => {
+    expect(loadConfig({}, devSecrets).host).to.equal('127.0.0.1');
+    expect(loadConfig(production).host).to.equal('0.0.0.0');
+    expect(loadConfig({ HOST: '0.0.0.0' }, devSecrets).host).to.equal('0.0.0.0');
+  });
+
+  it('reads ADMIN_LISTEN as host:port or a port on loopback', () => {
+    expect(loadConfig({ ADMIN_LISTEN: '9000' }, devSecrets).adminListen).to.deep.equal({ host: '127.0.0.1', port: 9000 });
+    expect(loadConfig({ ADMIN_LISTEN: '10.0.0.5:9000' }, devSecrets).adminListen).to.deep.equal({ host: '10.0.0.5', port: 9000 });
+    expect(loadConfig({ ADMIN_LISTEN: '[::1]:9000' }, devSecrets).adminListen).to.deep.equal({ host: '::1', port: 9000 });
+    expect(problems({ ADMIN_LISTEN: 'nine thousand' })[0]).to.match(/^ADMIN_LISTEN: /);
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ PORT: '', ISSUER: '' }, devSecrets).port).to.equal(3000);
   });

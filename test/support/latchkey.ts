@@ -12,6 +12,8 @@ import { startRedis, type TestRedis } from './redis.ts';
 
 export interface Running {
   url: string;
+  /** Where the admin API answers when ADMIN_LISTEN gives it a listener of its own. */
+  adminUrl?: string;
   config: Config;
   latchkey: Latchkey;
   redis?: TestRedis;
@@ -84,13 +86,19 @@ export async function startLatchkey(options: StartOptions = {}): Promise<Running
     throw error;
   }
   handler = latchkey.app.callback();
+  // ADMIN_LISTEN: the admin API gets a listener of its own, on a free port of the test's.
+  const adminServer = latchkey.adminApp ? createServer(latchkey.adminApp.callback()) : undefined;
+  const adminUrl = adminServer ? `http://127.0.0.1:${await listen(adminServer)}` : undefined;
   return {
     url,
+    adminUrl,
     config,
     latchkey,
     redis,
     async stop() {
       server.closeAllConnections();
+      adminServer?.closeAllConnections();
+      await new Promise<void>((resolve) => (adminServer ? adminServer.close(() => resolve()) : resolve()));
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await latchkey.close();
       await owned?.stop();
