@@ -42,6 +42,8 @@ export class Flow {
   finished?: number;
   tokens?: TokenSet;
   error?: string;
+  /** Turned away with 503 and Retry-After (Latchkey's bounded password queue): not a failure. */
+  shed = false;
   logins = 0;
   steps = 0;
   #next?: Step;
@@ -69,7 +71,7 @@ export class Flow {
   }
 
   get done(): boolean {
-    return this.tokens !== undefined || this.error !== undefined;
+    return this.tokens !== undefined || this.error !== undefined || this.shed;
   }
 
   /** The next request, with the browser's cookies; undefined once done. */
@@ -114,6 +116,11 @@ export class Flow {
         return;
       }
       this.#next = { method: 'GET', path: `${url.pathname}${url.search}`, headers: {} };
+      return;
+    }
+    if (status === 503 && find('retry-after') !== undefined) {
+      this.shed = true;
+      this.finished = performance.now();
       return;
     }
     if (status !== 200) return this.fail(`${this.#next?.method} ${this.#next?.path.split('?')[0]} answered ${status}: ${body.slice(0, 300)}`);
