@@ -10,6 +10,8 @@
 // rotated key stays listed until the records it named have expired.
 import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import { derive } from './derived-keys.ts';
+
+const REMEMBERED = 4096;
 import { createSealedBox, type Sealed } from './sealed-box.ts';
 
 export interface RecordProtection {
@@ -26,9 +28,21 @@ export function createRecordProtection(keys: Buffer[]): RecordProtection {
   const peppers: KeyObject[] = keys.map((key) => createSecretKey(derive(key, 'latchkey store record names')));
   const box = createSealedBox(keys.map((key) => derive(key, 'latchkey store record payloads')));
   const nameUnder = (pepper: KeyObject, id: string) => createHmac('sha256', pepper).update(id).digest('base64url');
+  // One request names the same id several times (introspection looks a token up as each kind
+  // of token in turn; a refresh reads, consumes and rewrites): the last names are remembered.
+  const recent = new Map<string, string[]>();
+  const names = (id: string) => {
+    let found = recent.get(id);
+    if (found === undefined) {
+      found = peppers.map((pepper) => nameUnder(pepper, id));
+      if (recent.size >= REMEMBERED) recent.delete(recent.keys().next().value!);
+      recent.set(id, found);
+    }
+    return found;
+  };
   return {
-    name: (id) => nameUnder(peppers[0]!, id),
-    names: (id) => peppers.map((pepper) => nameUnder(pepper, id)),
+    name: (id) => names(id)[0]!,
+    names,
     seal: (plaintext, aad) => box.seal(plaintext, aad),
     open: (sealed, aad) => box.open(sealed, aad),
   };

@@ -1,5 +1,14 @@
-// oidc-provider's records as Latchkey stores them (see crypto/record-protection.ts): every id
-// and index value named by HMAC, every payload sealed, so the store never holds a credential.
+// oidc-provider's records as Latchkey stores them, so that the store never holds a credential
+// (see crypto/record-protection.ts):
+// - every record is named by HMAC of its id (an access token's record id is the token itself, a
+//   session's is its cookie value), and so is every uid and user-code index;
+// - the id itself (`jti`) is left out of the payload and put back from the id it is looked up by;
+// - the few models whose payloads carry a credential besides their id, or that are looked up
+//   without it, are sealed whole (AES-256-GCM, bound to model and stored name): a Session (found
+//   by uid), an Interaction (it holds its session's cookie value), a DeviceCode (found by, and
+//   holding, its user code). Tokens and codes, the hot path, carry nothing else: they are stored
+//   in the clear but for their id, which costs one HMAC instead of a seal and an open.
+//
 // This is also where the models' relations become indexes, because only here are the models
 // known:
 // - tokens and codes of a grant are listed in the grant's set (revoking the grant removes them);
@@ -13,6 +22,10 @@ import { UnsealError, type Sealed } from '../crypto/sealed-box.ts';
 import type { OidcPayload, OidcStore } from '../store/types.ts';
 
 const GRANT_MEMBERS = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest']);
+const SEALED = new Set(['Session', 'Interaction', 'DeviceCode']);
+// Ids that are no credential keep their place in the payload: a Grant's id is what revoking it
+// by its owner needs, and a replay-detection id is a hash already.
+const ID_KEPT = new Set(['Grant', 'ReplayDetection']);
 
 export type OwnerKind = 'account' | 'client';
 
@@ -33,7 +46,7 @@ export interface ProtectedRecords {
   owned(kind: OwnerKind, ownerId: string): Promise<OwnedPayload[]>;
 }
 
-interface StoredShape extends OidcPayload {
+interface SealedShape extends OidcPayload {
   /** The record's stored name, which its seal is bound to (a lookup by uid or user code does
    * not otherwise know it). */
   name: string;
@@ -43,15 +56,22 @@ interface StoredShape extends OidcPayload {
 export function protectRecords(store: OidcStore, protection: RecordProtection): ProtectedRecords {
   const { name, names } = protection;
   const aad = (model: string, storedName: string) => `record:${model}:${storedName}`;
-  const owner = (kind: OwnerKind, id: string, pepperName = name) => `${kind}:${pepperName(id)}`;
+  const owner = (kind: OwnerKind, id: string) => `${kind}:${name(id)}`;
 
-  /** storedName: the name the record was looked up by; for lookups through an index, the name
-   * the record carries (the index already checked it points at that record). */
-  function open(model: string, stored: OidcPayload | undefined, storedName = (stored as StoredShape | undefined)?.name): AdapterPayload | undefined {
-    if (!stored || storedName === undefined) return undefined;
+  /** The payload oidc-provider wrote. `id` is known when the record was looked up by it; the
+   * sealed models carry it inside their seal. */
+  function open(model: string, stored: OidcPayload | undefined, id?: string, storedName?: string): AdapterPayload | undefined {
+    if (!stored) return undefined;
+    if (!SEALED.has(model)) {
+      const payload = stored as AdapterPayload;
+      if (!ID_KEPT.has(model)) payload.jti = id;
+      delete payload.owners;
+      return payload;
+    }
+    const shape = stored as SealedShape;
     let plaintext: string;
     try {
-      plaintext = protection.open((stored as StoredShape).sealed, aad(model, storedName));
+      plaintext = protection.open(shape.sealed, aad(model, storedName ?? shape.name));
     } catch (error) {
       // A payload that does not open under its own name was moved or tampered with in the store:
       // it is no record of ours.
@@ -63,14 +83,6 @@ export function protectRecords(store: OidcStore, protection: RecordProtection): 
     return payload;
   }
 
-  async function findByIndex(model: string, field: 'uid' | 'userCode', value: string, lookup: (candidate: string) => Promise<OidcPayload | undefined>) {
-    for (const candidate of names(`${field}:${value}`)) {
-      const payload = open(model, await lookup(candidate));
-      if (payload?.[field] === value) return payload;
-    }
-    return undefined;
-  }
-
   function ownersOf(model: string, payload: AdapterPayload): string[] {
     const accountId = typeof payload.accountId === 'string' ? payload.accountId : undefined;
     if (model === 'Grant') {
@@ -79,25 +91,43 @@ export function protectRecords(store: OidcStore, protection: RecordProtection): 
     return model === 'Session' && accountId ? [owner('account', accountId)] : [];
   }
 
+  function storedForm(model: string, storedName: string, payload: AdapterPayload): OidcPayload {
+    // Grant members are listed under their grant id itself: it names no credential.
+    const grantId = typeof payload.grantId === 'string' && GRANT_MEMBERS.has(model) ? payload.grantId : undefined;
+    const owners = ownersOf(model, payload);
+    if (!SEALED.has(model)) {
+      const { jti, ...clear } = payload;
+      return { ...clear, ...(ID_KEPT.has(model) ? { jti } : {}), grantId, ...(owners.length ? { owners } : {}) } as OidcPayload;
+    }
+    const stored: SealedShape = { name: storedName, sealed: protection.seal(JSON.stringify(payload), aad(model, storedName)) };
+    if (typeof payload.uid === 'string') stored.uid = name(`uid:${payload.uid}`);
+    if (typeof payload.userCode === 'string') stored.userCode = name(`userCode:${payload.userCode}`);
+    if (grantId) stored.grantId = grantId;
+    if (owners.length) stored.owners = owners;
+    if (typeof payload.consumed === 'number') stored.consumed = payload.consumed;
+    return stored;
+  }
+
+  async function findByIndex(model: string, field: 'uid' | 'userCode', value: string, lookup: (candidate: string) => Promise<OidcPayload | undefined>) {
+    for (const candidate of names(`${field}:${value}`)) {
+      const payload = open(model, await lookup(candidate));
+      if (payload?.[field] === value) return payload;
+    }
+    return undefined;
+  }
 
   return {
     async upsert(model, id, payload, expiresIn) {
       const storedName = name(id);
-      const stored: StoredShape = { name: storedName, sealed: protection.seal(JSON.stringify(payload), aad(model, storedName)) };
-      if (typeof payload.uid === 'string') stored.uid = name(`uid:${payload.uid}`);
-      if (typeof payload.userCode === 'string') stored.userCode = name(`userCode:${payload.userCode}`);
-      if (typeof payload.grantId === 'string' && GRANT_MEMBERS.has(model)) stored.grantId = name(payload.grantId);
-      const owners = ownersOf(model, payload);
-      if (owners.length) stored.owners = owners;
-      if (typeof payload.consumed === 'number') stored.consumed = payload.consumed;
-      await store.upsert(model, storedName, stored, expiresIn);
+      await store.upsert(model, storedName, storedForm(model, storedName, payload), expiresIn);
       // A record last written under a key that is no longer first now lives under the new name.
-      await Promise.all(names(id).slice(1).map((old) => store.destroy(model, old)));
+      const older = names(id);
+      if (older.length > 1) await Promise.all(older.slice(1).map((old) => store.destroy(model, old)));
     },
     async find(model, id) {
       // Each name the id may have, the current key's first.
       for (const candidate of names(id)) {
-        const payload = open(model, await store.find(model, candidate), candidate);
+        const payload = open(model, await store.find(model, candidate), id, candidate);
         if (payload) return payload;
       }
       return undefined;
@@ -109,14 +139,19 @@ export function protectRecords(store: OidcStore, protection: RecordProtection): 
       return false;
     },
     async destroy(model, id) {
-      await Promise.all(names(id).map((candidate) => store.destroy(model, candidate)));
+      const all = names(id);
+      await (all.length === 1 ? store.destroy(model, all[0]!) : Promise.all(all.map((candidate) => store.destroy(model, candidate))));
     },
-    async revokeByGrantId(grantId) {
-      await Promise.all(names(grantId).map((candidate) => store.revokeByGrantId(candidate)));
-    },
+    revokeByGrantId: (grantId) => store.revokeByGrantId(grantId),
     async owned(kind, ownerId) {
       const listed = (await Promise.all(names(ownerId).map((pepperName) => store.owned(`${kind}:${pepperName}`)))).flat();
-      const opened = await Promise.all(listed.map(async ({ model, id: storedName }) => ({ model, payload: open(model, await store.find(model, storedName), storedName) })));
+      // A listed Grant keeps its id in its payload, a Session in its seal.
+      const opened = await Promise.all(
+        listed.map(async ({ model, id: storedName }) => {
+          const stored = await store.find(model, storedName);
+          return { model, payload: open(model, stored, undefined, storedName) };
+        }),
+      );
       return opened.filter((o): o is OwnedPayload => o.payload !== undefined);
     },
   };

@@ -28,9 +28,11 @@ describe('protected records', () => {
       store.oidc.find('DeviceCode', createRecordProtection([key]).name('device-code-value')),
       store.oidc.find('Session', createRecordProtection([key]).name('session-cookie-value')),
     ]));
-    for (const secret of [token, 'device-code-value', userCode, 'session-cookie-value', 'openid email', 'sub-1']) {
+    for (const secret of [token, 'device-code-value', userCode, 'session-cookie-value']) {
       expect(raw, secret).to.not.include(secret);
     }
+    // What is no credential may stay readable (tokens are the hot path: no seal to pay for).
+    expect(raw).to.include('openid email');
     expect(await records.find('AccessToken', token)).to.deep.equal({ jti: token, accountId: 'sub-1', grantId: 'grant-1', scope: 'openid email' });
     expect(await records.findByUserCode('DeviceCode', userCode)).to.include({ jti: 'device-code-value' });
     expect(await records.findByUid('Session', 'session-uid')).to.include({ jti: 'session-cookie-value' });
@@ -83,14 +85,22 @@ describe('protected records', () => {
     expect(await forgotten.find('Session', 's'), 'without the key it was written under').to.equal(undefined);
   });
 
-  it('treats a sealed payload moved onto another record as no record', async () => {
+  it("treats a sealed payload moved onto another record as no record (someone else's session)", async () => {
     const protection = createRecordProtection([key]);
     const records = protectRecords(store.oidc, protection);
-    await records.upsert('AccessToken', 'powerful', { jti: 'powerful', scope: 'admin' }, 60);
-    await records.upsert('AccessToken', 'mine', { jti: 'mine', scope: 'read' }, 60);
-    const stolen = await store.oidc.find('AccessToken', protection.name('powerful'));
-    await store.oidc.upsert('AccessToken', protection.name('mine'), stolen!, 60);
-    expect(await records.find('AccessToken', 'mine')).to.equal(undefined);
-    expect(await records.find('AccessToken', 'powerful')).to.include({ scope: 'admin' });
+    await records.upsert('Session', 'theirs', { jti: 'theirs', uid: 'u-theirs', accountId: 'admin' }, 60);
+    await records.upsert('Session', 'mine', { jti: 'mine', uid: 'u-mine', accountId: 'me' }, 60);
+    const stolen = await store.oidc.find('Session', protection.name('theirs'));
+    await store.oidc.upsert('Session', protection.name('mine'), stolen!, 60);
+    expect(await records.find('Session', 'mine')).to.equal(undefined);
+    expect(await records.find('Session', 'theirs')).to.include({ accountId: 'admin' });
+  });
+
+  it('gives back the id it left out of a token record', async () => {
+    const records = protectRecords(store.oidc, createRecordProtection([key]));
+    await records.upsert('RefreshToken', token, { jti: token, grantId: 'g', kind: 'RefreshToken' }, 60);
+    expect(await records.find('RefreshToken', token)).to.deep.equal({ jti: token, grantId: 'g', kind: 'RefreshToken' });
+    await records.upsert('Grant', 'grant-id', { jti: 'grant-id', accountId: 'ada', clientId: 'app' }, 60);
+    expect(await records.find('Grant', 'grant-id')).to.deep.equal({ jti: 'grant-id', accountId: 'ada', clientId: 'app' });
   });
 });
