@@ -46,6 +46,8 @@ export interface OidcStore {
   revokeByGrantId(grantId: string): Promise<void>;
   /** The live records listing `owner` among their owners, in no particular order. */
   owned(owner: string): Promise<OwnedRecord[]>;
+  /** How many records of the grant are alive and not consumed (its usable tokens and codes). */
+  liveMembers(grantId: string): Promise<number>;
 }
 
 /**
@@ -70,6 +72,17 @@ export interface Documents {
 export interface DocumentPage {
   items: { id: string; value: string }[];
   next?: string;
+}
+
+/**
+ * Short, capped feeds of recent items, newest first (a person's security activity): each push
+ * keeps at most `max` items and extends the feed's life to `ttlSeconds`, so a feed nobody writes
+ * to disappears, and none grows without bound.
+ */
+export interface Feeds {
+  push(feed: string, item: string, bounds: { max: number; ttlSeconds: number }): Promise<void>;
+  /** The newest `limit` items, newest first. */
+  read(feed: string, limit: number): Promise<string[]>;
 }
 
 /** Mutual exclusion across instances, with expiry so a crashed holder cannot block forever. */
@@ -121,6 +134,7 @@ export interface Store {
   readonly kind: 'redis' | 'memory';
   readonly oidc: OidcStore;
   readonly documents: Documents;
+  readonly feeds: Feeds;
   readonly locks: Locks;
   readonly events: Events;
   /** The limiter of this name (one key space per name); the same name and options give the same

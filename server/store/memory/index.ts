@@ -8,6 +8,7 @@ import type { Store } from '../types.ts';
 import { clock } from './clock.ts';
 import { memoryEvents, memoryLocks } from './coordination.ts';
 import { memoryDocuments } from './documents.ts';
+import { memoryFeeds } from './feeds.ts';
 import { memoryLimiters } from './limiters.ts';
 import { memoryRecords } from './records.ts';
 
@@ -24,7 +25,9 @@ const SWEEP_INTERVAL_MS = 60_000;
 
 export function createMemoryStore(options: { now?: () => number } = {}): MemoryStore {
   const now = options.now ?? Date.now;
-  const records = memoryRecords(clock(now));
+  const time = clock(now);
+  const records = memoryRecords(time);
+  const feeds = memoryFeeds(time);
   const documents = memoryDocuments();
   let closed = false;
   const timer = setInterval(() => records.sweep(), SWEEP_INTERVAL_MS);
@@ -34,6 +37,7 @@ export function createMemoryStore(options: { now?: () => number } = {}): MemoryS
     kind: 'memory',
     oidc: records,
     documents,
+    feeds,
     locks: memoryLocks(now),
     events: memoryEvents(),
     limiter: memoryLimiters(),
@@ -44,7 +48,7 @@ export function createMemoryStore(options: { now?: () => number } = {}): MemoryS
       closed = true;
       clearInterval(timer);
     },
-    size: () => records.size() + documents.size(),
+    size: () => records.size() + documents.size() + feeds.size(),
     sweep: () => records.sweep(),
   };
 }

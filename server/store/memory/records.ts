@@ -129,6 +129,14 @@ export function memoryRecords(clock: Clock): MemoryRecords {
       grants.delete(grantId);
       for (const key of members ?? []) drop(key);
     },
+    async liveMembers(grantId) {
+      let count = 0;
+      for (const key of live(grants, grantId) ?? []) {
+        const record = live(records, key);
+        if (record && record.consumed === undefined) count++;
+      }
+      return count;
+    },
     async owned(owner) {
       const t = clock.now();
       return [...(owners.get(owner)?.entries() ?? [])]

@@ -5,6 +5,7 @@ import type { Store } from '../types.ts';
 import { connect } from './connect.ts';
 import { redisDocuments } from './documents.ts';
 import { redisEvents } from './events.ts';
+import { redisFeeds } from './feeds.ts';
 import { migrateLegacyDocuments } from './legacy.ts';
 import { redisLimiters } from './limiters.ts';
 import { redisLocks } from './locks.ts';
@@ -39,6 +40,7 @@ export async function createRedisStore(config: RedisConfig, options: RedisStoreO
     kind: 'redis',
     oidc: redisRecords(client, keys, topology),
     documents,
+    feeds: redisFeeds(client, keys),
     locks: redisLocks(client, keys),
     events,
     limiter: redisLimiters(client, keys),

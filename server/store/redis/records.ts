@@ -54,6 +54,12 @@ export function redisRecords(client: Redis | Cluster, keys: KeySchema, topology:
     },
     destroy: (model, id) => topology.destroy(keys.record(model, id)),
     revokeByGrantId: (grantId) => topology.revoke(keys.grant(grantId)),
+    async liveMembers(grantId) {
+      // The members may live in other slots (a Cluster): one single-key check each, sent together.
+      const members = await client.smembers(keys.grant(grantId));
+      const usable = await Promise.all(members.map((member) => SINGLE_KEY.usable(client, [member])));
+      return usable.reduce((sum, n) => sum + n, 0);
+    },
     async owned(owner) {
       const members = await SINGLE_KEY.ownerList(client, [keys.owner(owner)], [Date.now()]);
       const present = await Promise.all(members.map((member) => client.exists(member)));

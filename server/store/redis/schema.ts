@@ -13,6 +13,7 @@
 //   Pdoc-index:{<collection>}       ZSET   the ids of a collection (score 0, ordered bytewise),
 //                                          for paged listing
 //   Plock:{<name>}                  STRING a lock's holder token, with expiry
+//   Pfeed:{<name>}                  LIST   a capped feed of recent items, newest first, expiring
 //   Plimit:<name>:{<key>}           STRING a limiter's count for one key, expiring with its window
 //   P<name>                         pub/sub channel
 //
@@ -53,6 +54,7 @@ export function keySchema(prefix: string) {
     /** Where documents lived before they had a key each: one HASH per collection. */
     legacyCollection: (collection: string) => `${prefix}docs:{${collection}}`,
     lock: (name: string) => `${prefix}lock:{${name}}`,
+    feed: (name: string) => `${prefix}feed:{${name}}`,
     /** rate-limiter-flexible's keyPrefix: it appends `:<key>`, and the key is `{<key>}`. */
     limiter: (name: string) => `${prefix}limit:${name}`,
     channel: (name: string) => `${prefix}${name}`,

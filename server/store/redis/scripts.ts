@@ -44,6 +44,12 @@ export const SINGLE_KEY = {
 return redis.call('HSETNX', KEYS[1], 'consumed', ARGV[1])`),
   grantAdd: luaScript(`${GRANT_ADD}grant_add(KEYS[1], ARGV[1], ARGV[2])`),
   ownerAdd: luaScript(`${EXTEND}${OWNER_ADD}owner_add(KEYS[1], ARGV[1], ARGV[2], ARGV[3])`),
+  usable: luaScript<number>(`if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('HEXISTS', KEYS[1], 'consumed') == 1 then return 0 end
+return 1`),
+  // ARGV = item, max items, TTL in ms.
+  feedPush: luaScript(`redis.call('LPUSH', KEYS[1], ARGV[1])
+redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]) - 1)
+redis.call('PEXPIRE', KEYS[1], ARGV[3])`),
   // Prunes what expired, then lists what is still to expire. ARGV = now (epoch ms).
   ownerList: luaScript<string[]>(`redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
 return redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[1], '+inf')`),
