@@ -105,6 +105,8 @@ function configSchema(devSecrets: () => DevSecrets) {
       refreshTokenReuseGrace: e.REFRESH_TOKEN_REUSE_GRACE_SECONDS,
       /** Require DPoP proofs to carry a server nonce (RFC 9449 §8). */
       dpopNonce: e.DPOP_NONCE,
+      /** Place addresses with the offline GeoIP databases (account console, risk, audit). */
+      geoip: e.GEOIP,
       /** Seed a demo account (development only). */
       devSeed,
       /** Seconds a device waits between polls (RFC 8628 interval); slow_down adds 5 each time. */

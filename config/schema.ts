@@ -137,6 +137,7 @@ export const envSchema = z.object({
   DEV_SEED: optionalBoolean,
 
   DPOP_NONCE: boolean(false),
+  GEOIP: boolean(true),
   REFRESH_TOKEN_REUSE_GRACE_SECONDS: z.coerce.number().int().min(0).max(300).default(0),
   ACCESS_TOKEN_TTL: seconds(3600),
   ID_TOKEN_TTL: seconds(3600),

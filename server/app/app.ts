@@ -34,6 +34,7 @@ import { mountProvider } from '../provider/mount.ts';
 import { refreshGrace } from '../provider/refresh-grace.ts';
 import type { Revocation } from '../provider/revocation.ts';
 import { createSecurity } from '../security/index.ts';
+import { accountStack, type AccountDeps } from './account-stack.ts';
 import type { Store } from '../store/types.ts';
 
 const methodNotAllowed = () => new LatchkeyError(405, 'invalid_request', 'This page does not accept that method.');
@@ -51,6 +52,8 @@ export interface AppDeps {
   keysLoaded: () => boolean;
   keys: KeyManager;
   revocation: Revocation;
+  /** What the account console needs beside the above. */
+  account: AccountDeps;
 }
 
 export interface Apps {
@@ -60,7 +63,7 @@ export interface Apps {
   adminApp?: Koa;
 }
 
-export function createApp({ config, logger, store, users, clients, apis, keystore, keys, provider, keysLoaded, revocation }: AppDeps): Apps {
+export function createApp({ config, logger, store, users, clients, apis, keystore, keys, provider, keysLoaded, revocation, account }: AppDeps): Apps {
   // build() gives this app the Provider's cookie keys (app.keys): mounted, the Provider reads and
   // writes cookies through this app's context, and signs them only when this app has keys.
   // The client's address is the X-Forwarded-For entry the trusted proxies appended (Koa keeps
@@ -108,6 +111,7 @@ export function createApp({ config, logger, store, users, clients, apis, keystor
         static: staticFiles(join(viewsDir, 'static')),
         admin: config.adminListen ? elsewhere : adminApi,
         interaction: pages,
+        account: accountStack(app, { ...account, config, provider, users, revocation, apis, logger, render, csrfCookie: cookies.csrf }),
         jwks,
         device: compose([deviceSessionRecovery(), security.userCodeThrottle, security.pollingInterval, guarded]),
         token: compose([security.clientAuthThrottle, security.devicePolling, ...(grace ? [grace] : []), oidc]),

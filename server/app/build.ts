@@ -10,7 +10,15 @@ import { createUsers, type Users } from '../accounts/users.ts';
 import { createApp } from './app.ts';
 import { createApiRegistry, type ApiRegistry } from '../apis/registry.ts';
 import { createClientRegistry, type ClientRegistry } from '../clients/registry.ts';
+import { activityNotes, storedActivity, type Activity } from '../account/activity.ts';
+import { describePlace, placeOf } from '../account/places.ts';
+import { describeUserAgent, parseUserAgent } from '../http/user-agent.ts';
+import { consoleClient, CONSOLE_CLIENT_ID } from '../account/console-client.ts';
+import { sessionInfos } from '../account/session-info.ts';
+import { grantUsage } from '../account/usage.ts';
 import { checkClient } from '../clients/policy.ts';
+import { PolicyError } from '../errors.ts';
+import { sharedGeo } from '../geo/shared.ts';
 import { readClientsFile } from '../clients/static-file.ts';
 import { createRenderer } from '../http/render.ts';
 import { providerPages } from '../interactions/provider-pages.ts';
@@ -44,6 +52,8 @@ export interface Latchkey {
   users: Users;
   clients: ClientRegistry;
   apis: ApiRegistry;
+  /** The people's own recent events, for the account console. */
+  activity: Activity;
   keystore: Keystore;
   keys: KeyManager;
   /** The keyset version the current Provider was built from. */
@@ -58,7 +68,9 @@ export async function build(config: Config, logger: Logger, options: { store?: S
     const users = createUsers(store.documents, createPasswords(config.bcryptCost, config.keysEncryptionKeys));
     const keystore = createKeystore(store.documents, box, config.cookieSecrets);
     const clientPolicy = { production: config.env === 'production' };
-    const staticClients = config.clientsFile ? readClientsFile(config.clientsFile, clientPolicy) : [];
+    // The account console is a static client of its own issuer (account/console-client.ts).
+    const console = consoleClient(config.issuer, config.keysEncryptionKeys[0]!);
+    const staticClients = [...(config.clientsFile ? readClientsFile(config.clientsFile, clientPolicy) : []), console];
     const render = createRenderer();
     const pages = providerPages(render, config.issuer);
 
@@ -73,6 +85,7 @@ export async function build(config: Config, logger: Logger, options: { store?: S
     // Latchkey's rules first, then oidc-provider's own validation of the metadata.
     const clients = createClientRegistry(store.documents, store.events, box, async (metadata) => {
       checkClient(metadata, clientPolicy);
+      if (metadata.client_id === CONSOLE_CLIENT_ID) throw new PolicyError(`client_id ${CONSOLE_CLIENT_ID} is Latchkey's own account console; choose another`);
       await provider().Client.validate(metadata);
     });
     const stopFollowingClients = await clients.follow();
@@ -90,10 +103,26 @@ export async function build(config: Config, logger: Logger, options: { store?: S
     };
     const findAccount = createFindAccount(users);
 
+    // What the account console shows beside oidc-provider's records: where each session is, when
+    // each app last used its access, what happened lately (account/).
+    const geo = config.geoip ? await sharedGeo() : undefined;
+    const infos = sessionInfos(records, () => geo, config.ttl.sessionMax);
+    const usage = grantUsage(records, () => geo, config.ttl.grant, logger);
+    const activity = storedActivity(store.feeds);
+    const note = activityNotes(
+      activity,
+      (ip, userAgent) => ({ device: userAgent ? describeUserAgent(parseUserAgent(userAgent)) : undefined, place: describePlace(placeOf(geo, ip)) }),
+      (err) => logger.warn({ err }, 'could not record an activity item'),
+    );
+    live.onBuild((built) => {
+      built.on('authorization.success', (ctx) => void infos.seen(ctx).catch((err: unknown) => logger.warn({ err }, 'could not record where a session is')));
+      built.on('grant.success', (ctx) => usage.granted(ctx));
+    });
+
     // Everything that can fail on bad keys (a wrong KEYS_ENCRYPTION_KEY) fails here, before the
     // new Provider replaces the one serving requests.
     const providerFor = (keyset: StoredKeyset) =>
-      createProvider({ config, adapter, findAccount, jwks: keystore.privateJwks(keyset), cookieKeys: keystore.cookieKeys(keyset), staticClients, findApi, maxAccessTokenTTL, pages });
+      createProvider({ config, adapter, findAccount, jwks: keystore.privateJwks(keyset), cookieKeys: keystore.cookieKeys(keyset), staticClients, findApi, maxAccessTokenTTL, pages, introspected: (grantId) => usage.introspected(grantId), firstPartyClients: new Set([CONSOLE_CLIENT_ID]) });
 
     const initial = await keystore.loadOrCreate();
     live.install(providerFor(initial));
@@ -109,7 +138,20 @@ export async function build(config: Config, logger: Logger, options: { store?: S
       logger,
     });
     const revocation = createRevocation(records);
-    const { app, adminApp } = createApp({ config, logger, store, users, clients, apis, keystore, keys, provider, revocation, keysLoaded: () => (keyset?.keys.length ?? 0) > 0 });
+    const { app, adminApp } = createApp({
+      config,
+      logger,
+      store,
+      users,
+      clients,
+      apis,
+      keystore,
+      keys,
+      provider,
+      revocation,
+      account: { records, infos, usage, activity, note, consoleSecret: String(console.client_secret) },
+      keysLoaded: () => (keyset?.keys.length ?? 0) > 0,
+    });
     app.keys = keystore.cookieKeys(initial);
     await keys.start(initial, (next) => {
       try {
@@ -133,6 +175,7 @@ export async function build(config: Config, logger: Logger, options: { store?: S
       users,
       clients,
       apis,
+      activity,
       keystore,
       keys,
       keysetVersion: () => keyset!.version,

@@ -23,6 +23,8 @@ export function createRenderer(dir: string = viewsDir): Render {
     lstripBlocks: true,
   });
   env.addFilter('href', safeHref);
+  env.addFilter('when', when);
+  env.addFilter('ago', ago);
   return (template, data) => env.render(template.endsWith('.njk') ? template : `${template}.njk`, data);
 }
 
@@ -40,4 +42,20 @@ export function safeHref(value: unknown): string {
   } catch {
     return '';
   }
+}
+
+const DATE = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: 'UTC', timeZoneName: 'short' });
+
+/** An epoch-ms time as a person reads it: "2 Dec 2026, 14:05 UTC". */
+export function when(ms: unknown): string {
+  return typeof ms === 'number' && Number.isFinite(ms) ? DATE.format(ms) : '';
+}
+
+/** An epoch-ms time relative to now: "just now", "5 minutes ago", "3 days ago". */
+export function ago(ms: unknown, now = Date.now()): string {
+  if (typeof ms !== 'number' || !Number.isFinite(ms)) return '';
+  const seconds = Math.max(0, Math.round((now - ms) / 1000));
+  if (seconds < 60) return 'just now';
+  const [n, unit] = seconds < 3600 ? [Math.floor(seconds / 60), 'minute'] : seconds < 86_400 ? [Math.floor(seconds / 3600), 'hour'] : [Math.floor(seconds / 86_400), 'day'];
+  return `${n} ${unit}${n === 1 ? '' : 's'} ago`;
 }

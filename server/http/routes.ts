@@ -13,7 +13,7 @@ export type RouteKind = 'api' | 'page';
  * own. provider: oidc-provider; jwks, device and token are oidc-provider with a Latchkey layer
  * in front (cache header, device-page recovery, refresh grace).
  */
-export type Stack = 'health' | 'static' | 'admin' | 'interaction' | 'provider' | 'jwks' | 'device' | 'token';
+export type Stack = 'health' | 'static' | 'admin' | 'interaction' | 'account' | 'provider' | 'jwks' | 'device' | 'token';
 
 export interface Route {
   path: string;
@@ -46,6 +46,8 @@ export const ROUTES = {
   static: { path: '/static', kind: 'page', stack: 'static', prefix: true },
   admin: { path: '/admin', kind: 'api', stack: 'admin', prefix: true },
   interaction: { path: '/interaction', kind: 'page', stack: 'interaction', prefix: true },
+  account: { path: '/account', kind: 'page', stack: 'account', prefix: true },
+  accountApi: { path: '/account/api', kind: 'api', stack: 'account', prefix: true },
 
   authorization: { path: P.authorization, kind: 'page', stack: 'provider' },
   // /device/:uid and the confirm/success pages are oidc-provider's too.

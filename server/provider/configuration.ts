@@ -12,6 +12,7 @@ import { mayIntrospect, RESOURCE_METADATA, resourceMetadataProblem, resourceServ
 import { CLAIMS_BY_SCOPE, OIDC_SCOPES } from './scopes.ts';
 import { sessionTtl } from './session-lifetime.ts';
 import { tokenIsLive } from './token-liveness.ts';
+import { existingGrant } from './existing-grant.ts';
 import { dpopNonceSecret } from '../crypto/derived-keys.ts';
 
 type Features = NonNullable<Configuration['features']>;
@@ -42,15 +43,21 @@ export interface ProviderDeps {
   maxAccessTokenTTL: number;
   /** The pages oidc-provider draws (logout, device, errors), in Latchkey's look. */
   pages: ProviderPageSources;
+  /** A token of this grant was introspected (the account console's "last used"). */
+  introspected?: (grantId: string) => void;
+  /** Latchkey's own apps (the account console): never asked for consent. */
+  firstPartyClients: ReadonlySet<string>;
 }
 
-export function buildConfiguration({ config, adapter, findAccount, jwks, cookieKeys, staticClients, findApi, maxAccessTokenTTL, pages }: ProviderDeps): Configuration {
+export function buildConfiguration({ config, adapter, findAccount, jwks, cookieKeys, staticClients, findApi, maxAccessTokenTTL, pages, introspected, firstPartyClients }: ProviderDeps): Configuration {
   return {
     adapter,
     clients: staticClients,
     findAccount,
     jwks: { keys: jwks as Configuration['jwks'] extends { keys: infer K } | undefined ? K : never },
     claims: CLAIMS_BY_SCOPE,
+    // Latchkey's own account console asks for no consent (provider/existing-grant.ts).
+    loadExistingGrant: existingGrant(firstPartyClients),
     scopes: OIDC_SCOPES,
     // Rotated with the signing keys; the newest signs, the older ones still verify live sessions.
     cookies: {
@@ -109,7 +116,12 @@ export function buildConfiguration({ config, adapter, findAccount, jwks, cookieK
       // introspect it; anyone else hears active: false (resource-access.ts).
       introspection: {
         enabled: true,
-        allowedPolicy: async (ctx, client, token) => mayIntrospect(client, token) && (await tokenIsLive(ctx, token, findAccount)),
+        allowedPolicy: async (ctx, client, token) => {
+          const allowed = mayIntrospect(client, token) && (await tokenIsLive(ctx, token, findAccount));
+          const grantId = (token as { grantId?: string }).grantId;
+          if (allowed && grantId) introspected?.(grantId);
+          return allowed;
+        },
       },
       // A client revokes only its own tokens (RFC 7009 2.1); a public client asking about another
       // client's token learns nothing either way.
@@ -122,6 +134,9 @@ export function buildConfiguration({ config, adapter, findAccount, jwks, cookieK
         },
       },
       userinfo: { enabled: true },
+      // Apps that register a backchannel_logout_uri are told when a session they signed in
+      // through ends: signing out, or the person ending it from the account console.
+      backchannelLogout: { enabled: true },
       // With DPOP_NONCE, every proof must carry a nonce the server issued (RFC 9449 §8); the
       // nonce secret is derived from KEYS_ENCRYPTION_KEY so every instance accepts every other's.
       dPoP: config.dpopNonce ? { enabled: true, nonceSecret: dpopNonceSecret(config.keysEncryptionKeys[0]!), requireNonce: () => true } : { enabled: true },

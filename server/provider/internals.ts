@@ -153,3 +153,49 @@ export async function endDeviceAuthorization(provider: Provider, deviceCode: str
   Object.assign(code, { error, errorDescription: description });
   await code.save();
 }
+
+// ---------------------------------------------------------------------------------------------
+// 8. A person's browser sessions, and ending one the way RP-initiated logout does
+// (lib/models/session.js, lib/actions/end_session.js). Session.get(ctx) reads the session the
+// browser's session cookie names (a new, unsaved one when there is none). A stored session lists,
+// per client signed in through it, `authorizations[clientId]` = { sid, grantId, persistsLogout };
+// end_session sends every such client that registered a backchannel_logout_uri a logout token
+// (client.backchannelLogout(accountId, sid)), revokes the grants that do not persist logout (those
+// without offline access), and destroys the session. The account console ends sessions the same
+// way (account/sessions.ts), on any instance, for any of the person's browsers.
+
+export interface BrowserSession {
+  /** The stored id (the cookie's value): never shown, never logged. */
+  id: string;
+  uid: string;
+  accountId?: string;
+  /** Epoch seconds of the last sign-in. */
+  loginTs?: number;
+  authorizations: Record<string, SessionAuthorization>;
+}
+
+export interface SessionAuthorization {
+  sid?: string;
+  grantId?: string;
+  persistsLogout?: boolean;
+}
+
+export async function browserSession(provider: Provider, ctx: Context): Promise<BrowserSession> {
+  const session = await provider.Session.get(ctx as never);
+  const s = session as unknown as { jti: string; uid: string; accountId?: string; loginTs?: number; authorizations?: Record<string, SessionAuthorization> };
+  return { id: s.jti, uid: s.uid, accountId: s.accountId, loginTs: s.loginTs, authorizations: s.authorizations ?? {} };
+}
+
+/** The authorizations a stored Session payload lists. */
+export function sessionAuthorizations(payload: AdapterPayload): Record<string, SessionAuthorization> {
+  return (payload.authorizations as Record<string, SessionAuthorization> | undefined) ?? {};
+}
+
+/** Sends the client's back-channel logout for that sid, when it registered a URI; false if not. */
+export async function backchannelLogout(provider: Provider, clientId: string, accountId: string, sid: string | undefined): Promise<boolean> {
+  const client = await provider.Client.find(clientId);
+  const uri = (client as unknown as { backchannelLogoutUri?: string } | undefined)?.backchannelLogoutUri;
+  if (!client || !uri) return false;
+  await (client as unknown as { backchannelLogout(sub: string, sid?: string): Promise<void> }).backchannelLogout(accountId, sid);
+  return true;
+}

@@ -44,6 +44,8 @@ export interface ProtectedRecords {
   revokeByGrantId(grantId: string): Promise<void>;
   /** The live Grants (and, for an account, Sessions) of an owner, opened. */
   owned(kind: OwnerKind, ownerId: string): Promise<OwnedPayload[]>;
+  /** How many usable tokens and codes a grant holds. */
+  liveTokens(grantId: string): Promise<number>;
 }
 
 interface SealedShape extends OidcPayload {
@@ -143,6 +145,7 @@ export function protectRecords(store: OidcStore, protection: RecordProtection): 
       await (all.length === 1 ? store.destroy(model, all[0]!) : Promise.all(all.map((candidate) => store.destroy(model, candidate))));
     },
     revokeByGrantId: (grantId) => store.revokeByGrantId(grantId),
+    liveTokens: (grantId) => store.liveMembers(grantId),
     async owned(kind, ownerId) {
       const listed = (await Promise.all(names(ownerId).map((pepperName) => store.owned(`${kind}:${pepperName}`)))).flat();
       // A listed Grant keeps its id in its payload, a Session in its seal.

@@ -18,9 +18,16 @@ export interface Revocation {
   account(sub: string): Promise<Revoked>;
   /** Ends every grant of a client (and the tokens of each). */
   client(clientId: string): Promise<Revoked>;
+  /** Ends one grant and every token and code of it. */
+  grant(grantId: string): Promise<void>;
 }
 
 export function createRevocation(records: ProtectedRecords): Revocation {
+  async function endGrant(grantId: string): Promise<void> {
+    await records.revokeByGrantId(grantId);
+    await records.destroy('Grant', grantId);
+  }
+
   async function end(kind: 'account' | 'client', id: string): Promise<Revoked> {
     const owned = await records.owned(kind, id);
     let grants = 0;
@@ -29,8 +36,7 @@ export function createRevocation(records: ProtectedRecords): Revocation {
       owned.map(async ({ model, payload }) => {
         const recordId = String(payload.jti);
         if (model === 'Grant') {
-          await records.revokeByGrantId(recordId);
-          await records.destroy('Grant', recordId);
+          await endGrant(recordId);
           grants++;
         } else if (model === 'Session') {
           await records.destroy('Session', recordId);
@@ -43,5 +49,6 @@ export function createRevocation(records: ProtectedRecords): Revocation {
   return {
     account: (sub) => end('account', sub),
     client: (clientId) => end('client', clientId),
+    grant: endGrant,
   };
 }

@@ -1,0 +1,74 @@
+// A person's security activity: their own recent events, newest first, in words ("Signed in on
+// Firefox on Windows, near Lisbon, Portugal"), each with the action that fits ("Not you? …").
+// Kept as a capped feed per account in the store (the last 100, for 90 days after the newest),
+// so it never grows without bound and needs no query over everyone's events.
+import type { Feeds } from '../store/types.ts';
+
+const MAX_ITEMS = 100;
+const KEEP_SECONDS = 90 * 24 * 3600;
+
+export type ActivityKind =
+  | 'signin.succeeded'
+  | 'signin.failed'
+  | 'consent.granted'
+  | 'access.removed'
+  | 'session.ended'
+  | 'password.changed'
+  | 'alert';
+
+export interface ActivityItem {
+  kind: ActivityKind;
+  /** Epoch ms. */
+  at: number;
+  /** What happened, in plain words. */
+  text: string;
+  device?: string;
+  place?: string;
+  ip?: string;
+  /** The app concerned, by name. */
+  app?: string;
+}
+
+/** What a person should do about an item that may not have been them. */
+export function adviceFor(item: ActivityItem): string | undefined {
+  switch (item.kind) {
+    case 'signin.succeeded':
+    case 'consent.granted':
+    case 'password.changed':
+      return 'Not you? Sign out everywhere and change your password.';
+    case 'signin.failed':
+      return 'Not you? Someone may be guessing your password: make sure it is one you use nowhere else.';
+    case 'alert':
+      return 'If this was not you, sign out everywhere and change your password.';
+    default:
+      return undefined;
+  }
+}
+
+export interface Activity {
+  record(sub: string, item: ActivityItem): Promise<void>;
+  recent(sub: string, limit: number): Promise<ActivityItem[]>;
+}
+
+export function storedActivity(feeds: Feeds): Activity {
+  const feed = (sub: string) => `activity:${sub}`;
+  return {
+    async record(sub, item) {
+      await feeds.push(feed(sub), JSON.stringify(item), { max: MAX_ITEMS, ttlSeconds: KEEP_SECONDS });
+    },
+    async recent(sub, limit) {
+      return (await feeds.read(feed(sub), Math.min(limit, MAX_ITEMS))).map((raw) => JSON.parse(raw) as ActivityItem);
+    },
+  };
+}
+
+/** Records an item for a request, with its device and approximate place; never waits on the
+ * store (a failure is logged, the request goes on). */
+export type NoteActivity = (ctx: { ip: string; get(header: string): string }, sub: string, item: Pick<ActivityItem, 'kind' | 'text' | 'app'>) => void;
+
+export function activityNotes(activity: Activity, describe: (ip: string, userAgent: string) => { device?: string; place?: string }, onError: (err: unknown) => void): NoteActivity {
+  return (ctx, sub, item) => {
+    const where = describe(ctx.ip, ctx.get('user-agent'));
+    void activity.record(sub, { ...item, at: Date.now(), ip: ctx.ip, ...where }).catch(onError);
+  };
+}

@@ -1,0 +1,91 @@
+// The console as a JSON API for the signed-in person, for a product that embeds it:
+//   GET    /account/api/apps               connected apps
+//   DELETE /account/api/apps/:grant        remove an app's access
+//   GET    /account/api/sessions           browser sessions
+//   DELETE /account/api/sessions/:id       sign one out
+//   POST   /account/api/sessions/sign-out-others
+//   GET    /account/api/activity           security activity
+// Authorised by an access token of the console client (Authorization: Bearer), or by the
+// console's own sign-in (its cookies) with the page's CSRF token in an X-CSRF-Token header for
+// anything that changes. Never by a token any other app holds. Every id is checked to be the
+// person's own: another person's ids answer 404, as ids that do not exist.
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+import type { Users } from '../accounts/users.ts';
+import { LatchkeyError, notFound } from '../errors.ts';
+import { verifyCsrf } from '../http/csrf.ts';
+import { ROUTES } from '../http/routes.ts';
+import type { Revocation } from '../provider/revocation.ts';
+import type { Activity } from './activity.ts';
+import { removeApp, type connectedApps } from './apps.ts';
+import type { ConsoleAuth } from './console-auth.ts';
+import { CONSOLE_CLIENT_ID } from './console-client.ts';
+import type { BrowserSessions } from './sessions.ts';
+
+export interface ConsoleApiDeps {
+  auth: ConsoleAuth;
+  apps: ReturnType<typeof connectedApps>;
+  sessions: BrowserSessions;
+  activity: Activity;
+  users: Users;
+  revocation: Revocation;
+  provider: () => Provider;
+  cookieSecrets: string[];
+  csrfCookie: string;
+}
+
+const unauthorized = () => new LatchkeyError(401, 'invalid_token', 'Sign in to your account first, or send an access token of the account console.');
+
+export function consoleApi(deps: ConsoleApiDeps): Router {
+  const router = new Router({ prefix: ROUTES.accountApi.path });
+
+  /** The person, and the uid of their current session when they came with the console's cookies. */
+  async function who(ctx: Context, changing: boolean): Promise<{ sub: string; sessionUid?: string }> {
+    const bearer = /^Bearer +(\S+)$/i.exec(ctx.get('authorization'))?.[1];
+    if (bearer) {
+      const token = await deps.provider().AccessToken.find(bearer);
+      if (!token?.isValid || token.clientId !== CONSOLE_CLIENT_ID || !token.accountId) throw unauthorized();
+      const user = await deps.users.get(token.accountId);
+      if (!user || user.disabled) throw unauthorized();
+      return { sub: user.sub };
+    }
+    const viewer = await deps.auth.viewer(ctx);
+    if (!viewer) throw unauthorized();
+    if (changing) verifyCsrf(ctx, deps.cookieSecrets, deps.csrfCookie, ctx.get('x-csrf-token'));
+    return { sub: viewer.sub, sessionUid: viewer.sessionUid };
+  }
+
+  router.use(async (ctx, next) => {
+    ctx.set('Cache-Control', 'no-store');
+    await next();
+  });
+
+  router.get('/apps', async (ctx) => {
+    const { sub } = await who(ctx, false);
+    ctx.body = { apps: await deps.apps.list(sub) };
+  });
+  router.delete('/apps/:grant', async (ctx) => {
+    const { sub } = await who(ctx, true);
+    if (!(await removeApp(deps.provider, deps.revocation, sub, ctx.params.grant ?? ''))) throw notFound('no such app holds access to your account');
+    ctx.status = 204;
+  });
+  router.get('/sessions', async (ctx) => {
+    const { sub, sessionUid } = await who(ctx, false);
+    ctx.body = { sessions: await deps.sessions.list(sub, sessionUid) };
+  });
+  router.post('/sessions/sign-out-others', async (ctx) => {
+    const { sub, sessionUid } = await who(ctx, true);
+    ctx.body = { signedOut: await deps.sessions.endOthers(sub, sessionUid) };
+  });
+  router.delete('/sessions/:id', async (ctx) => {
+    const { sub } = await who(ctx, true);
+    if (!(await deps.sessions.end(sub, ctx.params.id ?? ''))) throw notFound('no such session of yours');
+    ctx.status = 204;
+  });
+  router.get('/activity', async (ctx) => {
+    const { sub } = await who(ctx, false);
+    ctx.body = { activity: await deps.activity.recent(sub, 50) };
+  });
+  return router;
+}
