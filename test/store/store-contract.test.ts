@@ -227,6 +227,54 @@ function contract(name: string, makeStore: () => Promise<Harness>): void {
       });
     });
 
+    describe('live members of a grant', () => {
+      it('counts the unexpired, unconsumed records of a grant, and nothing of other grants', async () => {
+        await h.store.oidc.upsert('AccessToken', 'a1', token('g1'), 60);
+        await h.store.oidc.upsert('RefreshToken', 'r1', token('g1'), 60);
+        await h.store.oidc.upsert('AuthorizationCode', 'c1', token('g1'), 60);
+        await h.store.oidc.upsert('AccessToken', 'other', token('g2'), 60);
+        expect(await h.store.oidc.liveMembers('g1')).to.equal(3);
+        // A used code or a rotated refresh token no longer works: it is not counted.
+        await h.store.oidc.consume('AuthorizationCode', 'c1');
+        expect(await h.store.oidc.liveMembers('g1')).to.equal(2);
+        await h.store.oidc.destroy('AccessToken', 'a1');
+        expect(await h.store.oidc.liveMembers('g1')).to.equal(1);
+        expect(await h.store.oidc.liveMembers('nothing')).to.equal(0);
+      });
+
+      it('stops counting a member once it expires', async () => {
+        await h.store.oidc.upsert('AccessToken', 'short', token('g1'), 1);
+        await h.store.oidc.upsert('RefreshToken', 'long', token('g1'), 60);
+        expect(await h.store.oidc.liveMembers('g1')).to.equal(2);
+        await h.elapse();
+        expect(await h.store.oidc.liveMembers('g1')).to.equal(1);
+      });
+    });
+
+    describe('feeds', () => {
+      it('reads the newest items first, at most the limit asked', async () => {
+        for (const item of ['one', 'two', 'three']) await h.store.feeds.push('f', item, { max: 10, ttlSeconds: 60 });
+        expect(await h.store.feeds.read('f', 10)).to.deep.equal(['three', 'two', 'one']);
+        expect(await h.store.feeds.read('f', 2)).to.deep.equal(['three', 'two']);
+        expect(await h.store.feeds.read('empty', 5)).to.deep.equal([]);
+      });
+
+      it('keeps at most max items, dropping the oldest', async () => {
+        for (let i = 1; i <= 5; i++) await h.store.feeds.push('f', `item ${i}`, { max: 3, ttlSeconds: 60 });
+        expect(await h.store.feeds.read('f', 10)).to.deep.equal(['item 5', 'item 4', 'item 3']);
+        expect(await h.footprint(), 'one key for the feed').to.equal(1);
+      });
+
+      it('disappears once its lifetime passes with nothing pushed, alone', async () => {
+        await h.store.feeds.push('f', 'old', { max: 3, ttlSeconds: 1 });
+        await h.store.feeds.push('g', 'kept', { max: 3, ttlSeconds: 60 });
+        await h.elapse();
+        expect(await h.store.feeds.read('f', 10)).to.deep.equal([]);
+        expect(await h.store.feeds.read('g', 10)).to.deep.equal(['kept']);
+        expect(await h.footprint()).to.equal(1);
+      });
+    });
+
     describe('documents', () => {
       const all = async (collection: string) => new Map((await h.store.documents.list(collection, { limit: 1000 })).items.map(({ id, value }) => [id, value]));
 
