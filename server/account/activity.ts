@@ -62,6 +62,18 @@ export function storedActivity(feeds: Feeds): Activity {
   };
 }
 
+/** The words for what a person did on the sign-in and consent pages. */
+export function signInText(kind: 'signin.succeeded' | 'signin.failed' | 'consent.granted', app: string): string {
+  switch (kind) {
+    case 'signin.succeeded':
+      return `Signed in to ${app}`;
+    case 'signin.failed':
+      return `A sign-in to ${app} failed: wrong password, or the account is disabled`;
+    case 'consent.granted':
+      return `You allowed ${app} to access your account`;
+  }
+}
+
 /** Records an item for a request, with its device and approximate place; never waits on the
  * store (a failure is logged, the request goes on). */
 export type NoteActivity = (ctx: { ip: string; get(header: string): string }, sub: string, item: Pick<ActivityItem, 'kind' | 'text' | 'app'>) => void;

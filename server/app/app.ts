@@ -25,7 +25,8 @@ import { requestContext } from '../http/request-context.ts';
 import { isApiPath } from '../http/routes.ts';
 import { securityHeaders } from '../http/security-headers.ts';
 import { staticFiles } from '../http/static-files.ts';
-import { interactionRoutes } from '../interactions/routes.ts';
+import { interactionRoutes, type InteractionNotice } from '../interactions/routes.ts';
+import { signInText } from '../account/activity.ts';
 import type { Keystore } from '../keys/keystore.ts';
 import type { KeyManager } from '../keys/manager.ts';
 import { deviceSessionRecovery } from '../provider/device-session.ts';
@@ -74,7 +75,8 @@ export function createApp({ config, logger, store, users, clients, apis, keystor
   const adminApi = createAdminApi({ adminToken: config.adminToken, users, clients, apis, keystore, keys, revocation, throttle: security.adminThrottle });
   const render = createRenderer();
   const cookies = cookieNames(config.issuer.startsWith('https://'));
-  const interactions = interactionRoutes({ provider, users, findApi: (identifier) => apis.get(identifier), render, issuer: config.issuer, cookieSecrets: config.cookieSecrets, csrfCookie: cookies.csrf, logger, ...security });
+  const notice: InteractionNotice = (ctx, sub, { kind, app }) => account.note(ctx, sub, { kind, text: signInText(kind, app), app });
+  const interactions = interactionRoutes({ provider, users, findApi: (identifier) => apis.get(identifier), render, issuer: config.issuer, cookieSecrets: config.cookieSecrets, csrfCookie: cookies.csrf, logger, notice, ...security });
 
   app.use(requestContext(logger));
   app.use(securityHeaders(config.issuer.startsWith('https://'), isApiPath));

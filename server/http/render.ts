@@ -25,6 +25,8 @@ export function createRenderer(dir: string = viewsDir): Render {
   env.addFilter('href', safeHref);
   env.addFilter('when', when);
   env.addFilter('ago', ago);
+  // Upper-cases only the first letter (nunjucks' capitalize lower-cases the rest: "Firefox on windows").
+  env.addFilter('sentence', (text: unknown) => (typeof text === 'string' && text ? text[0]!.toUpperCase() + text.slice(1) : text));
   return (template, data) => env.render(template.endsWith('.njk') ? template : `${template}.njk`, data);
 }
 

@@ -39,7 +39,16 @@ export interface InteractionDeps {
   signInThrottle: SignInThrottle;
   devices: DeviceCookies;
   pseudonym: Pseudonym;
+  /** Told what a person did here, for their own security activity (never waited on). */
+  notice?: InteractionNotice;
 }
+
+/** A sign-in to an existing account (successful or not) or a consent given, with the app's name. */
+export type InteractionNotice = (
+  ctx: Context,
+  sub: string,
+  what: { kind: 'signin.succeeded' | 'signin.failed' | 'consent.granted'; clientId: string; app: string },
+) => void;
 
 const LOGIN_FAILED = 'Incorrect email or password.';
 // Says what happened and what to do, and nothing about whether the account exists.
@@ -56,7 +65,7 @@ function field(body: unknown, name: string): string {
   return typeof value === 'string' ? value : '';
 }
 
-export function interactionRoutes({ provider, users, findApi, render, issuer, cookieSecrets, csrfCookie, logger, signInThrottle, devices, pseudonym }: InteractionDeps) {
+export function interactionRoutes({ provider, users, findApi, render, issuer, cookieSecrets, csrfCookie, logger, signInThrottle, devices, pseudonym, notice = () => {} }: InteractionDeps) {
   const router = new Router({ prefix: ROUTES.interaction.path });
   const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
 
@@ -164,6 +173,9 @@ export function interactionRoutes({ provider, users, findApi, render, issuer, co
       throw new LatchkeyError(err.status, err.error, err.description, { retryAfter: err.retryAfter, backUrl: interactionPath(details.uid), expose: true });
     });
     log(result.outcome, { ...(result.sub ? { sub: result.sub } : {}), ...(attempt.delayedMs ? { delayedMs: attempt.delayedMs } : {}) });
+    const clientId = String(details.params.client_id);
+    // Only the account's owner sees this, so a failed attempt on a real account is theirs to know.
+    if (result.sub) notice(ctx, result.sub, { kind: result.user ? 'signin.succeeded' : 'signin.failed', clientId, app: (await clientOf(details)).name });
     if (!result.user) {
       await attempt.failed();
       return again(401, LOGIN_FAILED);
@@ -183,6 +195,9 @@ export function interactionRoutes({ provider, users, findApi, render, issuer, co
     }
     if (decision !== 'allow') throw badRequest('Choose Allow or Deny.');
     const grantId = await grantFor(provider(), details);
+    const sub = details.session?.accountId;
+    const clientId = String(details.params.client_id);
+    if (sub) notice(ctx, sub, { kind: 'consent.granted', clientId, app: (await clientOf(details)).name });
     await finish(ctx, { consent: { grantId } }, true);
   });
 
