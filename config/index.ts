@@ -107,6 +107,9 @@ function configSchema(devSecrets: () => DevSecrets) {
       dpopNonce: e.DPOP_NONCE,
       /** Place addresses with the offline GeoIP databases (account console, risk, audit). */
       geoip: e.GEOIP,
+      /** Outgoing requests (back-channel logout, jwks_uri, sector_identifier_uri) may reach
+       * loopback and private addresses; refused by default (SSRF). */
+      outboundPrivateNetworks: e.OUTBOUND_PRIVATE_NETWORKS === 'allow',
       /** Seed a demo account (development only). */
       devSeed,
       /** Seconds a device waits between polls (RFC 8628 interval); slow_down adds 5 each time. */

@@ -13,6 +13,7 @@ import { CLAIMS_BY_SCOPE, OIDC_SCOPES } from './scopes.ts';
 import { sessionTtl } from './session-lifetime.ts';
 import { tokenIsLive } from './token-liveness.ts';
 import { existingGrant } from './existing-grant.ts';
+import { fetchWithoutAddressChecks } from './internals.ts';
 import { dpopNonceSecret } from '../crypto/derived-keys.ts';
 
 type Features = NonNullable<Configuration['features']>;
@@ -58,6 +59,8 @@ export function buildConfiguration({ config, adapter, findAccount, jwks, cookieK
     claims: CLAIMS_BY_SCOPE,
     // Latchkey's own account console asks for no consent (provider/existing-grant.ts).
     loadExistingGrant: existingGrant(firstPartyClients),
+    // Outgoing requests keep oidc-provider's refusal of private addresses unless told otherwise.
+    ...(config.outboundPrivateNetworks ? { fetch: fetchWithoutAddressChecks } : {}),
     scopes: OIDC_SCOPES,
     // Rotated with the signing keys; the newest signs, the older ones still verify live sessions.
     cookies: {

@@ -199,3 +199,13 @@ export async function backchannelLogout(provider: Provider, clientId: string, ac
   await (client as unknown as { backchannelLogout(sub: string, sid?: string): Promise<void> }).backchannelLogout(accountId, sid);
   return true;
 }
+
+// 9. Outgoing requests to private networks (lib/helpers/fetch_request.js): oidc-provider passes
+// its documented `fetch` option an undici dispatcher (options.dispatcher) that destroys any
+// connection to a special-use address (loopback, RFC 1918, link-local: SSRF protection). A
+// deployment whose apps live on a private network (back-channel logout to an internal service)
+// opts out with OUTBOUND_PRIVATE_NETWORKS=allow: fetch without that dispatcher.
+export function fetchWithoutAddressChecks(url: string | URL | Request, options?: RequestInit): Promise<Response> {
+  const { dispatcher: _ignored, ...rest } = (options ?? {}) as RequestInit & { dispatcher?: unknown };
+  return globalThis.fetch(url, rest);
+}

@@ -64,6 +64,12 @@ describe('oidc-provider internals Latchkey relies on', () => {
     expect((alreadyConsumed('PushedAuthorizationRequest') as Error & { error?: string }).error).to.equal('invalid_request_uri');
   });
 
+  it('9. outgoing requests get an SSRF-checking dispatcher in options.dispatcher, then go to the fetch option', () => {
+    const request = source('helpers/fetch_request.js');
+    expect(request).to.include("socket.destroy(new Error('hostname resolves to a special-use IP address'));");
+    expect(request).to.match(/if \(dispatcher\) \{\s+options\.dispatcher = dispatcher;\s+\}\s+return instance\(provider\)\.configuration\.fetch\(url, options\);/);
+  });
+
   it('3. a refresh read ahead by the grace window is parsed by oidc-provider without its fallback warning', async () => {
     // A fresh process: the library warns once per process.
     const child = spawnSync(process.execPath, [join(import.meta.dirname, 'fixtures', 'refresh-with-grace.ts')], { encoding: 'utf8', timeout: 30_000 });
