@@ -3,6 +3,8 @@
 import { Router } from '@koa/router';
 import compose from 'koa-compose';
 import type { Context, Middleware, Next } from 'koa';
+import type { AccountHoldings } from '../account/holdings.ts';
+import type { Activity } from '../account/activity.ts';
 import type { Users } from '../accounts/users.ts';
 import { LatchkeyError } from '../errors.ts';
 import { isUnder, ROUTES } from '../http/routes.ts';
@@ -18,6 +20,7 @@ import { parseJsonBody } from './body.ts';
 import { clientRoutes } from './clients.ts';
 import { handleErrors, notFound, type ErrorBody } from './errors.ts';
 import { keyRoutes } from './keys.ts';
+import { peopleRoutes } from './people.ts';
 import { userRoutes } from './users.ts';
 
 const methodNotAllowed = () => new LatchkeyError(405, 'invalid_request', 'method not allowed on this endpoint');
@@ -31,6 +34,10 @@ export interface AdminApiDeps {
   keystore: Keystore;
   keys: KeyManager;
   revocation: Revocation;
+  /** What each person holds (apps, sessions), for support staff. */
+  people: AccountHoldings;
+  /** Each person's security activity, told of what an administrator did. */
+  activity: Activity;
   /** Counts wrong tokens per address (server/security/). */
   throttle?: AdminThrottle;
 }
@@ -51,7 +58,8 @@ export function createAdminApi(deps: AdminApiDeps): Middleware {
   if (adminToken === '') throw new Error('adminToken must not be empty; leave it unset to disable the admin API');
 
   const router = new Router({ prefix: ROUTES.admin.path });
-  userRoutes(router, deps.users, deps.revocation);
+  userRoutes(router, deps.users, deps.revocation, deps.activity);
+  peopleRoutes(router, deps.users, deps.people, deps.activity);
   clientRoutes(router, deps.clients, deps.apis, deps.revocation);
   apiRoutes(router, deps.apis);
   keyRoutes(router, deps.keystore, deps.keys, deps.clients);

@@ -3,6 +3,7 @@
 import type { Router } from '@koa/router';
 import { z } from 'zod';
 import { toView, type Users } from '../accounts/users.ts';
+import type { Activity } from '../account/activity.ts';
 import type { Revocation } from '../provider/revocation.ts';
 import { readBody } from './body.ts';
 import { readPage } from './paging.ts';
@@ -31,7 +32,10 @@ const NewUserBody = z.strictObject({
 const EmailBody = z.strictObject({ email });
 const PasswordBody = z.strictObject({ email, password });
 
-export function userRoutes(router: Router, users: Users, revocation: Revocation): void {
+export function userRoutes(router: Router, users: Users, revocation: Revocation, activity: Activity): void {
+  // The person hears of it in their security activity (a failure to record it undoes nothing).
+  const tell = (sub: string, text: string) => activity.record(sub, { kind: 'password.changed', text, at: Date.now() }).catch(() => undefined);
+
   router.get('/users', async (ctx) => {
     const { users: page, next } = await users.list(readPage(ctx));
     ctx.body = { users: page.map(toView), ...(next === undefined ? {} : { next }) };
@@ -60,6 +64,8 @@ export function userRoutes(router: Router, users: Users, revocation: Revocation)
   router.post('/users/password', async (ctx) => {
     const { email, password } = readBody(ctx, PasswordBody);
     const user = await users.setPassword(email, password);
-    ctx.body = { user: toView(user), revoked: await revocation.account(user.sub) };
+    const revoked = await revocation.account(user.sub);
+    await tell(user.sub, 'An administrator set a new password for your account and signed you out everywhere');
+    ctx.body = { user: toView(user), revoked };
   });
 }

@@ -3,26 +3,20 @@
 import type Koa from 'koa';
 import type { Middleware } from 'koa';
 import type Provider from 'oidc-provider';
-import type { Logger } from 'pino';
 import type { Config } from '../../config/index.ts';
 import type { Activity, NoteActivity } from '../account/activity.ts';
 import { consoleAuth } from '../account/console-auth.ts';
 import { CONSOLE_CLIENT_ID } from '../account/console-client.ts';
 import { accountConsole } from '../account/index.ts';
 import { selfClient, type Handler } from '../account/self-client.ts';
-import type { SessionInfos } from '../account/session-info.ts';
-import type { Usage } from '../account/usage.ts';
+import type { AccountHoldings } from '../account/holdings.ts';
 import type { Users } from '../accounts/users.ts';
-import type { ApiRegistry } from '../apis/registry.ts';
 import type { Render } from '../http/render.ts';
 import { createPage } from '../interactions/page.ts';
-import type { ProtectedRecords } from '../provider/records.ts';
 import type { Revocation } from '../provider/revocation.ts';
 
 export interface AccountDeps {
-  records: ProtectedRecords;
-  infos: SessionInfos;
-  usage: Usage;
+  holdings: AccountHoldings;
   activity: Activity;
   note: NoteActivity;
   /** The console client's secret (account/console-client.ts). */
@@ -31,7 +25,7 @@ export interface AccountDeps {
 
 export function accountStack(
   app: Koa,
-  deps: AccountDeps & { config: Config; provider: () => Provider; users: Users; revocation: Revocation; apis: ApiRegistry; logger: Logger; render: Render; csrfCookie: string },
+  deps: AccountDeps & { config: Config; provider: () => Provider; users: Users; revocation: Revocation; render: Render; csrfCookie: string },
 ): Middleware {
   const { config } = deps;
   const https = config.issuer.startsWith('https://');
@@ -40,12 +34,6 @@ export function accountStack(
   return accountConsole({
     ...deps,
     auth: consoleAuth({ issuer: config.issuer, provider: deps.provider, users: deps.users, self, https }),
-    apis: {
-      async describe(identifier) {
-        const api = await deps.apis.get(identifier);
-        return api && { name: api.name, scopes: new Map(api.scopes.flatMap((s) => (s.description ? [[s.name, s.description] as const] : []))) };
-      },
-    },
     page: createPage(deps.render, config.issuer),
     cookieSecrets: config.cookieSecrets,
   });

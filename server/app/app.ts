@@ -72,7 +72,7 @@ export function createApp({ config, logger, store, users, clients, apis, keystor
   // which the client writes itself.
   const app = new Koa({ proxy: config.trustProxy, maxIpsCount: config.trustProxyHops });
   const security = createSecurity(store, { cookieSecrets: config.cookieSecrets, devicePollInterval: config.devicePollInterval, deviceCodeTtl: config.ttl.deviceCode, provider });
-  const adminApi = createAdminApi({ adminToken: config.adminToken, users, clients, apis, keystore, keys, revocation, throttle: security.adminThrottle });
+  const adminApi = createAdminApi({ adminToken: config.adminToken, users, clients, apis, keystore, keys, revocation, people: account.holdings, activity: account.activity, throttle: security.adminThrottle });
   const render = createRenderer();
   const cookies = cookieNames(config.issuer.startsWith('https://'));
   const notice: InteractionNotice = (ctx, sub, { kind, app }) => account.note(ctx, sub, { kind, text: signInText(kind, app), app });
@@ -113,7 +113,7 @@ export function createApp({ config, logger, store, users, clients, apis, keystor
         static: staticFiles(join(viewsDir, 'static')),
         admin: config.adminListen ? elsewhere : adminApi,
         interaction: pages,
-        account: accountStack(app, { ...account, config, provider, users, revocation, apis, logger, render, csrfCookie: cookies.csrf }),
+        account: accountStack(app, { ...account, config, provider, users, revocation, render, csrfCookie: cookies.csrf }),
         jwks,
         device: compose([deviceSessionRecovery(), security.userCodeThrottle, security.pollingInterval, guarded]),
         token: compose([security.clientAuthThrottle, security.devicePolling, ...(grace ? [grace] : []), oidc]),

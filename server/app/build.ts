@@ -14,6 +14,7 @@ import { activityNotes, storedActivity, type Activity } from '../account/activit
 import { describePlace, placeOf } from '../account/places.ts';
 import { describeUserAgent, parseUserAgent } from '../http/user-agent.ts';
 import { consoleClient, CONSOLE_CLIENT_ID } from '../account/console-client.ts';
+import { accountHoldings, type AccountHoldings } from '../account/holdings.ts';
 import { sessionInfos } from '../account/session-info.ts';
 import { grantUsage } from '../account/usage.ts';
 import { checkClient } from '../clients/policy.ts';
@@ -54,6 +55,8 @@ export interface Latchkey {
   apis: ApiRegistry;
   /** The people's own recent events, for the account console. */
   activity: Activity;
+  /** What each person holds (apps, sessions) and taking it back. */
+  people: AccountHoldings;
   keystore: Keystore;
   keys: KeyManager;
   /** The keyset version the current Provider was built from. */
@@ -108,6 +111,8 @@ export async function build(config: Config, logger: Logger, options: { store?: S
     const geo = config.geoip ? await sharedGeo() : undefined;
     const infos = sessionInfos(records, () => geo, config.ttl.sessionMax);
     const usage = grantUsage(records, () => geo, config.ttl.grant, logger);
+    const revocation = createRevocation(records);
+    const holdings = accountHoldings({ provider, records, usage, infos, revocation, apis, logger });
     const activity = storedActivity(store.feeds);
     const note = activityNotes(
       activity,
@@ -137,7 +142,6 @@ export async function build(config: Config, logger: Logger, options: { store?: S
       pollMs: config.keys.pollSeconds * 1000,
       logger,
     });
-    const revocation = createRevocation(records);
     const { app, adminApp } = createApp({
       config,
       logger,
@@ -149,7 +153,7 @@ export async function build(config: Config, logger: Logger, options: { store?: S
       keys,
       provider,
       revocation,
-      account: { records, infos, usage, activity, note, consoleSecret: String(console.client_secret) },
+      account: { holdings, activity, note, consoleSecret: String(console.client_secret) },
       keysLoaded: () => (keyset?.keys.length ?? 0) > 0,
     });
     app.keys = keystore.cookieKeys(initial);
@@ -176,6 +180,7 @@ export async function build(config: Config, logger: Logger, options: { store?: S
       clients,
       apis,
       activity,
+      people: holdings,
       keystore,
       keys,
       keysetVersion: () => keyset!.version,

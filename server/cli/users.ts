@@ -1,9 +1,10 @@
-// latchkey users add | list | disable | enable | set-password
+// latchkey users add | list | disable | enable | set-password (and show | revoke-app | sign-out: people.ts)
 import type { Command } from 'commander';
 import type { UserView } from '../accounts/users.ts';
 import { leaf, morePages, paged, pageQuery, type CommandContext, type PageOptions } from './context.ts';
 import { date, table } from './format.ts';
 import { readPasswordStdin } from './io.ts';
+import { registerPeople } from './people.ts';
 
 // The admin API's response shapes (server/admin/users.ts); the server is ours, so trusted.
 interface UserBody {
@@ -87,4 +88,6 @@ export function registerUsers(program: Command, cli: CommandContext): void {
       const body = (await api.request('POST', 'users/password', { email: options.email, password })) as UserBody;
       cli.print(options.json, body, () => `password changed for ${body.user.email}${ended(body)}`);
     });
+
+  registerPeople(users, cli);
 }

@@ -81,8 +81,8 @@ describe('admin API', () => {
     });
 
     it('refuses to be built with an empty token', () => {
-      const { users, clients, apis, keystore, keys, revocation } = h.running.latchkey;
-      expect(() => createAdminApi({ adminToken: '', users, clients, apis, keystore, keys, revocation })).to.throw(/must not be empty/);
+      const { users, clients, apis, keystore, keys, revocation, people, activity } = h.running.latchkey;
+      expect(() => createAdminApi({ adminToken: '', users, clients, apis, keystore, keys, revocation, people, activity })).to.throw(/must not be empty/);
     });
   });
 
