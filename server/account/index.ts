@@ -10,6 +10,8 @@ import { csrfToken } from '../http/csrf.ts';
 import { isUnder } from '../http/routes.ts';
 import type { Page } from '../interactions/page.ts';
 import type { Revocation } from '../provider/revocation.ts';
+import type { DeviceCookies } from '../security/device-cookie.ts';
+import type { SignInThrottle } from '../security/sign-in-throttle.ts';
 import type { Activity, NoteActivity } from './activity.ts';
 import { consoleApi } from './api.ts';
 import type { ConsoleAuth } from './console-auth.ts';
@@ -25,6 +27,8 @@ export interface AccountConsoleDeps {
   activity: Activity;
   note: NoteActivity;
   page: Page;
+  signInThrottle: SignInThrottle;
+  devices: DeviceCookies;
   cookieSecrets: string[];
   csrfCookie: string;
 }

@@ -9,11 +9,14 @@
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import type { Users } from '../accounts/users.ts';
+import { normalizeEmail, type Users } from '../accounts/users.ts';
 import { verifyCsrf } from '../http/csrf.ts';
 import { ROUTES } from '../http/routes.ts';
 import type { Page } from '../interactions/page.ts';
 import type { Revocation } from '../provider/revocation.ts';
+import { inWords } from '../security/decisions.ts';
+import type { DeviceCookies } from '../security/device-cookie.ts';
+import type { SignInThrottle } from '../security/sign-in-throttle.ts';
 import { adviceFor, type Activity, type ActivityItem, type NoteActivity } from './activity.ts';
 import { removeApp, type connectedApps } from './apps.ts';
 import { safeBack, type ConsoleAuth, type Viewer } from './console-auth.ts';
@@ -30,6 +33,9 @@ export interface ConsoleDeps {
   revocation: Revocation;
   provider: () => Provider;
   page: Page;
+  /** The current password is a guess like any sign-in: it spends the same budgets. */
+  signInThrottle: SignInThrottle;
+  devices: DeviceCookies;
   cookieSecrets: string[];
   csrfCookie: string;
 }
@@ -146,11 +152,21 @@ export function consolePages(deps: ConsoleDeps): Router {
     const viewer = await signedIn(ctx, { fresh: true });
     if (!viewer) return;
     const body = ctx.request.body;
-    const again = (error: string) => {
-      ctx.status = 400;
+    const again = (error: string, status = 400) => {
+      ctx.status = status;
       show(ctx, 'password', viewer, { title: 'Change your password', error, signOutOthers: field(body, 'signOutOthers') === 'yes' });
     };
-    if (!(await users.authenticate(viewer.user.email, field(body, 'current')))) return again('Your current password is not right. Type it again.');
+    const email = normalizeEmail(viewer.user.email);
+    const attempt = await deps.signInThrottle.begin({ email, ip: ctx.ip, knownDevice: deps.devices.knownFor(deps.devices.read(ctx), email) });
+    if (!attempt.allowed) {
+      ctx.set('Retry-After', String(attempt.decision.retryAfter));
+      return again(`Too many wrong passwords. Wait ${inWords(attempt.decision.retryAfter)} and try again.`, 429);
+    }
+    if (!(await users.authenticate(email, field(body, 'current')))) {
+      await attempt.failed();
+      return again('Your current password is not right. Type it again.');
+    }
+    await attempt.succeeded();
     if (field(body, 'password') !== field(body, 'confirm')) return again('The two new passwords are not the same. Type them again.');
     try {
       await users.setPassword(viewer.user.email, field(body, 'password'));

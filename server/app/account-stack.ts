@@ -14,6 +14,7 @@ import type { Users } from '../accounts/users.ts';
 import type { Render } from '../http/render.ts';
 import { createPage } from '../interactions/page.ts';
 import type { Revocation } from '../provider/revocation.ts';
+import type { Security } from '../security/index.ts';
 
 export interface AccountDeps {
   holdings: AccountHoldings;
@@ -25,7 +26,7 @@ export interface AccountDeps {
 
 export function accountStack(
   app: Koa,
-  deps: AccountDeps & { config: Config; provider: () => Provider; users: Users; revocation: Revocation; render: Render; csrfCookie: string },
+  deps: AccountDeps & { config: Config; provider: () => Provider; users: Users; revocation: Revocation; render: Render; security: Pick<Security, 'signInThrottle' | 'devices'>; csrfCookie: string },
 ): Middleware {
   const { config } = deps;
   const https = config.issuer.startsWith('https://');
@@ -35,6 +36,8 @@ export function accountStack(
     ...deps,
     auth: consoleAuth({ issuer: config.issuer, provider: deps.provider, users: deps.users, self, https }),
     page: createPage(deps.render, config.issuer),
+    signInThrottle: deps.security.signInThrottle,
+    devices: deps.security.devices,
     cookieSecrets: config.cookieSecrets,
   });
 }

@@ -113,7 +113,7 @@ export function createApp({ config, logger, store, users, clients, apis, keystor
         static: staticFiles(join(viewsDir, 'static')),
         admin: config.adminListen ? elsewhere : adminApi,
         interaction: pages,
-        account: accountStack(app, { ...account, config, provider, users, revocation, render, csrfCookie: cookies.csrf }),
+        account: accountStack(app, { ...account, config, provider, users, revocation, render, security, csrfCookie: cookies.csrf }),
         jwks,
         device: compose([deviceSessionRecovery(), security.userCodeThrottle, security.pollingInterval, guarded]),
         token: compose([security.clientAuthThrottle, security.devicePolling, ...(grace ? [grace] : []), oidc]),
