@@ -17,7 +17,7 @@ import { LatchkeyError, notFound } from '../errors.ts';
 import { verifyCsrf } from '../http/csrf.ts';
 import { ROUTES } from '../http/routes.ts';
 import type { Revocation } from '../provider/revocation.ts';
-import type { Activity } from './activity.ts';
+import type { Activity, NoteActivity } from './activity.ts';
 import { removeApp, type connectedApps } from './apps.ts';
 import type { ConsoleAuth } from './console-auth.ts';
 import { CONSOLE_CLIENT_ID } from './console-client.ts';
@@ -28,6 +28,7 @@ export interface ConsoleApiDeps {
   apps: ReturnType<typeof connectedApps>;
   sessions: BrowserSessions;
   activity: Activity;
+  note: NoteActivity;
   users: Users;
   revocation: Revocation;
   provider: () => Provider;
@@ -48,7 +49,8 @@ export function consoleApi(deps: ConsoleApiDeps): Router {
       if (!token?.isValid || token.clientId !== CONSOLE_CLIENT_ID || !token.accountId) throw unauthorized();
       const user = await deps.users.get(token.accountId);
       if (!user || user.disabled) throw unauthorized();
-      return { sub: user.sub };
+      // The session the token was issued in is "this one" (kept by sign-out-others).
+      return { sub: user.sub, sessionUid: token.sessionUid };
     }
     const viewer = await deps.auth.viewer(ctx);
     if (!viewer) throw unauthorized();
@@ -67,7 +69,10 @@ export function consoleApi(deps: ConsoleApiDeps): Router {
   });
   router.delete('/apps/:grant', async (ctx) => {
     const { sub } = await who(ctx, true);
-    if (!(await removeApp(deps.provider, deps.revocation, sub, ctx.params.grant ?? ''))) throw notFound('no such app holds access to your account');
+    const grantId = ctx.params.grant ?? '';
+    const app = (await deps.apps.list(sub)).find((a) => a.grantId === grantId);
+    if (!app || !(await removeApp(deps.provider, deps.revocation, sub, grantId))) throw notFound('no such app holds access to your account');
+    deps.note(ctx, sub, { kind: 'access.removed', text: `You removed ${app.name}'s access`, app: app.name });
     ctx.status = 204;
   });
   router.get('/sessions', async (ctx) => {
@@ -76,11 +81,14 @@ export function consoleApi(deps: ConsoleApiDeps): Router {
   });
   router.post('/sessions/sign-out-others', async (ctx) => {
     const { sub, sessionUid } = await who(ctx, true);
-    ctx.body = { signedOut: await deps.sessions.endOthers(sub, sessionUid) };
+    const signedOut = await deps.sessions.endOthers(sub, sessionUid);
+    if (signedOut) deps.note(ctx, sub, { kind: 'session.ended', text: `You signed out of ${signedOut} other ${signedOut === 1 ? 'session' : 'sessions'}` });
+    ctx.body = { signedOut };
   });
   router.delete('/sessions/:id', async (ctx) => {
     const { sub } = await who(ctx, true);
     if (!(await deps.sessions.end(sub, ctx.params.id ?? ''))) throw notFound('no such session of yours');
+    deps.note(ctx, sub, { kind: 'session.ended', text: 'You signed a session out' });
     ctx.status = 204;
   });
   router.get('/activity', async (ctx) => {
