@@ -108,8 +108,9 @@ function configSchema(devSecrets: () => DevSecrets) {
       /** Place addresses with the offline GeoIP databases (account console, risk, audit). */
       geoip: e.GEOIP,
       /** Outgoing requests (back-channel logout, jwks_uri, sector_identifier_uri) may reach
-       * loopback and private addresses; refused by default (SSRF). */
-      outboundPrivateNetworks: e.OUTBOUND_PRIVATE_NETWORKS === 'allow',
+       * loopback and private addresses: refused (SSRF) but in development, where the apps are
+       * on localhost. */
+      outboundPrivateNetworks: (e.OUTBOUND_PRIVATE_NETWORKS ?? (development ? 'allow' : 'deny')) === 'allow',
       /** Seed a demo account (development only). */
       devSeed,
       /** Seconds a device waits between polls (RFC 8628 interval); slow_down adds 5 each time. */

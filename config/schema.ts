@@ -138,7 +138,7 @@ export const envSchema = z.object({
 
   DPOP_NONCE: boolean(false),
   GEOIP: boolean(true),
-  OUTBOUND_PRIVATE_NETWORKS: z.enum(['deny', 'allow']).default('deny'),
+  OUTBOUND_PRIVATE_NETWORKS: z.enum(['deny', 'allow']).optional(),
   REFRESH_TOKEN_REUSE_GRACE_SECONDS: z.coerce.number().int().min(0).max(300).default(0),
   ACCESS_TOKEN_TTL: seconds(3600),
   ID_TOKEN_TTL: seconds(3600),

@@ -1,19 +1,22 @@
 // @ts-check
 // The example web app: a server-side app (a confidential client, with a secret) that signs people
 // in with Latchkey through openid-client, shows the ID token's claims, calls the example API with
-// its access token, and signs out through Latchkey (RP-initiated logout).
+// its access token, signs out through Latchkey (RP-initiated logout), and is signed out by
+// Latchkey when the person ends that session elsewhere (OpenID Connect Back-Channel Logout 1.0).
 //
 //   GET  /           home: a Sign in button, or who is signed in
 //   GET  /login      starts the authorization code flow (PKCE, state, nonce)
 //   GET  /callback   Latchkey sends the person back here; the code is exchanged for tokens
 //   POST /call-api   calls the example API with the access token
 //   POST /logout     ends the local session, then Latchkey's
+//   POST /backchannel-logout   Latchkey's signed logout token: the sessions it names end
 //
 // Tokens never reach the browser: it holds only a random session id in an HttpOnly cookie.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 
 const env = process.env;
@@ -57,6 +60,27 @@ function latchkey() {
  * @typedef {{ verifier: string, state: string, nonce: string }} PendingLogin
  * @typedef {{ pending?: PendingLogin, idToken?: string, accessToken?: string, claims?: Record<string, unknown>, api?: { status: number, body: unknown } }} Session
  */
+/** @type {ReturnType<typeof createRemoteJWKSet> | undefined} Latchkey's signing keys, fetched when first needed. */
+let jwks;
+
+/**
+ * A small form body (the logout token), at most 16 KiB.
+ * @param {import('node:http').IncomingMessage} req
+ * @returns {Promise<string>}
+ */
+function readBody(req) {
+  return new Promise((resolve, reject) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (/** @type {string} */ chunk) => {
+      body += chunk;
+      if (body.length > 16_384) reject(new Error('body too large'));
+    });
+    req.on('end', () => resolve(body));
+    req.on('error', reject);
+  });
+}
+
 /** @type {Map<string, Session>} In memory: a real app keeps sessions in its store. */
 const sessions = new Map();
 
@@ -219,6 +243,33 @@ const routes = {
     if (!idToken) return redirect(res, '/');
     const config = await latchkey();
     redirect(res, oidc.buildEndSessionUrl(config, { id_token_hint: idToken, post_logout_redirect_uri: `${APP_URL}/` }).href);
+  },
+
+  // Latchkey posts a logout token when the person signs this session out from their account page
+  // (or an administrator does). It is a JWT signed by Latchkey, for this client, naming the
+  // Latchkey session (sid) the app's sessions were signed in through; the app ends those.
+  async 'POST /backchannel-logout'(req, res) {
+    try {
+      const token = new URLSearchParams(await readBody(req)).get('logout_token') ?? '';
+      const metadata = (await latchkey()).serverMetadata();
+      jwks ??= createRemoteJWKSet(new URL(/** @type {string} */ (metadata.jwks_uri)));
+      const { payload } = await jwtVerify(token, jwks, { issuer: metadata.issuer, audience: CLIENT_ID, typ: 'logout+jwt', maxTokenAge: '5 minutes' });
+      const events = /** @type {Record<string, unknown> | undefined} */ (payload.events);
+      if (!events?.['http://schemas.openid.net/event/backchannel-logout'] || 'nonce' in payload || (!payload.sid && !payload.sub)) throw new Error('not a logout token');
+      let ended = 0;
+      for (const [id, session] of sessions) {
+        const claims = session.claims ?? {};
+        if (payload.sid ? claims.sid === payload.sid : claims.sub === payload.sub) {
+          sessions.delete(id);
+          ended++;
+        }
+      }
+      console.log(`example-webapp: back-channel logout, ${ended} session(s) ended`);
+      res.writeHead(200, { 'cache-control': 'no-store' }).end();
+    } catch (error) {
+      console.error('example-webapp: refused a logout token:', error instanceof Error ? error.message : error);
+      res.writeHead(400, { 'cache-control': 'no-store' }).end();
+    }
   },
 
   async 'GET /style.css'(_req, res) {

@@ -167,6 +167,8 @@ export async function startStack(env: Record<string, string> = {}, extraApis: Re
     env: {
       // Several tabs of one SPA may refresh at the same moment (see spa.e2e.test.ts).
       REFRESH_TOKEN_REUSE_GRACE_SECONDS: '10',
+      // The web app hears of sign-outs on localhost (back-channel logout), as in development.
+      OUTBOUND_PRIVATE_NETWORKS: 'allow',
       ...env,
     },
   });
@@ -192,6 +194,8 @@ export async function startStack(env: Record<string, string> = {}, extraApis: Re
       client_secret: WEBAPP_SECRET,
       redirect_uris: [`${webappUrl}/callback`],
       post_logout_redirect_uris: [`${webappUrl}/`],
+      backchannel_logout_uri: `${webappUrl}/backchannel-logout`,
+      backchannel_logout_session_required: true,
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
       ...useTheApi,
