@@ -11,30 +11,14 @@
 // person's own: another person's ids answer 404, as ids that do not exist.
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import type Provider from 'oidc-provider';
-import type { Users } from '../accounts/users.ts';
 import { LatchkeyError, notFound } from '../errors.ts';
 import { verifyCsrf } from '../http/csrf.ts';
 import { ROUTES } from '../http/routes.ts';
-import type { Revocation } from '../provider/revocation.ts';
-import type { Activity, NoteActivity } from './activity.ts';
-import { removeApp, type connectedApps } from './apps.ts';
-import type { ConsoleAuth } from './console-auth.ts';
+import { removeApp } from './apps.ts';
 import { CONSOLE_CLIENT_ID } from './console-client.ts';
-import type { BrowserSessions } from './sessions.ts';
+import type { ConsoleDeps } from './routes.ts';
 
-export interface ConsoleApiDeps {
-  auth: ConsoleAuth;
-  apps: ReturnType<typeof connectedApps>;
-  sessions: BrowserSessions;
-  activity: Activity;
-  note: NoteActivity;
-  users: Users;
-  revocation: Revocation;
-  provider: () => Provider;
-  cookieSecrets: string[];
-  csrfCookie: string;
-}
+export type ConsoleApiDeps = Pick<ConsoleDeps, 'auth' | 'apps' | 'sessions' | 'activity' | 'note' | 'users' | 'revocation' | 'provider' | 'cookieSecrets' | 'csrfCookie'>;
 
 const unauthorized = () => new LatchkeyError(401, 'invalid_token', 'Sign in to your account first, or send an access token of the account console.');
 

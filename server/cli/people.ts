@@ -2,34 +2,17 @@
 // connected apps and browser sessions) and taking any of it back, as the person can in the
 // account console. The person sees each action in their security activity.
 import type { Command } from 'commander';
+import type { ConnectedApp } from '../account/apps.ts';
+import type { BrowserSessionView } from '../account/sessions.ts';
 import type { UserView } from '../accounts/users.ts';
 import { leaf, type CommandContext } from './context.ts';
 import { date, table } from './format.ts';
 
 // The admin API's response shapes (server/admin/people.ts); the server is ours, so trusted.
-interface AppRow {
-  clientId: string;
-  name: string;
-  host?: string;
-  access: string[];
-  offline: boolean;
-  authorisedAt?: number;
-  lastUsed?: { lastUsedAt: number; how: string; ip?: string };
-  liveTokens: number;
-}
-interface SessionRow {
-  id: string;
-  device?: string;
-  ip?: string;
-  place?: string;
-  startedAt?: number;
-  lastActiveAt?: number;
-  apps: string[];
-}
 interface AccessBody {
   user: UserView;
-  apps: AppRow[];
-  sessions: SessionRow[];
+  apps: ConnectedApp[];
+  sessions: BrowserSessionView[];
 }
 
 interface Options {

@@ -1,11 +1,10 @@
 // APIs are cached per instance for speed; adding or removing one through the CLI takes effect on
 // every instance at once, not after the cache lifetime.
-import { Readable } from 'node:stream';
 import { expect } from 'chai';
 import { API_CACHE_MS } from '../../server/apis/registry.ts';
-import { runCli } from '../../server/cli/index.ts';
+import { cliAt } from '../support/cli.ts';
 import { startInstances, type Deployment } from '../support/instances.ts';
-import { startLatchkey, TEST_ADMIN_TOKEN } from '../support/latchkey.ts';
+import { startLatchkey } from '../support/latchkey.ts';
 import { addClient } from '../support/oidc.ts';
 import { tokenRequest } from '../support/flows.ts';
 import { waitFor } from '../support/wait.ts';
@@ -21,15 +20,8 @@ describe('APIs across instances', () => {
 
   /** The CLI, talking to the deployment's admin API through the round-robin proxy. */
   async function cli(argv: string[]) {
-    let stderr = '';
-    const code = await runCli(argv, {
-      stdin: Readable.from([]),
-      stdout: { write: () => true },
-      stderr: { write: (chunk: string) => (stderr += chunk) },
-      env: { LATCHKEY_URL: deployment.url, LATCHKEY_ADMIN_TOKEN: TEST_ADMIN_TOKEN },
-      cwd: process.cwd(),
-    });
-    expect(code, stderr).to.equal(0);
+    const run = await cliAt(deployment.url, argv);
+    expect(run.code, run.stderr).to.equal(0);
   }
 
   it('serves an API added through the CLI on every instance at once, and stops the moment it is removed', async () => {

@@ -1,9 +1,8 @@
 // latchkey apis add | list | remove, and clients add --resource/--serves, against a Latchkey built
 // as it ships (the real admin API and validators). Each test makes its own APIs and clients.
-import { Readable } from 'node:stream';
 import { expect } from 'chai';
-import { runCli } from '../../server/cli/index.ts';
-import { startLatchkey, TEST_ADMIN_TOKEN, type Running } from '../support/latchkey.ts';
+import { cliAt, expectOneLineFailure } from '../support/cli.ts';
+import { startLatchkey, type Running } from '../support/latchkey.ts';
 import { uniqueId } from '../support/oidc.ts';
 
 const STATIC_API = 'https://static-cli.example.test';
@@ -15,24 +14,7 @@ describe('latchkey CLI: apis', () => {
   });
   after(() => running.stop());
 
-  async function cli(argv: string[]) {
-    let stdout = '';
-    let stderr = '';
-    const code = await runCli(argv, {
-      stdin: Readable.from([]),
-      stdout: { write: (chunk: string) => (stdout += chunk) },
-      stderr: { write: (chunk: string) => (stderr += chunk) },
-      env: { LATCHKEY_URL: running.url, LATCHKEY_ADMIN_TOKEN: TEST_ADMIN_TOKEN },
-      cwd: process.cwd(),
-    });
-    return { code, stdout, stderr };
-  }
-  function expectOneLineFailure(run: Awaited<ReturnType<typeof cli>>, pattern: RegExp) {
-    expect(run.code, run.stderr).to.not.equal(0);
-    expect(run.stdout).to.equal('');
-    expect(run.stderr).to.match(/^latchkey: [^\n]+\n$/);
-    expect(run.stderr).to.match(pattern);
-  }
+  const cli = (argv: string[]) => cliAt(running.url, argv);
   const identifier = () => `https://${uniqueId('cli-api')}.example.test`;
 
   it('adds an API with a name, described scopes, a format and a lifetime', async () => {

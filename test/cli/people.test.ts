@@ -1,11 +1,10 @@
 // latchkey users show | revoke-app | sign-out (and the admin API under them): support staff see
 // what a person holds and take it back, with the same effect as the person in the console, and
 // the person reads in their security activity that an administrator did it.
-import { Readable } from 'node:stream';
 import { expect } from 'chai';
-import { runCli } from '../../server/cli/index.ts';
 import { isActive, openConsole, textOf } from '../support/account.ts';
-import { startLatchkey, TEST_ADMIN_TOKEN, type Running } from '../support/latchkey.ts';
+import { cliAt, expectOneLineFailure } from '../support/cli.ts';
+import { startLatchkey, type Running } from '../support/latchkey.ts';
 import { addClient, addUser, discover, signIn } from '../support/oidc.ts';
 
 describe('latchkey CLI: a person’s apps and sessions', () => {
@@ -15,22 +14,7 @@ describe('latchkey CLI: a person’s apps and sessions', () => {
   });
   after(() => running.stop());
 
-  async function cli(argv: string[]) {
-    let stdout = '';
-    let stderr = '';
-    const code = await runCli(argv, {
-      stdin: Readable.from([]),
-      stdout: { write: (chunk: string) => (stdout += chunk) },
-      stderr: { write: (chunk: string) => (stderr += chunk) },
-      env: { LATCHKEY_URL: running.url, LATCHKEY_ADMIN_TOKEN: TEST_ADMIN_TOKEN },
-      cwd: process.cwd(),
-    });
-    return { code, stdout, stderr };
-  }
-  const expectFailure = (run: Awaited<ReturnType<typeof cli>>, pattern: RegExp) => {
-    expect(run.code, run.stdout).to.not.equal(0);
-    expect(run.stderr).to.match(/^latchkey: [^\n]+\n$/).and.match(pattern);
-  };
+  const cli = (argv: string[], options?: { stdin?: string }) => cliAt(running.url, argv, options);
 
   /** A person signed in to two apps, from two browsers. */
   async function personWithTwoApps() {
@@ -75,7 +59,7 @@ describe('latchkey CLI: a person’s apps and sessions', () => {
     expect(await isActive(photos.config, photos.tokens.access_token)).to.equal(true);
     const activity = textOf(await openConsole(running, photos.browser, '/account/activity'));
     expect(activity).to.include("An administrator removed Notes's access to your account");
-    expectFailure(await cli(['users', 'revoke-app', '--email', user.email, '--client', notes.clientId]), /has not connected client/);
+    expectOneLineFailure(await cli(['users', 'revoke-app', '--email', user.email, '--client', notes.clientId]), /has not connected client/);
   });
 
   it('signs a person out of one session, then of every session', async () => {
@@ -90,7 +74,7 @@ describe('latchkey CLI: a person’s apps and sessions', () => {
     expect((await openConsole(running, photos.browser)).url).to.equal(`${running.url}/account`);
     expect(textOf(await openConsole(running, photos.browser, '/account/activity'))).to.include('An administrator signed you out of 1 session');
 
-    expectFailure(await cli(['users', 'sign-out', '--email', user.email, '--session', notesSession.id]), /has no session/);
+    expectOneLineFailure(await cli(['users', 'sign-out', '--email', user.email, '--session', notesSession.id]), /has no session/);
     const all = await cli(['users', 'sign-out', '--email', user.email, '--json']);
     expect(JSON.parse(all.stdout)).to.deep.equal({ signedOut: 1 });
     expect((await openConsole(running, photos.browser)).doc.querySelector('#password'), 'signed out').to.not.equal(null);
@@ -98,15 +82,8 @@ describe('latchkey CLI: a person’s apps and sessions', () => {
 
   it('tells the person, in their activity, that an administrator set a new password', async () => {
     const { user, photos } = await personWithTwoApps();
-    let stderr = '';
-    const code = await runCli(['users', 'set-password', '--email', user.email, '--password-stdin'], {
-      stdin: Readable.from(['another horse battery staple\n']),
-      stdout: { write: () => undefined },
-      stderr: { write: (chunk: string) => (stderr += chunk) },
-      env: { LATCHKEY_URL: running.url, LATCHKEY_ADMIN_TOKEN: TEST_ADMIN_TOKEN },
-      cwd: process.cwd(),
-    });
-    expect(code, stderr).to.equal(0);
+    const run = await cli(['users', 'set-password', '--email', user.email, '--password-stdin'], { stdin: 'another horse battery staple\n' });
+    expect(run.code, run.stderr).to.equal(0);
     const page = await openConsole(running, photos.browser, '/account/activity', { email: user.email, password: 'another horse battery staple' });
     expect(textOf(page)).to.include('An administrator set a new password for your account and signed you out everywhere');
   });
@@ -115,10 +92,10 @@ describe('latchkey CLI: a person’s apps and sessions', () => {
     const alice = await personWithTwoApps();
     const bob = await addUser(running);
     const { sessions } = JSON.parse((await cli(['users', 'show', '--email', alice.user.email, '--json'])).stdout) as { sessions: Array<{ id: string }> };
-    expectFailure(await cli(['users', 'sign-out', '--email', bob.email, '--session', sessions[0]!.id]), /has no session/);
-    expectFailure(await cli(['users', 'revoke-app', '--email', bob.email, '--client', alice.notes.clientId]), /has not connected client/);
+    expectOneLineFailure(await cli(['users', 'sign-out', '--email', bob.email, '--session', sessions[0]!.id]), /has no session/);
+    expectOneLineFailure(await cli(['users', 'revoke-app', '--email', bob.email, '--client', alice.notes.clientId]), /has not connected client/);
     expect((await openConsole(running, alice.notes.browser)).url).to.equal(`${running.url}/account`);
-    expectFailure(await cli(['users', 'show', '--email', 'nobody@example.test']), /no user with email nobody@example.test/);
-    expectFailure(await cli(['users', 'show', '--email', '']), /email/);
+    expectOneLineFailure(await cli(['users', 'show', '--email', 'nobody@example.test']), /no user with email nobody@example.test/);
+    expectOneLineFailure(await cli(['users', 'show', '--email', '']), /email/);
   });
 });
