@@ -85,6 +85,29 @@ export interface Feeds {
   read(feed: string, limit: number): Promise<string[]>;
 }
 
+/**
+ * Append-only logs with bounded retention (the audit trail). Each entry gets an id from the store
+ * that sorts by time: `<epoch ms>-<sequence>`, as Redis Streams name theirs. Each append trims to
+ * the bounds: at most so many entries, none older than so many milliseconds.
+ */
+export interface StreamEntry {
+  id: string;
+  value: string;
+}
+
+export interface Streams {
+  /** Appends the values in order and trims to the bounds; the new entries' ids, in order. */
+  append(stream: string, values: string[], bounds: { maxEntries: number; maxAgeMs: number }): Promise<string[]>;
+  /** Entries newest first: written between `since` and `until` (epoch ms, both included), older
+   * than the entry `before` when paging back, at most `limit`. */
+  newest(stream: string, options: { since?: number; until?: number; before?: string; limit: number }): Promise<StreamEntry[]>;
+  /** Entries written after the entry `after` ('0' for the oldest kept), oldest first, at most
+   * `limit`: for following a stream. */
+  after(stream: string, after: string, limit: number): Promise<StreamEntry[]>;
+  /** How many entries the stream holds now. */
+  length(stream: string): Promise<number>;
+}
+
 /** Mutual exclusion across instances, with expiry so a crashed holder cannot block forever. */
 export interface Locks {
   /** A token when acquired, undefined when someone else holds the lock. */
@@ -135,6 +158,7 @@ export interface Store {
   readonly oidc: OidcStore;
   readonly documents: Documents;
   readonly feeds: Feeds;
+  readonly streams: Streams;
   readonly locks: Locks;
   readonly events: Events;
   /** The limiter of this name (one key space per name); the same name and options give the same

@@ -275,6 +275,51 @@ function contract(name: string, makeStore: () => Promise<Harness>): void {
       });
     });
 
+    describe('streams', () => {
+      const bounds = { maxEntries: 1000, maxAgeMs: 3_600_000 };
+      const values = (entries: { value: string }[]) => entries.map((e) => e.value);
+
+      it('appends in order with ids that sort by time, and reads newest first or after an id', async () => {
+        const ids = await h.store.streams.append('s', ['one', 'two', 'three'], bounds);
+        expect(ids).to.have.length(3);
+        for (const id of ids) expect(id).to.match(/^\d+-\d+$/);
+        expect(await h.store.streams.append('other', ['elsewhere'], bounds)).to.have.length(1);
+        expect(values(await h.store.streams.newest('s', { limit: 10 }))).to.deep.equal(['three', 'two', 'one']);
+        expect(values(await h.store.streams.newest('s', { limit: 2 }))).to.deep.equal(['three', 'two']);
+        expect(values(await h.store.streams.newest('s', { before: ids[1]!, limit: 10 })), 'paging back').to.deep.equal(['one']);
+        expect(values(await h.store.streams.after('s', ids[0]!, 10))).to.deep.equal(['two', 'three']);
+        expect(values(await h.store.streams.after('s', '0', 1))).to.deep.equal(['one']);
+        expect(await h.store.streams.after('s', ids[2]!, 10)).to.deep.equal([]);
+        expect(await h.store.streams.newest('nothing', { limit: 5 })).to.deep.equal([]);
+        expect(await h.store.streams.length('s')).to.equal(3);
+      });
+
+      it('reads by time: since and until, both included', async () => {
+        await h.store.streams.append('t', ['early'], bounds);
+        await h.elapse();
+        const [middle] = await h.store.streams.append('t', ['middle'], bounds);
+        const at = Number(middle!.split('-')[0]);
+        await h.elapse();
+        await h.store.streams.append('t', ['late'], bounds);
+        expect(values(await h.store.streams.newest('t', { since: at, until: at, limit: 10 }))).to.deep.equal(['middle']);
+        expect(values(await h.store.streams.newest('t', { since: at, limit: 10 }))).to.deep.equal(['late', 'middle']);
+        expect(values(await h.store.streams.newest('t', { until: at, limit: 10 }))).to.deep.equal(['middle', 'early']);
+      });
+
+      it('keeps at most maxEntries, the newest', async () => {
+        for (let i = 0; i < 5; i++) await h.store.streams.append('c', [`a${i}`, `b${i}`], { maxEntries: 3, maxAgeMs: 3_600_000 });
+        expect(await h.store.streams.length('c')).to.equal(3);
+        expect(values(await h.store.streams.newest('c', { limit: 10 }))).to.deep.equal(['b4', 'a4', 'b3']);
+      });
+
+      it('drops entries older than maxAgeMs on the next append', async () => {
+        await h.store.streams.append('a', ['old'], { maxEntries: 100, maxAgeMs: 500 });
+        await h.elapse();
+        await h.store.streams.append('a', ['new'], { maxEntries: 100, maxAgeMs: 500 });
+        expect(values(await h.store.streams.newest('a', { limit: 10 }))).to.deep.equal(['new']);
+      });
+    });
+
     describe('documents', () => {
       const all = async (collection: string) => new Map((await h.store.documents.list(collection, { limit: 1000 })).items.map(({ id, value }) => [id, value]));
 

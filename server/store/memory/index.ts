@@ -11,6 +11,7 @@ import { memoryDocuments } from './documents.ts';
 import { memoryFeeds } from './feeds.ts';
 import { memoryLimiters } from './limiters.ts';
 import { memoryRecords } from './records.ts';
+import { memoryStreams } from './streams.ts';
 
 export interface MemoryStore extends Store {
   readonly kind: 'memory';
@@ -28,6 +29,7 @@ export function createMemoryStore(options: { now?: () => number } = {}): MemoryS
   const time = clock(now);
   const records = memoryRecords(time);
   const feeds = memoryFeeds(time);
+  const streams = memoryStreams(now);
   const documents = memoryDocuments();
   let closed = false;
   const timer = setInterval(() => records.sweep(), SWEEP_INTERVAL_MS);
@@ -38,6 +40,7 @@ export function createMemoryStore(options: { now?: () => number } = {}): MemoryS
     oidc: records,
     documents,
     feeds,
+    streams,
     locks: memoryLocks(now),
     events: memoryEvents(),
     limiter: memoryLimiters(),
@@ -48,7 +51,7 @@ export function createMemoryStore(options: { now?: () => number } = {}): MemoryS
       closed = true;
       clearInterval(timer);
     },
-    size: () => records.size() + documents.size() + feeds.size(),
+    size: () => records.size() + documents.size() + feeds.size() + streams.size(),
     sweep: () => records.sweep(),
   };
 }

@@ -11,6 +11,7 @@ import { redisLimiters } from './limiters.ts';
 import { redisLocks } from './locks.ts';
 import { redisRecords } from './records.ts';
 import { keySchema } from './schema.ts';
+import { redisStreams } from './streams.ts';
 
 export interface RedisStoreOptions {
   /** Connection errors (ioredis reconnects on its own); without it ioredis prints them. */
@@ -41,6 +42,7 @@ export async function createRedisStore(config: RedisConfig, options: RedisStoreO
     oidc: redisRecords(client, keys, topology),
     documents,
     feeds: redisFeeds(client, keys),
+    streams: redisStreams(client, keys),
     locks: redisLocks(client, keys),
     events,
     limiter: redisLimiters(client, keys),

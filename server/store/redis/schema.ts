@@ -13,6 +13,7 @@
 //   Pdoc-index:{<collection>}       ZSET   the ids of a collection (score 0, ordered bytewise),
 //                                          for paged listing
 //   Plock:{<name>}                  STRING a lock's holder token, with expiry
+//   Pstream:{<name>}                STREAM an append-only log (the audit trail), trimmed by count and age
 //   Pfeed:{<name>}                  LIST   a capped feed of recent items, newest first, expiring
 //   Plimit:<name>:{<key>}           STRING a limiter's count for one key, expiring with its window
 //   P<name>                         pub/sub channel
@@ -55,6 +56,7 @@ export function keySchema(prefix: string) {
     legacyCollection: (collection: string) => `${prefix}docs:{${collection}}`,
     lock: (name: string) => `${prefix}lock:{${name}}`,
     feed: (name: string) => `${prefix}feed:{${name}}`,
+    stream: (name: string) => `${prefix}stream:{${name}}`,
     /** rate-limiter-flexible's keyPrefix: it appends `:<key>`, and the key is `{<key>}`. */
     limiter: (name: string) => `${prefix}limit:${name}`,
     channel: (name: string) => `${prefix}${name}`,

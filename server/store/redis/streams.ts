@@ -1,0 +1,32 @@
+// Append-only logs in Redis Streams: one stream key each (one slot on a Cluster). A batch of
+// entries is one XADD per entry and one XTRIM by age, sent together: ioredis auto-pipelines them
+// into one round trip. XADD trims by count (MAXLEN), XTRIM by age (MINID), both exactly: each
+// append evicts about as many entries as it adds, from the head of the stream, which is cheap;
+// the approximate forms (~) would let the bounds be exceeded by up to a node (100 entries).
+import type { Cluster, Redis } from 'ioredis';
+import type { StreamEntry, Streams } from '../types.ts';
+import type { KeySchema } from './schema.ts';
+
+const entries = (raw: [string, string[]][]): StreamEntry[] => raw.map(([id, fields]) => ({ id, value: fields[1] ?? '' }));
+
+export function redisStreams(client: Redis | Cluster, keys: KeySchema): Streams {
+  return {
+    async append(stream, values, { maxEntries, maxAgeMs }) {
+      const key = keys.stream(stream);
+      const added = values.map((value) => client.xadd(key, 'MAXLEN', maxEntries, '*', 'v', value));
+      const trimmed = client.xtrim(key, 'MINID', Date.now() - maxAgeMs);
+      const [ids] = await Promise.all([Promise.all(added), trimmed]);
+      return ids as string[];
+    },
+    async newest(stream, { since, until, before, limit }) {
+      const end = before !== undefined ? `(${before}` : until !== undefined ? String(until) : '+';
+      const start = since !== undefined ? String(since) : '-';
+      const raw = (await client.xrevrange(keys.stream(stream), end, start, 'COUNT', limit)) as [string, string[]][];
+      return entries(until !== undefined && before !== undefined ? raw.filter(([id]) => Number(id.split('-')[0]) <= until) : raw);
+    },
+    async after(stream, after, limit) {
+      return entries((await client.xrange(keys.stream(stream), `(${after}`, '+', 'COUNT', limit)) as [string, string[]][]);
+    },
+    length: (stream) => client.xlen(keys.stream(stream)),
+  };
+}
