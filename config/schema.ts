@@ -138,6 +138,9 @@ export const envSchema = z.object({
 
   DPOP_NONCE: boolean(false),
   GEOIP: boolean(true),
+  AUDIT: boolean(true),
+  AUDIT_MAX_EVENTS: z.coerce.number().int().min(1000).max(100_000_000).default(1_000_000),
+  AUDIT_MAX_AGE_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   OUTBOUND_PRIVATE_NETWORKS: z.enum(['deny', 'allow']).optional(),
   REFRESH_TOKEN_REUSE_GRACE_SECONDS: z.coerce.number().int().min(0).max(300).default(0),
   ACCESS_TOKEN_TTL: seconds(3600),

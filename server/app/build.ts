@@ -36,6 +36,11 @@ import { createAdapter } from '../provider/adapter.ts';
 import { protectRecords, type ProtectedRecords } from '../provider/records.ts';
 import { createRevocation, type Revocation } from '../provider/revocation.ts';
 import { createRecordProtection } from '../crypto/record-protection.ts';
+import { derive } from '../crypto/derived-keys.ts';
+import { envelopeOf, type Auditor } from '../audit/context.ts';
+import { createIdHasher } from '../audit/ids.ts';
+import { auditProviderEvents } from '../audit/provider-events.ts';
+import { createAuditTrail, type AuditTrail } from '../audit/trail.ts';
 
 export interface Latchkey {
   app: Koa;
@@ -57,6 +62,8 @@ export interface Latchkey {
   activity: Activity;
   /** What each person holds (apps, sessions) and taking it back. */
   people: AccountHoldings;
+  /** Every token, sign-in and admin event, checked and stored (audit/trail.ts). */
+  audit: AuditTrail;
   keystore: Keystore;
   keys: KeyManager;
   /** The keyset version the current Provider was built from. */
@@ -109,6 +116,15 @@ export async function build(config: Config, logger: Logger, options: { store?: S
     // What the account console shows beside oidc-provider's records: where each session is, when
     // each app last used its access, what happened lately (account/).
     const geo = config.geoip ? await sharedGeo() : undefined;
+
+    // The audit trail: oidc-provider's events and Latchkey's own, ids hashed, to the log and a stream.
+    const audit = createAuditTrail({ streams: store.streams, logger, maxEvents: config.audit.maxEvents, maxAgeMs: config.audit.maxAgeMs });
+    const auditor: Auditor = {
+      record: config.audit.enabled ? (event) => audit.record(event) : () => {},
+      hashId: createIdHasher(derive(config.keysEncryptionKeys[0]!, 'latchkey audit id hashes')),
+      envelope: (ctx) => envelopeOf(ctx, () => geo),
+    };
+    live.onBuild((built) => auditProviderEvents(built, auditor));
     const infos = sessionInfos(records, () => geo, config.ttl.sessionMax);
     const usage = grantUsage(records, () => geo, config.ttl.grant, logger);
     const revocation = createRevocation(records);
@@ -181,11 +197,13 @@ export async function build(config: Config, logger: Logger, options: { store?: S
       apis,
       activity,
       people: holdings,
+      audit,
       keystore,
       keys,
       keysetVersion: () => keyset!.version,
       async close() {
         await keys.stop();
+        await audit.close();
         await stopFollowingClients();
         await stopFollowingApis();
         await store.close();

@@ -209,3 +209,11 @@ export function fetchWithoutAddressChecks(url: string | URL | Request, options?:
   const { dispatcher: _ignored, ...rest } = (options ?? {}) as RequestInit & { dispatcher?: unknown };
   return globalThis.fetch(url, rest);
 }
+
+// 12. Refresh token reuse, as the token endpoint reports it (lib/actions/grants/refresh_token.js):
+// a consumed refresh token presented again destroys it, revokes its grant and throws InvalidGrant
+// with the detail 'refresh token already used' (error_detail; the description stays the generic
+// 'grant request is invalid'). The audit trail tells a reuse from any other invalid_grant by it.
+export function isRefreshTokenReuse(error: unknown): boolean {
+  return error instanceof errors.InvalidGrant && (error as { error_detail?: string }).error_detail === 'refresh token already used';
+}

@@ -8,8 +8,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { exportJWK, generateKeyPair } from 'jose';
-import Provider, { type Adapter, type AdapterPayload } from 'oidc-provider';
-import { alreadyConsumed, CHECKED_AGAINST, PROVIDER_BODY_LIMIT, reuseClientInstances } from '../../server/provider/internals.ts';
+import Provider, { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
+import { alreadyConsumed, CHECKED_AGAINST, isRefreshTokenReuse, PROVIDER_BODY_LIMIT, reuseClientInstances } from '../../server/provider/internals.ts';
 import { Browser } from '../support/browser.ts';
 import { startLatchkey, type Running } from '../support/latchkey.ts';
 import { addClient, addUser, discover, signIn } from '../support/oidc.ts';
@@ -68,6 +68,13 @@ describe('oidc-provider internals Latchkey relies on', () => {
     const request = source('helpers/fetch_request.js');
     expect(request).to.include("socket.destroy(new Error('hostname resolves to a special-use IP address'));");
     expect(request).to.match(/if \(dispatcher\) \{\s+options\.dispatcher = dispatcher;\s+\}\s+return instance\(provider\)\.configuration\.fetch\(url, options\);/);
+  });
+
+  it('12. a reused refresh token is refused with InvalidGrant and the detail the audit trail recognises', () => {
+    const grant = source('actions/grants/refresh_token.js');
+    expect(grant).to.match(/if \(refreshToken\.consumed\) \{\s+await Promise\.all\(\[[^\]]+\]\);\s+throw new InvalidGrant\('refresh token already used'\);/);
+    expect(isRefreshTokenReuse(new errors.InvalidGrant('refresh token already used'))).to.equal(true);
+    expect(isRefreshTokenReuse(new errors.InvalidGrant('grant request is invalid'))).to.equal(false);
   });
 
   it('3. a refresh read ahead by the grace window is parsed by oidc-provider without its fallback warning', async () => {

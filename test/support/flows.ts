@@ -14,7 +14,7 @@ export interface RawResponse {
 }
 
 /** The token endpoint, called directly. With a secret the client authenticates with Basic. */
-export async function tokenRequest(running: Running, client: { clientId: string; secret?: string }, params: Record<string, string>): Promise<RawResponse> {
+export async function tokenRequest(running: Running, client: { clientId: string; secret?: string }, params: Record<string, string>, path = '/token'): Promise<RawResponse> {
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
   const form = new URLSearchParams(params);
   if (client.secret) {
@@ -23,7 +23,7 @@ export async function tokenRequest(running: Running, client: { clientId: string;
   } else {
     form.set('client_id', client.clientId);
   }
-  const response = await fetch(`${running.url}/token`, { method: 'POST', headers, body: form });
+  const response = await fetch(`${running.url}${path}`, { method: 'POST', headers, body: form });
   const text = await response.text();
   let body: Record<string, unknown>;
   try {

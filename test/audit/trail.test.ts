@@ -1,0 +1,79 @@
+// The audit trail in a running Latchkey: oidc-provider's events and Latchkey's own become
+// catalogue events (checked, ids hashed), written to the log and to the store's stream, found
+// again by account, client, type and time.
+import { expect } from 'chai';
+import * as oidc from 'openid-client';
+import { findSecrets } from '../../server/audit/secret-scan.ts';
+import type { AuditEvent } from '../../server/audit/catalogue.ts';
+import { expectOAuthError, tokenRequest } from '../support/flows.ts';
+import { startLatchkey, STORES, type Running } from '../support/latchkey.ts';
+import { addClient, addUser, discover, signIn } from '../support/oidc.ts';
+
+for (const store of STORES) {
+  describe(`audit trail (${store} store)`, () => {
+    let running: Running;
+    const lines: string[] = [];
+    before(async () => {
+      running = await startLatchkey({ store, logs: { write: (line: string) => void lines.push(line) } });
+    });
+    after(() => running.stop());
+
+    async function eventsOf(account: string): Promise<AuditEvent[]> {
+      await running.latchkey.audit.flush();
+      const { events } = await running.latchkey.audit.search({ account, limit: 100 });
+      return events.map((e) => e.event).reverse();
+    }
+
+    it('records a code flow, a refresh, a reuse and a revocation, with hashed ids and no secret', async () => {
+      const user = await addUser(running);
+      const { clientId, secret } = await addClient(running);
+      const config = await discover(running, clientId, secret);
+      const { tokens } = await signIn(config, user.email);
+      const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token!);
+      await expectOAuthError(oidc.refreshTokenGrant(config, tokens.refresh_token!), 'invalid_grant');
+
+      const events = await eventsOf(user.sub);
+      const types = events.map((e) => e.type);
+      expect(types).to.include.members(['session.started', 'token.issued', 'token.refreshed', 'token.refresh_reuse_detected', 'grant.revoked']);
+      const issued = events.filter((e): e is Extract<AuditEvent, { type: 'token.issued' }> => e.type === 'token.issued');
+      expect(issued.map((e) => e.tokenKind)).to.include.members(['access_token', 'refresh_token']);
+      for (const e of issued) {
+        expect(e).to.include({ client: clientId, account: user.sub, grantType: e.grantType });
+        expect(e.tokenIdHash).to.match(/^[\w-]{22}$/);
+        expect(e.ip).to.equal('127.0.0.1');
+      }
+      const reuse = events.find((e) => e.type === 'token.refresh_reuse_detected')!;
+      expect(reuse).to.include({ client: clientId, grantRevoked: true });
+      expect(events.find((e) => e.type === 'grant.revoked')).to.include({ cause: 'refresh_reuse' });
+
+      // Nothing usable as a credential, in the stored events or in the log lines.
+      const secrets = [tokens.access_token, tokens.refresh_token!, tokens.id_token!, refreshed.access_token, refreshed.refresh_token!, secret!];
+      expect(findSecrets(events, secrets)).to.deep.equal([]);
+      expect(findSecrets(lines, secrets)).to.deep.equal([]);
+      expect(running.latchkey.audit.counts.refused, 'every event fits the catalogue').to.equal(0);
+      // Each event is a JSON line of the log too.
+      const logged = lines.map((l) => JSON.parse(l) as { audit?: AuditEvent }).filter((l) => (l.audit as { account?: string } | undefined)?.account === user.sub);
+      expect(logged.map((l) => l.audit!.type)).to.deep.equal(types);
+    });
+
+    it('records client credentials and a revocation at the revocation endpoint, found by client and type', async () => {
+      const { clientId, secret } = await addClient(running, { grant_types: ['client_credentials'], response_types: [], redirect_uris: [] });
+      const res = await tokenRequest(running, { clientId, secret }, { grant_type: 'client_credentials' });
+      expect(res.status).to.equal(200);
+      const revoked = await tokenRequest(running, { clientId, secret }, { token: String(res.body.access_token) }, '/token/revocation');
+      expect(revoked.status).to.equal(200);
+      await running.latchkey.audit.flush();
+      const { events } = await running.latchkey.audit.search({ client: clientId, limit: 10 });
+      expect(events.map((e) => e.event.type)).to.deep.equal(['token.revoked', 'token.issued']);
+      expect(events[1]!.event).to.include({ tokenKind: 'client_credentials', grantType: 'client_credentials' });
+      expect(events[0]!.event).to.include({ cause: 'revocation_endpoint', tokenKind: 'client_credentials' });
+      const family = await running.latchkey.audit.search({ client: clientId, type: 'token.*', limit: 1 });
+      expect(family.events).to.have.length(1);
+      expect(family.next, 'a cursor to the next page').to.equal(family.events[0]!.id);
+      const next = await running.latchkey.audit.search({ client: clientId, type: 'token.*', limit: 10, before: family.next });
+      expect(next.events.map((e) => e.event.type)).to.deep.equal(['token.issued']);
+      const none = await running.latchkey.audit.search({ client: clientId, since: Date.now() + 60_000, limit: 10 });
+      expect(none.events).to.deep.equal([]);
+    });
+  });
+}
