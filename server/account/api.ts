@@ -14,11 +14,10 @@ import type { Context } from 'koa';
 import { LatchkeyError, notFound } from '../errors.ts';
 import { verifyCsrf } from '../http/csrf.ts';
 import { ROUTES } from '../http/routes.ts';
-import { removeApp } from './apps.ts';
 import { CONSOLE_CLIENT_ID } from './console-client.ts';
 import type { ConsoleDeps } from './routes.ts';
 
-export type ConsoleApiDeps = Pick<ConsoleDeps, 'auth' | 'apps' | 'sessions' | 'activity' | 'note' | 'users' | 'revocation' | 'provider' | 'cookieSecrets' | 'csrfCookie'>;
+export type ConsoleApiDeps = Pick<ConsoleDeps, 'auth' | 'apps' | 'sessions' | 'holdings' | 'activity' | 'note' | 'users' | 'provider' | 'cookieSecrets' | 'csrfCookie'>;
 
 const unauthorized = () => new LatchkeyError(401, 'invalid_token', 'Sign in to your account first, or send an access token of the account console.');
 
@@ -55,7 +54,7 @@ export function consoleApi(deps: ConsoleApiDeps): Router {
     const { sub } = await who(ctx, true);
     const grantId = ctx.params.grant ?? '';
     const app = (await deps.apps.list(sub)).find((a) => a.grantId === grantId);
-    if (!app || !(await removeApp(deps.provider, deps.revocation, sub, grantId))) throw notFound('no such app holds access to your account');
+    if (!app || !(await deps.holdings.removeApp(sub, grantId))) throw notFound('no such app holds access to your account');
     deps.note(ctx, sub, { kind: 'access.removed', text: `You removed ${app.name}'s access`, app: app.name });
     ctx.status = 204;
   });

@@ -10,6 +10,9 @@ import { connectedApps, removeApp, type ApiNames } from './apps.ts';
 import type { SessionInfos } from './session-info.ts';
 import { browserSessions } from './sessions.ts';
 import type { Usage } from './usage.ts';
+import type { Auditor } from '../audit/context.ts';
+import { holdingsAudit } from './holdings-audit.ts';
+import type { EndedBy } from './sessions.ts';
 
 export interface HoldingsDeps {
   provider: () => Provider;
@@ -19,6 +22,7 @@ export interface HoldingsDeps {
   revocation: Revocation;
   apis: ApiRegistry;
   logger: Logger;
+  auditor?: Auditor;
 }
 
 export function accountHoldings(deps: HoldingsDeps) {
@@ -29,11 +33,17 @@ export function accountHoldings(deps: HoldingsDeps) {
       return api && { name: api.name, scopes: new Map(api.scopes.flatMap((s) => (s.description ? [[s.name, s.description] as const] : []))) };
     },
   };
+  const audit = deps.auditor ? holdingsAudit(deps.auditor) : undefined;
   return {
     apps: connectedApps(deps.provider, deps.records, deps.usage, names),
-    sessions: browserSessions(deps.provider, deps.records, deps.infos, deps.revocation, deps.logger),
+    sessions: browserSessions(deps.provider, deps.records, deps.infos, deps.revocation, deps.logger, audit?.endings),
     /** Removes one of the person's apps' access; false when that grant is not theirs (or gone). */
-    removeApp: (sub: string, grantId: string) => removeApp(deps.provider, deps.revocation, sub, grantId),
+    async removeApp(sub: string, grantId: string, by: EndedBy = 'person'): Promise<boolean> {
+      const clientId = (await deps.provider().Grant.find(grantId))?.clientId;
+      const removed = await removeApp(deps.provider, deps.revocation, sub, grantId);
+      if (removed && clientId) audit?.grantRevoked(sub, clientId, grantId, by);
+      return removed;
+    },
   };
 }
 

@@ -18,7 +18,8 @@ import { inWords } from '../security/decisions.ts';
 import type { DeviceCookies } from '../security/device-cookie.ts';
 import type { SignInThrottle } from '../security/sign-in-throttle.ts';
 import { adviceFor, type Activity, type ActivityItem, type NoteActivity } from './activity.ts';
-import { removeApp, type connectedApps } from './apps.ts';
+import type { connectedApps } from './apps.ts';
+import type { AccountHoldings } from './holdings.ts';
 import { safeBack, type ConsoleAuth, type Viewer } from './console-auth.ts';
 import type { BrowserSessions } from './sessions.ts';
 import type Provider from 'oidc-provider';
@@ -27,6 +28,7 @@ export interface ConsoleDeps {
   auth: ConsoleAuth;
   apps: ReturnType<typeof connectedApps>;
   sessions: BrowserSessions;
+  holdings: AccountHoldings;
   activity: Activity;
   note: NoteActivity;
   users: Users;
@@ -110,7 +112,7 @@ export function consolePages(deps: ConsoleDeps): Router {
     if (!viewer) return;
     const grantId = ctx.params.grant ?? '';
     const app = (await apps.list(viewer.sub)).find((a) => a.grantId === grantId);
-    const removed = await removeApp(deps.provider, deps.revocation, viewer.sub, grantId);
+    const removed = await deps.holdings.removeApp(viewer.sub, grantId);
     if (removed) deps.note(ctx, viewer.sub, { kind: 'access.removed', text: `You removed ${app?.name ?? 'an app'}'s access`, app: app?.name });
     done(ctx, '/apps', removed ? 'The app no longer has access to your account.' : 'That app had no access to remove.');
   });

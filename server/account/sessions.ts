@@ -33,7 +33,17 @@ export interface Ended {
   grantsEnded: number;
 }
 
-export function browserSessions(provider: () => Provider, records: ProtectedRecords, infos: SessionInfos, revocation: Revocation, logger: Logger) {
+/** Who ends a session: the person on their account page, or support staff. */
+export type EndedBy = 'person' | 'admin';
+
+/** Told of each session ended and each app told (or not) of it: the audit trail. */
+export interface SessionEndings {
+  ended(payload: AdapterPayload, by: EndedBy): void;
+  appTold(payload: AdapterPayload, clientId: string, sid: string | undefined, error?: Error): void;
+  grantEnded(payload: AdapterPayload, clientId: string, grantId: string, by: EndedBy): void;
+}
+
+export function browserSessions(provider: () => Provider, records: ProtectedRecords, infos: SessionInfos, revocation: Revocation, logger: Logger, endings?: SessionEndings) {
   async function sessionsOf(sub: string): Promise<AdapterPayload[]> {
     return (await records.owned('account', sub)).filter((o) => o.model === 'Session' && o.payload.accountId === sub).map((o) => o.payload);
   }
@@ -54,24 +64,30 @@ export function browserSessions(provider: () => Provider, records: ProtectedReco
     };
   }
 
-  async function end(payload: AdapterPayload): Promise<Ended> {
+  async function end(payload: AdapterPayload, by: EndedBy): Promise<Ended> {
     const accountId = String(payload.accountId);
     const notified: string[] = [];
     let grantsEnded = 0;
     for (const [clientId, authorization] of Object.entries(sessionAuthorizations(payload))) {
       try {
-        if (await backchannelLogout(provider(), clientId, accountId, authorization.sid)) notified.push(clientId);
+        if (await backchannelLogout(provider(), clientId, accountId, authorization.sid)) {
+          notified.push(clientId);
+          endings?.appTold(payload, clientId, authorization.sid);
+        }
       } catch (err) {
         // The app is told best effort, as oidc-provider does: its failure does not keep the session alive.
         logger.warn({ err, clientId }, 'back-channel logout was not accepted by the app');
+        endings?.appTold(payload, clientId, authorization.sid, err as Error);
       }
       if (authorization.grantId && !authorization.persistsLogout) {
         await revocation.grant(authorization.grantId);
+        endings?.grantEnded(payload, clientId, authorization.grantId, by);
         grantsEnded++;
       }
     }
     await records.destroy('Session', String(payload.jti));
     await infos.forget(String(payload.uid));
+    endings?.ended(payload, by);
     return { notified, grantsEnded };
   }
 
@@ -85,14 +101,14 @@ export function browserSessions(provider: () => Provider, records: ProtectedReco
       return views.sort((a, b) => Number(b.current) - Number(a.current) || (b.lastActiveAt ?? 0) - (a.lastActiveAt ?? 0));
     },
     /** Ends one of the person's sessions; undefined when it is not theirs (or gone). */
-    async end(sub: string, uid: string): Promise<Ended | undefined> {
+    async end(sub: string, uid: string, by: EndedBy = 'person'): Promise<Ended | undefined> {
       const payload = (await sessionsOf(sub)).find((s) => s.uid === uid);
-      return payload ? end(payload) : undefined;
+      return payload ? end(payload, by) : undefined;
     },
     /** Ends every session of the person but `keepUid`. */
-    async endOthers(sub: string, keepUid?: string): Promise<number> {
+    async endOthers(sub: string, keepUid?: string, by: EndedBy = 'person'): Promise<number> {
       const others = (await sessionsOf(sub)).filter((s) => s.uid !== keepUid);
-      await Promise.all(others.map(end));
+      await Promise.all(others.map((payload) => end(payload, by)));
       return others.length;
     },
   };

@@ -32,6 +32,7 @@ export function requireBearerToken(token: string, throttle?: AdminThrottle) {
       await throttle?.fail(ctx.ip);
       return deny(ctx, `Bearer realm="${REALM}", error="invalid_token"`, 'the admin token is not valid');
     }
+    ctx.state.adminAuthenticated = true;
     await next();
   };
 }

@@ -6,6 +6,9 @@ import type { Context, Middleware, Next } from 'koa';
 import type { AccountHoldings } from '../account/holdings.ts';
 import type { Activity } from '../account/activity.ts';
 import type { Users } from '../accounts/users.ts';
+import { ADMIN_METHODS } from '../audit/events-admin.ts';
+import type { AuditEvent } from '../audit/catalogue.ts';
+import type { Auditor } from '../audit/context.ts';
 import { LatchkeyError } from '../errors.ts';
 import { isUnder, ROUTES } from '../http/routes.ts';
 import type { ApiRegistry } from '../apis/registry.ts';
@@ -38,6 +41,8 @@ export interface AdminApiDeps {
   people: AccountHoldings;
   /** Each person's security activity, told of what an administrator did. */
   activity: Activity;
+  /** Every call is an audit event (who, what, the answer). */
+  auditor?: Auditor;
   /** Counts wrong tokens per address (server/security/). */
   throttle?: AdminThrottle;
 }
@@ -64,7 +69,28 @@ export function createAdminApi(deps: AdminApiDeps): Middleware {
   apiRoutes(router, deps.apis);
   keyRoutes(router, deps.keystore, deps.keys, deps.clients);
 
+  // After the answer, whatever it was: who called (the admin token, or nobody it accepted), what, and the status.
+  const audited = async (ctx: Context, next: Next) => {
+    try {
+      await next();
+    } finally {
+      const method = ctx.method as (typeof ADMIN_METHODS)[number];
+      if (deps.auditor && ADMIN_METHODS.includes(method)) {
+        deps.auditor.record({
+          type: 'admin.api_called',
+          version: 1,
+          ...deps.auditor.envelope(ctx),
+          actor: ctx.state.adminAuthenticated ? { kind: 'admin', id: 'admin-token' } : { kind: 'anonymous' },
+          method,
+          path: ctx.path.slice(0, 512),
+          status: ctx.status,
+        } as AuditEvent);
+      }
+    }
+  };
+
   const handle = compose([
+    audited,
     handleErrors,
     async (ctx, next) => {
       await next();

@@ -40,7 +40,7 @@ export function peopleRoutes(router: Router, users: Users, people: AccountHoldin
     const apps = (await people.apps.list(user.sub)).filter((app) => app.clientId === input.client);
     if (apps.length === 0) throw notFound(`${user.email} has not connected client ${input.client}`);
     let removed = 0;
-    for (const app of apps) if (await people.removeApp(user.sub, app.grantId)) removed++;
+    for (const app of apps) if (await people.removeApp(user.sub, app.grantId, 'admin')) removed++;
     await tell(user.sub, { kind: 'access.removed', text: `An administrator removed ${apps[0]!.name}'s access to your account`, app: apps[0]!.name });
     ctx.body = { removed, client: input.client };
   });
@@ -50,9 +50,9 @@ export function peopleRoutes(router: Router, users: Users, people: AccountHoldin
     const user = await person(input.email);
     let signedOut: number;
     if (input.session === undefined) {
-      signedOut = await people.sessions.endOthers(user.sub);
+      signedOut = await people.sessions.endOthers(user.sub, undefined, 'admin');
     } else {
-      if (!(await people.sessions.end(user.sub, input.session))) throw notFound(`${user.email} has no session ${input.session}`);
+      if (!(await people.sessions.end(user.sub, input.session, 'admin'))) throw notFound(`${user.email} has no session ${input.session}`);
       signedOut = 1;
     }
     if (signedOut > 0) await tell(user.sub, { kind: 'session.ended', text: `An administrator signed you out of ${plural(signedOut, 'session', 'sessions')}` });

@@ -36,6 +36,8 @@ import { refreshGrace } from '../provider/refresh-grace.ts';
 import type { Revocation } from '../provider/revocation.ts';
 import { createSecurity } from '../security/index.ts';
 import { accountStack, type AccountDeps } from './account-stack.ts';
+import type { Auditor } from '../audit/context.ts';
+import { interactionAudit } from '../interactions/audit.ts';
 import type { Store } from '../store/types.ts';
 
 const methodNotAllowed = () => new LatchkeyError(405, 'invalid_request', 'This page does not accept that method.');
@@ -55,6 +57,8 @@ export interface AppDeps {
   revocation: Revocation;
   /** What the account console needs beside the above. */
   account: AccountDeps;
+  /** Where audit events go (audit/trail.ts through build.ts). */
+  auditor: Auditor;
 }
 
 export interface Apps {
@@ -64,7 +68,7 @@ export interface Apps {
   adminApp?: Koa;
 }
 
-export function createApp({ config, logger, store, users, clients, apis, keystore, keys, provider, keysLoaded, revocation, account }: AppDeps): Apps {
+export function createApp({ config, logger, store, users, clients, apis, keystore, keys, provider, keysLoaded, revocation, account, auditor }: AppDeps): Apps {
   // build() gives this app the Provider's cookie keys (app.keys): mounted, the Provider reads and
   // writes cookies through this app's context, and signs them only when this app has keys.
   // The client's address is the X-Forwarded-For entry the trusted proxies appended (Koa keeps
@@ -72,11 +76,11 @@ export function createApp({ config, logger, store, users, clients, apis, keystor
   // which the client writes itself.
   const app = new Koa({ proxy: config.trustProxy, maxIpsCount: config.trustProxyHops });
   const security = createSecurity(store, { cookieSecrets: config.cookieSecrets, devicePollInterval: config.devicePollInterval, deviceCodeTtl: config.ttl.deviceCode, provider });
-  const adminApi = createAdminApi({ adminToken: config.adminToken, users, clients, apis, keystore, keys, revocation, people: account.holdings, activity: account.activity, throttle: security.adminThrottle });
+  const adminApi = createAdminApi({ adminToken: config.adminToken, users, clients, apis, keystore, keys, revocation, people: account.holdings, activity: account.activity, auditor, throttle: security.adminThrottle });
   const render = createRenderer();
   const cookies = cookieNames(config.issuer.startsWith('https://'));
   const notice: InteractionNotice = (ctx, sub, { kind, app }) => account.note(ctx, sub, { kind, text: signInText(kind, app), app });
-  const interactions = interactionRoutes({ provider, users, findApi: (identifier) => apis.get(identifier), render, issuer: config.issuer, cookieSecrets: config.cookieSecrets, csrfCookie: cookies.csrf, logger, notice, ...security });
+  const interactions = interactionRoutes({ provider, users, findApi: (identifier) => apis.get(identifier), render, issuer: config.issuer, cookieSecrets: config.cookieSecrets, csrfCookie: cookies.csrf, logger, notice, audit: interactionAudit(auditor), ...security });
 
   app.use(requestContext(logger));
   app.use(securityHeaders(config.issuer.startsWith('https://'), isApiPath));

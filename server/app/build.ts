@@ -128,7 +128,7 @@ export async function build(config: Config, logger: Logger, options: { store?: S
     const infos = sessionInfos(records, () => geo, config.ttl.sessionMax);
     const usage = grantUsage(records, () => geo, config.ttl.grant, logger);
     const revocation = createRevocation(records);
-    const holdings = accountHoldings({ provider, records, usage, infos, revocation, apis, logger });
+    const holdings = accountHoldings({ provider, records, usage, infos, revocation, apis, logger, auditor });
     const activity = storedActivity(store.feeds);
     const note = activityNotes(
       activity,
@@ -170,6 +170,7 @@ export async function build(config: Config, logger: Logger, options: { store?: S
       provider,
       revocation,
       account: { holdings, activity, note, consoleSecret: String(console.client_secret) },
+      auditor,
       keysLoaded: () => (keyset?.keys.length ?? 0) > 0,
     });
     app.keys = keystore.cookieKeys(initial);

@@ -86,8 +86,8 @@ export const sessionEnded = defineEvent('session.ended', 1, {
     account: sub,
     sessionIdHash,
     cause: z
-      .enum(['logout', 'expired', 'admin', 'account_disabled', 'replaced'])
-      .describe('`logout`: RP-initiated logout; `replaced`: another account signed in in the same browser'),
+      .enum(['logout', 'expired', 'admin', 'account_disabled', 'replaced', 'account_console'])
+      .describe('`logout`: RP-initiated logout; `replaced`: another account signed in in the same browser; `account_console`: the person signed it out on their account page'),
   },
 });
 

@@ -9,10 +9,10 @@ const tokenKind = z.enum(TOKEN_KINDS).describe('`client_credentials`: an access 
 const tokenIdHash = idHash.describe('Hash of the token’s id (jti)');
 const grantIdHash = idHash.describe('Hash of the grant id: every token of one consent shares it');
 
-export const REVOCATION_CAUSES = ['revocation_endpoint', 'grant_revoked', 'refresh_reuse', 'account_disabled', 'logout', 'admin'] as const;
+export const REVOCATION_CAUSES = ['revocation_endpoint', 'grant_revoked', 'refresh_reuse', 'account_disabled', 'logout', 'admin', 'account_console'] as const;
 const cause = z
   .enum(REVOCATION_CAUSES)
-  .describe('`revocation_endpoint`: a client called RFC 7009 revocation; `grant_revoked`: it went with its grant; `refresh_reuse`: reuse detection');
+  .describe('`revocation_endpoint`: a client called RFC 7009 revocation; `grant_revoked`: it went with its grant; `refresh_reuse`: reuse detection; `account_console`: the person removed it on their account page; `admin`: support staff');
 
 export const tokenIssued = defineEvent('token.issued', 1, {
   summary: 'The token endpoint issued an access or refresh token.',

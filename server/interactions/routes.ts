@@ -14,6 +14,7 @@ import { normalizeEmail, type SignInOutcome, type Users } from '../accounts/user
 import { verifyCsrf } from '../http/csrf.ts';
 import { badRequest, LatchkeyError, temporarilyUnavailable } from '../errors.ts';
 import { inWords } from '../security/decisions.ts';
+import type { InteractionAudit } from './audit.ts';
 import type { DeviceCookies } from '../security/device-cookie.ts';
 import type { Pseudonym } from '../security/pseudonyms.ts';
 import type { SignInThrottle } from '../security/sign-in-throttle.ts';
@@ -41,6 +42,8 @@ export interface InteractionDeps {
   pseudonym: Pseudonym;
   /** Told what a person did here, for their own security activity (never waited on). */
   notice?: InteractionNotice;
+  /** The audit trail's events of these pages. */
+  audit?: InteractionAudit;
 }
 
 /** A sign-in to an existing account (successful or not) or a consent given, with the app's name. */
@@ -65,7 +68,7 @@ function field(body: unknown, name: string): string {
   return typeof value === 'string' ? value : '';
 }
 
-export function interactionRoutes({ provider, users, findApi, render, issuer, cookieSecrets, csrfCookie, logger, signInThrottle, devices, pseudonym, notice = () => {} }: InteractionDeps) {
+export function interactionRoutes({ provider, users, findApi, render, issuer, cookieSecrets, csrfCookie, logger, signInThrottle, devices, pseudonym, notice = () => {}, audit }: InteractionDeps) {
   const router = new Router({ prefix: ROUTES.interaction.path });
   const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
 
@@ -164,6 +167,7 @@ export function interactionRoutes({ provider, users, findApi, render, issuer, co
     });
     if (!attempt.allowed) {
       log('throttled', { reason: attempt.decision.reason, retryAfter: attempt.decision.retryAfter });
+      audit?.signIn(ctx, { outcome: 'throttled', email: normalized, clientId: String(details.params.client_id) });
       ctx.set('Retry-After', String(attempt.decision.retryAfter));
       return again(429, tooManyAttempts(attempt.decision.retryAfter));
     }
@@ -174,6 +178,7 @@ export function interactionRoutes({ provider, users, findApi, render, issuer, co
     });
     log(result.outcome, { ...(result.sub ? { sub: result.sub } : {}), ...(attempt.delayedMs ? { delayedMs: attempt.delayedMs } : {}) });
     const clientId = String(details.params.client_id);
+    audit?.signIn(ctx, { outcome: result.outcome, email: normalized, clientId, sub: result.sub, sessionUid: details.session?.uid });
     // Only the account's owner sees this, so a failed attempt on a real account is theirs to know.
     if (result.sub) notice(ctx, result.sub, { kind: result.user ? 'signin.succeeded' : 'signin.failed', clientId, app: (await clientOf(details)).name });
     if (!result.user) {
@@ -190,7 +195,10 @@ export function interactionRoutes({ provider, users, findApi, render, issuer, co
     const details = await load(ctx);
     if (details.prompt.name !== 'consent') throw EXPIRED;
     const decision = field(ctx.request.body, 'decision');
+    const scopes = String(details.params.scope ?? '').split(' ').filter(Boolean);
+    const consenting = details.session?.accountId;
     if (decision === 'deny') {
+      if (consenting) audit?.consent(ctx, { sub: consenting, clientId: String(details.params.client_id), scopes, denied: 'denied' });
       return finish(ctx, { error: 'access_denied', error_description: 'The user denied the request' }, false);
     }
     if (decision !== 'allow') throw badRequest('Choose Allow or Deny.');
@@ -198,11 +206,16 @@ export function interactionRoutes({ provider, users, findApi, render, issuer, co
     const sub = details.session?.accountId;
     const clientId = String(details.params.client_id);
     if (sub) notice(ctx, sub, { kind: 'consent.granted', clientId, app: (await clientOf(details)).name });
+    if (sub) audit?.consent(ctx, { sub, clientId, scopes, grantId, resources: [...resourcesAsked(details)] });
     await finish(ctx, { consent: { grantId } }, true);
   });
 
   router.get('/:uid/abort', async (ctx) => {
-    await load(ctx);
+    const details = await load(ctx);
+    const sub = details.session?.accountId;
+    if (details.prompt.name === 'consent' && sub) {
+      audit?.consent(ctx, { sub, clientId: String(details.params.client_id), scopes: String(details.params.scope ?? '').split(' ').filter(Boolean), denied: 'cancelled' });
+    }
     await finish(ctx, { error: 'access_denied', error_description: 'The user cancelled the sign-in' }, false);
   });
 

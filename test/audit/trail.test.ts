@@ -6,8 +6,9 @@ import * as oidc from 'openid-client';
 import { findSecrets } from '../../server/audit/secret-scan.ts';
 import type { AuditEvent } from '../../server/audit/catalogue.ts';
 import { expectOAuthError, tokenRequest } from '../support/flows.ts';
-import { startLatchkey, STORES, type Running } from '../support/latchkey.ts';
-import { addClient, addUser, discover, signIn } from '../support/oidc.ts';
+import { startLatchkey, STORES, TEST_ADMIN_TOKEN, type Running } from '../support/latchkey.ts';
+import { openConsole, press } from '../support/account.ts';
+import { addClient, addUser, authorize, discover, signIn } from '../support/oidc.ts';
 
 for (const store of STORES) {
   describe(`audit trail (${store} store)`, () => {
@@ -75,5 +76,39 @@ for (const store of STORES) {
       const none = await running.latchkey.audit.search({ client: clientId, since: Date.now() + 60_000, limit: 10 });
       expect(none.events).to.deep.equal([]);
     });
+
+    it('records sign-ins (why a failure failed, for operators), consent, the console’s removals and sign-outs, and admin calls', async () => {
+      const user = await addUser(running);
+      const { clientId, secret } = await addClient(running, { client_name: 'Notes' });
+      const config = await discover(running, clientId, secret);
+      await expectRejection(authorize(config, user.email, { password: 'not the password' }));
+      const { browser } = await signIn(config, user.email);
+      const apps = await openConsole(running, browser, '/account/apps');
+      await press(browser, apps, 'Remove access for Notes');
+      const admin = await fetch(`${running.url}/admin/users/access?email=${encodeURIComponent(user.email)}`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } });
+      expect(admin.status).to.equal(200);
+      await fetch(`${running.url}/admin/users`, { headers: { authorization: 'Bearer wrong-token' } });
+
+      const events = await eventsOf(user.sub);
+      const failed = events.find((e) => e.type === 'signin.failed')!;
+      expect(failed).to.include({ account: user.sub, client: clientId, reason: 'wrong_password', personSees: 'incorrect_email_or_password' });
+      expect(JSON.stringify(failed)).to.not.include(user.email);
+      expect(events.find((e) => e.type === 'signin.succeeded')).to.include({ account: user.sub, client: clientId });
+      expect(events.find((e) => e.type === 'consent.granted')).to.deep.include({ account: user.sub, client: clientId });
+      const removed = events.filter((e) => e.type === 'grant.revoked');
+      expect(removed.map((e) => (e as { cause: string }).cause)).to.include('account_console');
+
+      await running.latchkey.audit.flush();
+      const calls = (await running.latchkey.audit.search({ type: 'admin.api_called', limit: 10 })).events.map((e) => e.event as Extract<AuditEvent, { type: 'admin.api_called' }>);
+      expect(calls.find((c) => c.path === '/admin/users/access')).to.deep.include({ method: 'GET', status: 200, actor: { kind: 'admin', id: 'admin-token' } });
+      expect(calls.find((c) => c.status === 401)).to.deep.include({ path: '/admin/users', actor: { kind: 'anonymous' } });
+      expect(running.latchkey.audit.counts.refused).to.equal(0);
+    });
   });
+}
+
+async function expectRejection(promise: Promise<unknown>): Promise<void> {
+  let failed = false;
+  await promise.catch(() => (failed = true));
+  expect(failed, 'the sign-in with a wrong password fails').to.equal(true);
 }

@@ -1,0 +1,50 @@
+// The audit events of the sign-in and consent pages: a sign-in succeeded or failed (why, for
+// operators only), consent granted or denied. The email typed is never recorded, only its hash.
+import type { Context } from 'koa';
+import type { AuditEvent } from '../audit/catalogue.ts';
+import type { Auditor } from '../audit/context.ts';
+import type { SignInOutcome } from '../accounts/users.ts';
+
+export function interactionAudit(auditor: Auditor) {
+  const base = (ctx: Context) => ({ version: 1 as const, ...auditor.envelope(ctx) });
+  return {
+    signIn(ctx: Context, what: { outcome: SignInOutcome | 'throttled'; email: string; clientId: string; sub?: string; sessionUid?: string }) {
+      if (what.outcome === 'succeeded' && what.sub) {
+        auditor.record({
+          type: 'signin.succeeded',
+          ...base(ctx),
+          actor: { kind: 'account', sub: what.sub },
+          account: what.sub,
+          client: what.clientId,
+          ...(what.sessionUid ? { sessionIdHash: auditor.hashId('session', what.sessionUid) } : {}),
+          amr: ['pwd'],
+        } as AuditEvent);
+        return;
+      }
+      auditor.record({
+        type: 'signin.failed',
+        ...base(ctx),
+        actor: { kind: 'anonymous' },
+        ...(what.sub ? { account: what.sub } : {}),
+        loginHash: auditor.hashId('login', what.email),
+        client: what.clientId,
+        reason: what.outcome === 'succeeded' ? 'wrong_password' : what.outcome,
+        personSees: what.outcome === 'throttled' ? 'too_many_attempts' : 'incorrect_email_or_password',
+      } as AuditEvent);
+    },
+    consent(ctx: Context, what: { sub: string; clientId: string; scopes: string[]; grantId?: string; resources?: string[]; denied?: 'denied' | 'cancelled' }) {
+      const common = { ...base(ctx), actor: { kind: 'account' as const, sub: what.sub }, account: what.sub, client: what.clientId, scopes: what.scopes.slice(0, 64) };
+      if (what.denied) auditor.record({ type: 'consent.denied', ...common, how: what.denied } as AuditEvent);
+      else if (what.grantId) {
+        auditor.record({
+          type: 'consent.granted',
+          ...common,
+          ...(what.resources?.length ? { resources: what.resources.slice(0, 16) } : {}),
+          grantIdHash: auditor.hashId('grant', what.grantId),
+        } as AuditEvent);
+      }
+    },
+  };
+}
+
+export type InteractionAudit = ReturnType<typeof interactionAudit>;
