@@ -9,6 +9,7 @@ import type { Users } from '../accounts/users.ts';
 import { ADMIN_METHODS } from '../audit/events-admin.ts';
 import type { AuditEvent } from '../audit/catalogue.ts';
 import type { Auditor } from '../audit/context.ts';
+import type { AuditTrail } from '../audit/trail.ts';
 import { LatchkeyError } from '../errors.ts';
 import { isUnder, ROUTES } from '../http/routes.ts';
 import type { ApiRegistry } from '../apis/registry.ts';
@@ -23,6 +24,7 @@ import { parseJsonBody } from './body.ts';
 import { clientRoutes } from './clients.ts';
 import { handleErrors, notFound, type ErrorBody } from './errors.ts';
 import { keyRoutes } from './keys.ts';
+import { auditRoutes } from './audit.ts';
 import { peopleRoutes } from './people.ts';
 import { userRoutes } from './users.ts';
 
@@ -43,6 +45,8 @@ export interface AdminApiDeps {
   activity: Activity;
   /** Every call is an audit event (who, what, the answer). */
   auditor?: Auditor;
+  /** The trail itself, for /admin/audit. */
+  trail?: AuditTrail;
   /** Counts wrong tokens per address (server/security/). */
   throttle?: AdminThrottle;
 }
@@ -68,6 +72,7 @@ export function createAdminApi(deps: AdminApiDeps): Middleware {
   clientRoutes(router, deps.clients, deps.apis, deps.revocation);
   apiRoutes(router, deps.apis);
   keyRoutes(router, deps.keystore, deps.keys, deps.clients);
+  if (deps.trail) auditRoutes(router, deps.trail, deps.users);
 
   // After the answer, whatever it was: who called (the admin token, or nobody it accepted), what, and the status.
   const audited = async (ctx: Context, next: Next) => {

@@ -37,6 +37,7 @@ import type { Revocation } from '../provider/revocation.ts';
 import { createSecurity } from '../security/index.ts';
 import { accountStack, type AccountDeps } from './account-stack.ts';
 import type { Auditor } from '../audit/context.ts';
+import type { AuditTrail } from '../audit/trail.ts';
 import { interactionAudit } from '../interactions/audit.ts';
 import type { Store } from '../store/types.ts';
 
@@ -57,8 +58,9 @@ export interface AppDeps {
   revocation: Revocation;
   /** What the account console needs beside the above. */
   account: AccountDeps;
-  /** Where audit events go (audit/trail.ts through build.ts). */
+  /** Where audit events go (audit/trail.ts through build.ts), and the trail to search. */
   auditor: Auditor;
+  audit: AuditTrail;
 }
 
 export interface Apps {
@@ -68,7 +70,7 @@ export interface Apps {
   adminApp?: Koa;
 }
 
-export function createApp({ config, logger, store, users, clients, apis, keystore, keys, provider, keysLoaded, revocation, account, auditor }: AppDeps): Apps {
+export function createApp({ config, logger, store, users, clients, apis, keystore, keys, provider, keysLoaded, revocation, account, auditor, audit }: AppDeps): Apps {
   // build() gives this app the Provider's cookie keys (app.keys): mounted, the Provider reads and
   // writes cookies through this app's context, and signs them only when this app has keys.
   // The client's address is the X-Forwarded-For entry the trusted proxies appended (Koa keeps
@@ -76,7 +78,7 @@ export function createApp({ config, logger, store, users, clients, apis, keystor
   // which the client writes itself.
   const app = new Koa({ proxy: config.trustProxy, maxIpsCount: config.trustProxyHops });
   const security = createSecurity(store, { cookieSecrets: config.cookieSecrets, devicePollInterval: config.devicePollInterval, deviceCodeTtl: config.ttl.deviceCode, provider });
-  const adminApi = createAdminApi({ adminToken: config.adminToken, users, clients, apis, keystore, keys, revocation, people: account.holdings, activity: account.activity, auditor, throttle: security.adminThrottle });
+  const adminApi = createAdminApi({ adminToken: config.adminToken, users, clients, apis, keystore, keys, revocation, people: account.holdings, activity: account.activity, auditor, trail: audit, throttle: security.adminThrottle });
   const render = createRenderer();
   const cookies = cookieNames(config.issuer.startsWith('https://'));
   const notice: InteractionNotice = (ctx, sub, { kind, app }) => account.note(ctx, sub, { kind, text: signInText(kind, app), app });

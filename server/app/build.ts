@@ -171,6 +171,7 @@ export async function build(config: Config, logger: Logger, options: { store?: S
       revocation,
       account: { holdings, activity, note, consoleSecret: String(console.client_secret) },
       auditor,
+      audit,
       keysLoaded: () => (keyset?.keys.length ?? 0) > 0,
     });
     app.keys = keystore.cookieKeys(initial);

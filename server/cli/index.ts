@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { createAdminClient, type AdminClient } from './admin-client.ts';
 import { registerApis } from './apis.ts';
+import { registerAudit } from './audit.ts';
 import { registerClients } from './clients.ts';
 import type { CommandContext } from './context.ts';
 import { CliError, oneLine, type CliIo } from './io.ts';
@@ -38,6 +39,7 @@ function buildProgram(io: CliIo): Command {
   registerUsers(program, context);
   registerClients(program, context);
   registerApis(program, context);
+  registerAudit(program, context);
   registerKeys(program, context);
   return program;
 }
