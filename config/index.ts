@@ -45,6 +45,7 @@ function crossChecks(e: Env, issuer: string, devSeed: boolean): string[] {
     const guessable = (secret: string) => estimatedBits(secret) < MIN_SECRET_BITS;
     if (e.COOKIE_SECRETS?.some(guessable)) problems.push('COOKIE_SECRETS: a secret has too little variety to be safe (like 32 × "a"); generate one with `openssl rand -hex 32`');
     if (e.ADMIN_TOKEN && guessable(e.ADMIN_TOKEN)) problems.push('ADMIN_TOKEN: has too little variety to be safe (like 32 × "a"); generate one with `openssl rand -hex 32`');
+    if (e.METRICS_TOKEN && guessable(e.METRICS_TOKEN)) problems.push('METRICS_TOKEN: has too little variety to be safe (like 32 × "a"); generate one with `openssl rand -hex 32`');
   }
   return problems;
 }
@@ -90,6 +91,8 @@ function configSchema(devSecrets: () => DevSecrets) {
       adminListen: e.ADMIN_LISTEN,
       /** Undefined disables the admin API. */
       adminToken: e.ADMIN_TOKEN ?? (development ? dev!.adminToken : undefined),
+      /** Bearer token for /metrics; without it /metrics answers 404. */
+      metricsToken: e.METRICS_TOKEN,
       signingAlg: e.SIGNING_ALG,
       keys: {
         /** Cron expression (UTC) of scheduled rotations; undefined when "off". */

@@ -97,6 +97,7 @@ export const envSchema = z.object({
   KEYS_ENCRYPTION_KEY: list.pipe(z.array(encryptionKey).min(1)).optional(),
   COOKIE_SECRETS: list.pipe(z.array(z.string().min(32, 'each secret needs at least 32 characters')).min(1)).optional(),
   ADMIN_TOKEN: z.string().min(32, 'needs at least 32 characters').optional(),
+  METRICS_TOKEN: z.string().min(32, 'needs at least 32 characters').optional(),
   ADMIN_LISTEN: z
     .string()
     .regex(/^(?:(\[[0-9a-fA-F:]+\]|[^:\s]+):)?\d{1,5}$/, 'expected host:port or a port (e.g. 127.0.0.1:9000)')

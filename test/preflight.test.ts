@@ -1,5 +1,5 @@
-// npm test's first step stops at once, with the install line, when redis-server or Chromium is
-// missing, and lets the run go on when both are there.
+// npm test's first step stops at once, with the install line, when redis-server, Chromium or
+// promtool is missing, and lets the run go on when all are there.
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { expect } from 'chai';
@@ -8,15 +8,16 @@ const PREFLIGHT = join(import.meta.dirname, 'preflight.ts');
 const run = (env: Record<string, string>) => spawnSync(process.execPath, [PREFLIGHT], { encoding: 'utf8', env });
 
 describe('npm test preflight', () => {
-  it('stops with the one install line when redis-server and Chromium are missing', () => {
+  it('stops with the one install line when redis-server, Chromium and promtool are missing', () => {
     const result = run({ PATH: dirname(process.execPath), CHROMIUM_PATH: '/nonexistent/chromium' });
     expect(result.status).to.equal(1);
     expect(result.stderr).to.include('redis-server (not on PATH)');
     expect(result.stderr).to.include('chromium (not at /nonexistent/chromium)');
-    expect(result.stderr).to.include('apt-get install -y redis-server chromium');
+    expect(result.stderr).to.include('promtool (package prometheus, not on PATH)');
+    expect(result.stderr).to.include('apt-get install -y --no-install-recommends redis-server chromium prometheus');
   });
 
-  it('passes when both are present', () => {
+  it('passes when all are present', () => {
     const result = run({ PATH: process.env.PATH!, ...(process.env.CHROMIUM_PATH ? { CHROMIUM_PATH: process.env.CHROMIUM_PATH } : {}) });
     expect(result.status, result.stderr).to.equal(0);
     expect(result.stderr).to.equal('');

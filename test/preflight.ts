@@ -1,10 +1,10 @@
-// `npm test` runs this first: the suites need a redis-server on PATH (or TEST_REDIS_URL) and
-// Debian's Chromium (or CHROMIUM_PATH). Missing either, it stops at once with the one line that
-// installs both, instead of a minute of failures.
+// `npm test` runs this first: the suites need a redis-server on PATH (or TEST_REDIS_URL), Debian's
+// Chromium (or CHROMIUM_PATH) and Prometheus' promtool (which checks the metrics). Missing any, it
+// stops at once with the one line that installs them, instead of a minute of failures.
 import { accessSync, constants, existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
-const INSTALL = 'apt-get install -y redis-server chromium    # as root, or with sudo (Debian, Ubuntu)';
+const INSTALL = 'apt-get install -y --no-install-recommends redis-server chromium prometheus    # as root, or with sudo (Debian, Ubuntu)';
 
 function onPath(name: string): boolean {
   return (process.env.PATH ?? '').split(delimiter).some((dir) => {
@@ -21,6 +21,7 @@ const missing: string[] = [];
 if (!process.env.TEST_REDIS_URL && !onPath('redis-server')) missing.push('redis-server (not on PATH)');
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 if (!existsSync(chromium)) missing.push(`chromium (not at ${chromium})`);
+if (!onPath('promtool')) missing.push('promtool (package prometheus, not on PATH)');
 
 if (missing.length > 0) {
   process.stderr.write(`npm test needs ${missing.join(' and ')}. Install them with:\n\n  ${INSTALL}\n\n(or set TEST_REDIS_URL and CHROMIUM_PATH). Nothing was run.\n`);

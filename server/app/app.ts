@@ -38,6 +38,8 @@ import { createSecurity } from '../security/index.ts';
 import { accountStack, type AccountDeps } from './account-stack.ts';
 import type { Auditor } from '../audit/context.ts';
 import type { AuditTrail } from '../audit/trail.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import { metricsEndpoint } from './metrics-endpoint.ts';
 import { interactionAudit } from '../interactions/audit.ts';
 import type { Store } from '../store/types.ts';
 
@@ -61,6 +63,7 @@ export interface AppDeps {
   /** Where audit events go (audit/trail.ts through build.ts), and the trail to search. */
   auditor: Auditor;
   audit: AuditTrail;
+  metrics: Metrics;
 }
 
 export interface Apps {
@@ -70,7 +73,7 @@ export interface Apps {
   adminApp?: Koa;
 }
 
-export function createApp({ config, logger, store, users, clients, apis, keystore, keys, provider, keysLoaded, revocation, account, auditor, audit }: AppDeps): Apps {
+export function createApp({ config, logger, store, users, clients, apis, keystore, keys, provider, keysLoaded, revocation, account, auditor, audit, metrics }: AppDeps): Apps {
   // build() gives this app the Provider's cookie keys (app.keys): mounted, the Provider reads and
   // writes cookies through this app's context, and signs them only when this app has keys.
   // The client's address is the X-Forwarded-For entry the trusted proxies appended (Koa keeps
@@ -85,6 +88,7 @@ export function createApp({ config, logger, store, users, clients, apis, keystor
   const interactions = interactionRoutes({ provider, users, findApi: (identifier) => apis.get(identifier), render, issuer: config.issuer, cookieSecrets: config.cookieSecrets, csrfCookie: cookies.csrf, logger, notice, audit: interactionAudit(auditor), ...security });
 
   app.use(requestContext(logger));
+  app.use(metrics.middleware);
   app.use(securityHeaders(config.issuer.startsWith('https://'), isApiPath));
   app.use(errorHandler(render, config.issuer, logger));
   app.use(
@@ -118,6 +122,7 @@ export function createApp({ config, logger, store, users, clients, apis, keystor
       {
         static: staticFiles(join(viewsDir, 'static')),
         admin: config.adminListen ? elsewhere : adminApi,
+        metrics: metricsEndpoint(metrics, config.metricsToken, security.adminThrottle),
         interaction: pages,
         account: accountStack(app, { ...account, config, provider, users, revocation, render, security, csrfCookie: cookies.csrf }),
         jwks,

@@ -41,6 +41,8 @@ import { envelopeOf, type Auditor } from '../audit/context.ts';
 import { createIdHasher } from '../audit/ids.ts';
 import { auditProviderEvents } from '../audit/provider-events.ts';
 import { createAuditTrail, type AuditTrail } from '../audit/trail.ts';
+import { Cron } from 'croner';
+import { createMetrics } from '../observability/metrics.ts';
 
 export interface Latchkey {
   app: Koa;
@@ -118,7 +120,14 @@ export async function build(config: Config, logger: Logger, options: { store?: S
     const geo = config.geoip ? await sharedGeo() : undefined;
 
     // The audit trail: oidc-provider's events and Latchkey's own, ids hashed, to the log and a stream.
-    const audit = createAuditTrail({ streams: store.streams, logger, maxEvents: config.audit.maxEvents, maxAgeMs: config.audit.maxAgeMs });
+    const rotations = config.keys.rotationSchedule ? new Cron(config.keys.rotationSchedule, { timezone: 'UTC', paused: true }) : undefined;
+    const metrics = createMetrics({
+      keys: () => keyset?.keys ?? [],
+      nextRotation: () => rotations?.nextRun()?.getTime(),
+      ping: () => store.ping(),
+      audit: () => audit.counts,
+    });
+    const audit = createAuditTrail({ streams: store.streams, logger, maxEvents: config.audit.maxEvents, maxAgeMs: config.audit.maxAgeMs, listeners: [metrics.observe] });
     const auditor: Auditor = {
       record: config.audit.enabled ? (event) => audit.record(event) : () => {},
       hashId: createIdHasher(derive(config.keysEncryptionKeys[0]!, 'latchkey audit id hashes')),
@@ -172,6 +181,7 @@ export async function build(config: Config, logger: Logger, options: { store?: S
       account: { holdings, activity, note, consoleSecret: String(console.client_secret) },
       auditor,
       audit,
+      metrics,
       keysLoaded: () => (keyset?.keys.length ?? 0) > 0,
     });
     app.keys = keystore.cookieKeys(initial);

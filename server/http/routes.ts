@@ -13,7 +13,7 @@ export type RouteKind = 'api' | 'page';
  * own. provider: oidc-provider; jwks, device and token are oidc-provider with a Latchkey layer
  * in front (cache header, device-page recovery, refresh grace).
  */
-export type Stack = 'health' | 'static' | 'admin' | 'interaction' | 'account' | 'provider' | 'jwks' | 'device' | 'token';
+export type Stack = 'health' | 'static' | 'admin' | 'metrics' | 'interaction' | 'account' | 'provider' | 'jwks' | 'device' | 'token';
 
 export interface Route {
   path: string;
@@ -45,6 +45,7 @@ export const ROUTES = {
   readyz: { path: '/readyz', kind: 'api', stack: 'health' },
   static: { path: '/static', kind: 'page', stack: 'static', prefix: true },
   admin: { path: '/admin', kind: 'api', stack: 'admin', prefix: true },
+  metrics: { path: '/metrics', kind: 'api', stack: 'metrics' },
   interaction: { path: '/interaction', kind: 'page', stack: 'interaction', prefix: true },
   account: { path: '/account', kind: 'page', stack: 'account', prefix: true },
   accountApi: { path: '/account/api', kind: 'api', stack: 'account', prefix: true },
@@ -113,4 +114,15 @@ export function isUnder(path: string, route: RouteName): boolean {
 export function interactionPath(uid: string, action?: 'login' | 'consent' | 'abort'): string {
   const base = `${ROUTES.interaction.path}/${encodeURIComponent(uid)}`;
   return action ? `${base}/${action}` : base;
+}
+
+// Longest paths first, so /token/introspection is named before /token and /account/api before /account.
+const BY_LENGTH = (Object.entries(ROUTES) as [RouteName, Route][]).sort(([, a], [, b]) => b.path.length - a.path.length);
+
+/** The route a path belongs to, by name ('other' outside the table): a bounded label for metrics. */
+export function routeNameOf(path: string): RouteName | 'other' {
+  for (const [name, route] of BY_LENGTH) {
+    if (path === route.path || (route.prefix && path.startsWith(`${route.path}/`))) return name;
+  }
+  return 'other';
 }
