@@ -1,0 +1,93 @@
+// The alert rules run over the whole deployment's audit trail, not one instance's share of it: one
+// instance at a time (whoever holds the `alerts` lock, renewed every poll) follows the stream
+// every instance writes to, evaluates each event (evaluate.ts, pure) and delivers each alert: as
+// an `alert.raised` audit event (so the log and the metrics see it), a warning in the log, and in
+// the person's security activity when the alert concerns an account. A new leader starts from the
+// end of the stream with a fresh state: the windows of the rules start again (at most a lease).
+import type { Logger } from 'pino';
+import type { AuditEvent } from '../audit/catalogue.ts';
+import { alertRaisedEvent, type Alert } from '../audit/events-alerts.ts';
+import { AUDIT_STREAM } from '../audit/trail.ts';
+import type { Locks, Streams } from '../store/types.ts';
+import { evaluate } from './evaluate.ts';
+import { emptyState } from './state.ts';
+import type { Thresholds } from './thresholds.ts';
+
+const LEASE_MS = 5_000;
+const BATCH = 1000;
+
+export interface AlertRunnerDeps {
+  streams: Streams;
+  locks: Locks;
+  thresholds: Thresholds;
+  /** Where an alert goes besides the trail: the person's activity. */
+  tell(alert: Alert): void;
+  record(event: AuditEvent): void;
+  logger: Logger;
+  pollMs?: number;
+  now?: () => number;
+}
+
+export function startAlerts({ streams, locks, thresholds, tell, record, logger, pollMs = 1000, now = Date.now }: AlertRunnerDeps) {
+  let lease: string | undefined;
+  let cursor: string | undefined;
+  let state = emptyState();
+  let busy = false;
+
+  async function lead(): Promise<boolean> {
+    if (lease) await locks.release('alerts', lease);
+    const previous = lease;
+    lease = await locks.acquire('alerts', LEASE_MS);
+    if (!lease) {
+      cursor = undefined;
+      return false;
+    }
+    if (!previous) {
+      // Leading from now on: what came before was another leader's.
+      state = emptyState();
+      cursor = (await streams.newest(AUDIT_STREAM, { limit: 1 }))[0]?.id ?? '0';
+    }
+    return true;
+  }
+
+  async function poll(): Promise<void> {
+    if (busy) return;
+    busy = true;
+    try {
+      if (!(await lead())) return;
+      for (;;) {
+        const entries = await streams.after(AUDIT_STREAM, cursor!, BATCH);
+        for (const { id, value } of entries) {
+          cursor = id;
+          const event = JSON.parse(value) as AuditEvent;
+          if (event.type === 'alert.raised') continue;
+          for (const alert of evaluate(state, event, now(), thresholds).alerts) deliver(alert);
+        }
+        if (entries.length < BATCH) break;
+      }
+    } catch (err) {
+      logger.warn({ err }, 'alert rules could not read the audit trail; trying again');
+    } finally {
+      busy = false;
+    }
+  }
+
+  function deliver(alert: Alert): void {
+    record(alertRaisedEvent(alert) as AuditEvent);
+    logger.warn({ alert: { rule: alert.rule, severity: alert.severity, account: alert.account, network: alert.network } }, alert.summary);
+    if (alert.account && alert.personMessage) tell(alert);
+  }
+
+  const timer = setInterval(() => void poll(), pollMs);
+  timer.unref();
+  return {
+    /** Runs one round now (tests). */
+    poll,
+    async stop(): Promise<void> {
+      clearInterval(timer);
+      while (busy) await new Promise((resolve) => setTimeout(resolve, 10));
+      if (lease) await locks.release('alerts', lease).catch(() => undefined);
+      lease = undefined;
+    },
+  };
+}
