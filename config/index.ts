@@ -91,6 +91,9 @@ function configSchema(devSecrets: () => DevSecrets) {
       /** Undefined disables the admin API. */
       adminToken: e.ADMIN_TOKEN ?? (development ? dev!.adminToken : undefined),
       signingAlg: e.SIGNING_ALG,
+      /** `scopes`: the claims of granted scopes go in the ID token too (what RPs expect);
+       * `strict`: with an access token they go to userinfo only (OIDC Core 5.4). */
+      idTokenClaims: e.ID_TOKEN_CLAIMS,
       keys: {
         /** Cron expression (UTC) of scheduled rotations; undefined when "off". */
         rotationSchedule: e.KEY_ROTATION_SCHEDULE === 'off' ? undefined : e.KEY_ROTATION_SCHEDULE,

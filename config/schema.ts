@@ -107,6 +107,7 @@ export const envSchema = z.object({
     })
     .optional(),
   SIGNING_ALG: z.enum(['ES256', 'RS256']).default('ES256'),
+  ID_TOKEN_CLAIMS: z.enum(['scopes', 'strict']).default('scopes'),
   KEY_ROTATION_SCHEDULE: z
     .string()
     .default('0 3 * * 1')

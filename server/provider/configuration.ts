@@ -57,6 +57,9 @@ export function buildConfiguration({ config, adapter, findAccount, jwks, cookieK
     findAccount,
     jwks: { keys: jwks as Configuration['jwks'] extends { keys: infer K } | undefined ? K : never },
     claims: CLAIMS_BY_SCOPE,
+    // ID_TOKEN_CLAIMS=scopes (the default) puts the claims of granted scopes in the ID token as
+    // well, which is what relying parties read; strict keeps them to userinfo (OIDC Core 5.4).
+    conformIdTokenClaims: config.idTokenClaims === 'strict',
     // Latchkey's own account console asks for no consent (provider/existing-grant.ts).
     loadExistingGrant: existingGrant(firstPartyClients),
     // Outgoing requests keep oidc-provider's refusal of private addresses unless told otherwise.
