@@ -90,7 +90,10 @@ function configSchema(devSecrets: () => DevSecrets) {
       adminListen: e.ADMIN_LISTEN,
       /** Undefined disables the admin API. */
       adminToken: e.ADMIN_TOKEN ?? (development ? dev!.adminToken : undefined),
+      /** JWT access tokens (RFC 9068). */
       signingAlg: e.SIGNING_ALG,
+      /** ID tokens of clients that register no id_token_signed_response_alg. */
+      idTokenSigningAlg: e.ID_TOKEN_SIGNING_ALG,
       /** `scopes`: the claims of granted scopes go in the ID token too (what RPs expect);
        * `strict`: with an access token they go to userinfo only (OIDC Core 5.4). */
       idTokenClaims: e.ID_TOKEN_CLAIMS,

@@ -4,6 +4,7 @@
 import { errors, type Adapter, type ClientMetadata, type Configuration, type FindAccount } from 'oidc-provider';
 import type { JWK } from 'jose';
 import type { Config, ResourceServer } from '../../config/index.ts';
+import { SIGNING_ALGS } from '../../config/schema.ts';
 import { cookieNames } from '../http/cookie-names.ts';
 import { interactionPath, PROVIDER_ROUTES } from '../http/routes.ts';
 import { originAllowed } from './cors.ts';
@@ -93,7 +94,9 @@ export function buildConfiguration({ config, adapter, findAccount, jwks, cookieK
       grant_types: ['authorization_code'],
       response_types: ['code'],
       token_endpoint_auth_method: 'client_secret_basic',
-      id_token_signed_response_alg: config.signingAlg,
+      // RS256 unless configured: the default of OpenID Connect Dynamic Client Registration §2,
+      // which RPs pin (express-openid-connect, passport). JWT access tokens keep SIGNING_ALG.
+      id_token_signed_response_alg: config.idTokenSigningAlg,
     },
     // The code flow only: implicit and hybrid leak tokens through the front channel.
     responseTypes: ['code'],
@@ -105,10 +108,11 @@ export function buildConfiguration({ config, adapter, findAccount, jwks, cookieK
     routes: PROVIDER_ROUTES,
     renderError: pages.renderError,
     enabledJWA: {
-      idTokenSigningAlgValues: ['ES256', 'RS256'],
-      userinfoSigningAlgValues: ['ES256', 'RS256'],
-      introspectionSigningAlgValues: ['ES256', 'RS256'],
-      authorizationSigningAlgValues: ['ES256', 'RS256'],
+      // Every algorithm the keyset holds a key for (keys/keyset.ts SIGNING_ALGS).
+      idTokenSigningAlgValues: [...SIGNING_ALGS],
+      userinfoSigningAlgValues: [...SIGNING_ALGS],
+      introspectionSigningAlgValues: [...SIGNING_ALGS],
+      authorizationSigningAlgValues: [...SIGNING_ALGS],
       requestObjectSigningAlgValues: ['ES256', 'RS256', 'PS256', 'EdDSA'],
       clientAuthSigningAlgValues: ['ES256', 'RS256', 'PS256', 'EdDSA'],
       dPoPSigningAlgValues: ['ES256', 'EdDSA', 'PS256', 'RS256'],

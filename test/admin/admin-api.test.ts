@@ -331,12 +331,12 @@ describe('admin API', () => {
       it('lists the keyset without key material', async () => {
         const res = await h.call('GET', '/admin/keys');
         expect(res.status).to.equal(200);
-        expect(res.json.keys).to.have.length(4);
+        expect(res.json.keys).to.have.length(8);
         for (const key of res.json.keys) {
           expect(key).to.have.keys('kid', 'alg', 'state', 'createdAt', 'promotedAt', 'retiredAt', 'expiresAt');
         }
         const states = res.json.keys.map((k: { alg: string; state: string }) => `${k.alg}:${k.state}`).sort();
-        expect(states).to.deep.equal(['ES256:current', 'ES256:next', 'RS256:current', 'RS256:next']);
+        expect(states).to.deep.equal(['ES256:current', 'ES256:next', 'EdDSA:current', 'EdDSA:next', 'PS256:current', 'PS256:next', 'RS256:current', 'RS256:next']);
         expect(res.text).not.to.match(/"(d|p|q|dp|dq|qi|data|iv|tag)"/);
       });
 
@@ -346,7 +346,7 @@ describe('admin API', () => {
         expect(rotated.status).to.equal(200);
         expect(rotated.json.version).to.be.greaterThan(before.version);
         const current = rotated.json.keys.filter((k: { state: string }) => k.state === 'current');
-        expect(current).to.have.length(2);
+        expect(current).to.have.length(4);
         const revoked = await h.call('POST', '/admin/keys/revoke', { body: { kid: current[0].kid } });
         expect(revoked.status).to.equal(200);
         expect(revoked.json.keys.map((k: { kid: string }) => k.kid)).to.not.include(current[0].kid);

@@ -218,9 +218,9 @@ describe('latchkey CLI', () => {
       expect(run.code).to.equal(0);
       const lines = run.stdout.trimEnd().split('\n');
       expect(lines[0]).to.match(/^KID\s+ALG\s+STATE\s+CREATED\s+PROMOTED\s+EXPIRES$/);
-      expect(lines.slice(1).map((line) => line.split(/\s+/).slice(1, 3).join(':')).sort()).to.deep.equal(['ES256:current', 'ES256:next', 'RS256:current', 'RS256:next']);
+      expect(lines.slice(1).map((line) => line.split(/\s+/).slice(1, 3).join(':')).sort()).to.deep.equal(['ES256:current', 'ES256:next', 'EdDSA:current', 'EdDSA:next', 'PS256:current', 'PS256:next', 'RS256:current', 'RS256:next']);
       const json = JSON.parse((await cli(['keys', 'list', '--json'])).stdout);
-      expect(json.keys).to.have.length(4);
+      expect(json.keys).to.have.length(8);
     });
 
     it('rotates, revokes a key and rewraps', async () => {

@@ -25,7 +25,7 @@ for (const store of STORES) {
       expect(claims.name).to.equal('Ada Lovelace');
       expect(tokens.access_token).to.be.a('string');
       const header = JSON.parse(Buffer.from(tokens.id_token!.split('.')[0]!, 'base64url').toString());
-      expect(header.alg).to.equal('ES256');
+      expect(header.alg).to.equal('RS256');
       const info = await oidc.fetchUserInfo(config, tokens.access_token, user.sub);
       expect(info.email).to.equal(user.email);
       expect(info.given_name).to.equal('Ada');
