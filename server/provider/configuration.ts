@@ -14,6 +14,7 @@ import { CLAIMS_BY_SCOPE, OIDC_SCOPES } from './scopes.ts';
 import { sessionTtl } from './session-lifetime.ts';
 import { tokenIsLive } from './token-liveness.ts';
 import { existingGrant } from './existing-grant.ts';
+import { PKCE, pkceMetadataProblem, pkceRequired } from './pkce-policy.ts';
 import { fetchWithoutAddressChecks } from './internals.ts';
 import { dpopNonceSecret } from '../crypto/derived-keys.ts';
 
@@ -84,9 +85,9 @@ export function buildConfiguration({ config, adapter, findAccount, jwks, cookieK
     },
     // Which APIs a client may get tokens for and which it serves (see resource-access.ts).
     extraClientMetadata: {
-      properties: [...RESOURCE_METADATA],
+      properties: [...RESOURCE_METADATA, PKCE],
       validator: (_ctx, key, value, metadata) => {
-        const problem = resourceMetadataProblem(key, value, metadata);
+        const problem = resourceMetadataProblem(key, value, metadata) ?? pkceMetadataProblem(key, value, metadata);
         if (problem) throw new errors.InvalidClientMetadata(problem);
       },
     },
@@ -100,8 +101,10 @@ export function buildConfiguration({ config, adapter, findAccount, jwks, cookieK
     },
     // The code flow only: implicit and hybrid leak tokens through the front channel.
     responseTypes: ['code'],
-    // PKCE (S256, the only method oidc-provider v9 offers) for every client, public or not.
-    pkce: { required: () => true },
+    // PKCE (S256, the only method oidc-provider v9 offers) for every client, public or not,
+    // unless a confidential client's policy makes it optional for OpenID requests with a nonce
+    // (pkce-policy.ts, RFC 9700 §2.1.1).
+    pkce: { required: (ctx, client) => pkceRequired(client, ctx.oidc.params ?? {}) },
     // Every refresh rotates; oidc-provider revokes the whole grant when a rotated token comes back.
     rotateRefreshToken: true,
     interactions: { policy: createPolicy(), url: (_ctx, interaction) => interactionPath(interaction.uid) },
