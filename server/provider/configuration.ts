@@ -15,6 +15,7 @@ import { sessionTtl } from './session-lifetime.ts';
 import { tokenIsLive } from './token-liveness.ts';
 import { existingGrant } from './existing-grant.ts';
 import { PKCE, pkceMetadataProblem, pkceRequired } from './pkce-policy.ts';
+import { OFFLINE_MARKER } from './offline-access.ts';
 import { fetchWithoutAddressChecks } from './internals.ts';
 import { dpopNonceSecret } from '../crypto/derived-keys.ts';
 
@@ -67,6 +68,8 @@ export function buildConfiguration({ config, adapter, findAccount, jwks, cookieK
     // Outgoing requests keep oidc-provider's refusal of private addresses unless told otherwise.
     ...(config.outboundPrivateNetworks ? { fetch: fetchWithoutAddressChecks } : {}),
     scopes: OIDC_SCOPES,
+    // Latchkey's mark on a prompt=consent it added for offline_access (offline-access.ts).
+    extraParams: [OFFLINE_MARKER],
     // Rotated with the signing keys; the newest signs, the older ones still verify live sessions.
     cookies: {
       keys: cookieKeys,
