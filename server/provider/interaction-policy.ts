@@ -5,7 +5,8 @@
 // the session valid (it only looks at session.accountId) and consent would fail on the missing
 // grant. Asking for a login instead shows the person the sign-in page.
 import { interactionPolicy } from 'oidc-provider';
-import { consentAddedIsNotForced } from './offline-access.ts';
+import { consentAddedIsNotForced } from './internals.ts';
+import { OFFLINE_MARKER } from './offline-access.ts';
 
 const { base, Check } = interactionPolicy;
 
@@ -19,6 +20,6 @@ export function createPolicy() {
     0,
   );
   // offline_access without prompt=consent (offline-access.ts).
-  consentAddedIsNotForced(policy);
+  consentAddedIsNotForced(policy, OFFLINE_MARKER);
   return policy;
 }

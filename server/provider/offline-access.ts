@@ -15,8 +15,8 @@
 // checks decide: a scope missing from the grant, offline_access included, asks for consent. Any
 // MARKER a client sends is removed first, so the mark is only ever Latchkey's. Requests sent as a
 // request object or pushed (PAR) are left as the library treats them: they need prompt=consent.
+// The library behaviour relied on (the drop, the forced check's name) is internals.ts entry 10.
 import type { Middleware } from 'koa';
-import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 
 export const OFFLINE_MARKER = 'latchkey_consent_added';
 const OFFLINE_ACCESS = 'offline_access';
@@ -46,17 +46,4 @@ export function offlineAccessRequests(authorizationPath: string): Middleware {
     }
     return next();
   };
-}
-
-/** Replaces the consent prompt's forced check: a consent only Latchkey added forces nothing. */
-export function consentAddedIsNotForced(policy: ReturnType<typeof interactionPolicy.base>): void {
-  const consent = policy.get('consent')!;
-  const forced = consent.checks.get('consent_prompt')!;
-  consent.checks.remove('consent_prompt');
-  consent.checks.add(
-    new interactionPolicy.Check(forced.reason, forced.description, forced.error!, (ctx: KoaContextWithOIDC) =>
-      ctx.oidc.params?.[OFFLINE_MARKER] === '1' ? interactionPolicy.Check.NO_NEED_TO_PROMPT : forced.check(ctx),
-    ),
-    0,
-  );
 }

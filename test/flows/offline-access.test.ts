@@ -81,7 +81,7 @@ for (const store of STORES) {
       const config = await discover(running, clientId, secret);
       const browser = rpBrowser();
       await request(config, browser, user.email, 'openid offline_access');
-      for (const extra of [{ prompt: 'consent' }, { prompt: 'consent', [OFFLINE_MARKER]: '1' }]) {
+      for (const extra of [{ prompt: 'consent' }, { prompt: 'consent', [OFFLINE_MARKER]: '1' }] as Record<string, string>[]) {
         const forced = await request(config, browser, user.email, 'openid offline_access', extra);
         expect(forced.consent, JSON.stringify(extra)).to.be.a('string');
         expect(forced.tokens.refresh_token).to.be.a('string');
