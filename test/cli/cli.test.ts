@@ -80,6 +80,14 @@ describe('latchkey CLI', () => {
       expect(await users.authenticate(address, 'correct horse ')).to.have.property('name', 'Alice');
     });
 
+    it('adds a user whose address is verified with --email-verified, unverified without', async () => {
+      const verified = email();
+      expect((await cli(['users', 'add', '--email', verified, '--email-verified', '--password-stdin'], { stdin: 'correct horse staple' })).code).to.equal(0);
+      expect((await users.findByEmail(verified))!.emailVerified).to.equal(true);
+      const unverified = await addUser();
+      expect((await users.findByEmail(unverified))!.emailVerified).to.equal(false);
+    });
+
     it('lists users, as a table and as JSON', async () => {
       const address = await addUser();
       const table = await cli(['users', 'list', '--limit', '1000']);
