@@ -1,18 +1,22 @@
 // express-openid-connect (Auth0's Express middleware, openid-client inside) as docs/relying-parties.md
 // configures it: discovery, sign-in through Latchkey's pages, the identity it sees (req.oidc.user,
-// from the ID token), refresh, and RP-initiated logout back to the app.
+// from the ID token), refresh, RP-initiated logout back to the app, and back-channel logout when
+// the person signs out at Latchkey.
 import { expect } from 'chai';
 import express from 'express';
 import { auth } from 'express-openid-connect';
 import { Browser } from '../support/browser.ts';
 import type { Running } from '../support/latchkey.ts';
 import { uniqueId } from '../support/oidc.ts';
+import { waitFor } from '../support/wait.ts';
 import { addPerson, confirmLogout, json, latchkeySignedIn, PERSON, rpServer, startLatchkeyForRps, throughLatchkey, type RpServer } from './support.ts';
 
 describe('interop: express-openid-connect', () => {
   let running: Running;
   let rp: RpServer;
   let clientId: string;
+  // The app's record of back-channel logouts (its session store would do, in production).
+  const loggedOut = new Set<string>();
   before(async () => {
     running = await startLatchkeyForRps();
     rp = await rpServer();
@@ -22,6 +26,7 @@ describe('interop: express-openid-connect', () => {
       client_name: 'Express app',
       redirect_uris: [`${rp.url}/callback`],
       post_logout_redirect_uris: [rp.url, `${rp.url}/`],
+      backchannel_logout_uri: `${rp.url}/backchannel-logout`,
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
     });
@@ -38,6 +43,17 @@ describe('interop: express-openid-connect', () => {
         idpLogout: true,
         // Latchkey serves the code flow only (the library's default is the implicit id_token flow).
         authorizationParams: { response_type: 'code', scope: 'openid email profile offline_access' },
+        // POST /backchannel-logout verifies Latchkey's logout token (RS256, like the ID token).
+        backchannelLogout: {
+          onLogin: false,
+          // As the library's default hooks do: a token naming a sid ends that session, one naming
+          // only a sub (Latchkey's unless the client requires sids) every session of that person.
+          onLogoutToken: async (token: { sid?: string; sub?: string }) => {
+            for (const id of [token.sid, token.sub]) if (id) loggedOut.add(id);
+          },
+          isLoggedOut: async (req: { oidc: { idTokenClaims?: { sid?: string; sub?: string } } }) =>
+            [req.oidc.idTokenClaims?.sid, req.oidc.idTokenClaims?.sub].some((id) => id !== undefined && loggedOut.has(id)),
+        },
       }),
     );
     app.get('/me', (req, res) => {
@@ -61,7 +77,7 @@ describe('interop: express-openid-connect', () => {
     const browser = new Browser();
     const { page, consent } = await throughLatchkey(browser, await browser.get(`${rp.url}/login`), email);
     expect(consent, 'the consent page names offline access').to.include('Stay connected');
-    expect(page.url).to.equal(`${rp.url}/`);
+    expect(page.url, page.html.slice(0, 500)).to.equal(`${rp.url}/`);
 
     const me = json(await browser.get(`${rp.url}/me`));
     expect(me.user).to.include({ sub: person.sub, email, email_verified: true, name: PERSON.name, given_name: PERSON.givenName });
@@ -74,5 +90,18 @@ describe('interop: express-openid-connect', () => {
     expect(signedOut.url).to.match(new RegExp(`^${rp.url}/?$`));
     expect(json(await browser.get(`${rp.url}/me`)).user).to.equal(null);
     expect(await latchkeySignedIn(browser, running, clientId, `${rp.url}/callback`)).to.equal(false);
+  });
+
+  it('forgets the person when they sign out at Latchkey itself (back-channel logout)', async () => {
+    const email = `${uniqueId('eoc-bc')}@example.test`;
+    await addPerson(running, email);
+    const browser = new Browser();
+    await throughLatchkey(browser, await browser.get(`${rp.url}/login`), email);
+    expect((json(await browser.get(`${rp.url}/me`)).user as { email?: string }).email).to.equal(email);
+
+    // Signing out on Latchkey's own logout page, not through the app.
+    const signedOut = await confirmLogout(browser, await browser.get(`${running.url}/session/end`));
+    expect(signedOut.html).to.include('signed out');
+    await waitFor(async () => json(await browser.get(`${rp.url}/me`)).user, (user) => user === null, { what: 'the app dropping the session' });
   });
 });
