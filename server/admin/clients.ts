@@ -77,6 +77,9 @@ const ClientBody = z
     if (body.client_secret !== undefined && body.token_endpoint_auth_method === 'none') {
       ctx.addIssue({ code: 'custom', path: ['client_secret'], message: 'a public client has no secret' });
     }
+    if (body.client_secret !== undefined && body.token_endpoint_auth_method === 'private_key_jwt') {
+      ctx.addIssue({ code: 'custom', path: ['client_secret'], message: 'a private_key_jwt client authenticates with its keys, not a secret' });
+    }
   });
 
 async function checkApis(body: z.output<typeof ClientBody>, apis: ApiRegistry): Promise<void> {
