@@ -10,8 +10,9 @@ import { expectOAuthError, rpBrowser } from '../support/flows.ts';
 
 describe('per-client PKCE policy', () => {
   let running: Running;
+  const lines: string[] = [];
   before(async () => {
-    running = await startLatchkey();
+    running = await startLatchkey({ logs: { write: (line: string) => void lines.push(line) } });
   });
   after(() => running.stop());
 
@@ -38,6 +39,8 @@ describe('per-client PKCE policy', () => {
     const tokens = await oidc.authorizationCodeGrant(config, callback, { expectedState: state, expectedNonce: nonce });
     expect(tokens.claims()!.sub).to.equal(user.sub);
     expect(tokens.claims()!.nonce).to.equal(nonce);
+    const logged = lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.event === 'consent.without_pkce');
+    expect(logged.map((line) => line.clientId)).to.deep.equal([clientId]);
   });
 
   it('still requires PKCE from that client when the request has no nonce, or is not an OpenID request', async () => {
@@ -67,6 +70,7 @@ describe('per-client PKCE policy', () => {
       code_challenge_method: 'S256',
     });
     expect(consent).to.not.match(/without PKCE/);
+    expect(lines.filter((line) => line.includes('consent.without_pkce') && line.includes(clientId))).to.deep.equal([]);
     await expectOAuthError(oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: oidc.randomPKCECodeVerifier(), expectedState: state, expectedNonce: nonce }), 'invalid_grant');
   });
 
