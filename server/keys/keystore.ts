@@ -72,11 +72,14 @@ export function createKeystore(documents: Documents, box: SealedBox, cookieSecre
     // instance changed the keyset meanwhile, read again).
     if (existing && SIGNING_ALGS.every((alg) => existing.keys.some((k) => k.alg === alg && k.state === 'current'))) return existing;
     if (existing) {
-      const upgraded = withEveryAlg(existing, now(), await fresh(), await fresh());
+      const [current, next] = await Promise.all([fresh(), fresh()]);
+      const upgraded = withEveryAlg(existing, now(), current, next);
       if (await documents.replace(COLLECTION, SIGNING, JSON.stringify(existing), JSON.stringify(upgraded))) return upgraded;
       return loadOrCreate();
     }
-    const created = initialKeyset(now(), await fresh(), await fresh(), randomUUID());
+    // Two RSA keys per set: generated side by side (on libuv's thread pool), not one after another.
+    const [current, next] = await Promise.all([fresh(), fresh()]);
+    const created = initialKeyset(now(), current, next, randomUUID());
     if (await documents.insert(COLLECTION, SIGNING, JSON.stringify(created))) return created;
     const winner = await read();
     if (!winner) throw new KeystoreError('signing keyset vanished while it was being created');
