@@ -66,6 +66,7 @@ const configuration: Configuration = {
     profile: ['name', 'given_name', 'family_name', 'preferred_username', 'updated_at'],
   },
   scopes: ['openid', 'email', 'profile', 'offline_access'],
+  conformIdTokenClaims: env.ID_TOKEN_CLAIMS === 'strict',
   cookies: { keys: [randomBytes(32).toString('base64url')] },
   ttl: {
     AccessToken: env.ACCESS_TOKEN_TTL,
@@ -82,7 +83,9 @@ const configuration: Configuration = {
     grant_types: ['authorization_code'],
     response_types: ['code'],
     token_endpoint_auth_method: 'client_secret_basic',
-    id_token_signed_response_alg: signingAlg,
+    // As Latchkey: RS256 ID tokens unless ID_TOKEN_SIGNING_ALG says otherwise (ES256 or RS256
+    // here: the baseline holds no PS256 or EdDSA key); JWT access tokens sign with SIGNING_ALG.
+    id_token_signed_response_alg: env.ID_TOKEN_SIGNING_ALG === 'ES256' ? 'ES256' : 'RS256',
   },
   responseTypes: ['code'],
   pkce: { required: () => true },

@@ -93,7 +93,14 @@ function configSchema(devSecrets: () => DevSecrets) {
       adminToken: e.ADMIN_TOKEN ?? (development ? dev!.adminToken : undefined),
       /** Bearer token for /metrics; without it /metrics answers 404. */
       metricsToken: e.METRICS_TOKEN,
+
+      /** JWT access tokens (RFC 9068). */
       signingAlg: e.SIGNING_ALG,
+      /** ID tokens of clients that register no id_token_signed_response_alg. */
+      idTokenSigningAlg: e.ID_TOKEN_SIGNING_ALG,
+      /** `scopes`: the claims of granted scopes go in the ID token too (what RPs expect);
+       * `strict`: with an access token they go to userinfo only (OIDC Core 5.4). */
+      idTokenClaims: e.ID_TOKEN_CLAIMS,
       keys: {
         /** Cron expression (UTC) of scheduled rotations; undefined when "off". */
         rotationSchedule: e.KEY_ROTATION_SCHEDULE === 'off' ? undefined : e.KEY_ROTATION_SCHEDULE,

@@ -4,6 +4,10 @@
 import { Cron } from 'croner';
 import { z } from 'zod';
 
+/** The algorithms Latchkey signs with, one key each (keys/keyset.ts); shared by the keys and
+ * oidc-provider's configuration (provider/configuration.ts) and a client's choice for ID tokens. */
+export const SIGNING_ALGS = ['ES256', 'RS256', 'PS256', 'EdDSA'] as const;
+
 function isCron(expression: string): boolean {
   try {
     new Cron(expression, { paused: true }).stop();
@@ -108,6 +112,8 @@ export const envSchema = z.object({
     })
     .optional(),
   SIGNING_ALG: z.enum(['ES256', 'RS256']).default('ES256'),
+  ID_TOKEN_SIGNING_ALG: z.enum(SIGNING_ALGS).default('RS256'),
+  ID_TOKEN_CLAIMS: z.enum(['scopes', 'strict']).default('scopes'),
   KEY_ROTATION_SCHEDULE: z
     .string()
     .default('0 3 * * 1')

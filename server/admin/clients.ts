@@ -6,11 +6,12 @@
 import type { Router } from '@koa/router';
 import type { ClientMetadata } from 'oidc-provider';
 import { z } from 'zod';
-import { resourceIdentifier } from '../../config/schema.ts';
+import { resourceIdentifier, SIGNING_ALGS } from '../../config/schema.ts';
 import type { ApiRegistry } from '../apis/registry.ts';
 import type { ClientRegistry } from '../clients/registry.ts';
 import type { Revocation } from '../provider/revocation.ts';
 import { scopesOf } from '../provider/resource-access.ts';
+import { PKCE_POLICIES } from '../provider/pkce-policy.ts';
 import { readBody } from './body.ts';
 import { readPage } from './paging.ts';
 import { invalidRequest, notFound } from './errors.ts';
@@ -57,6 +58,14 @@ const ClientBody = z
     scope: z.string().max(2000).optional(),
     allowed_resources: z.record(resourceIdentifier, z.string().max(2000)).optional(),
     serves_resources: z.array(resourceIdentifier).max(50).optional(),
+    // The algorithm of this client's ID tokens; ID_TOKEN_SIGNING_ALG when absent.
+    id_token_signed_response_alg: z.enum(SIGNING_ALGS).optional(),
+    // "optional": a confidential client may leave PKCE out of OpenID requests that carry a nonce.
+    pkce: z.enum(PKCE_POLICIES).optional(),
+    // private_key_jwt: the client's public keys, inline or where Latchkey fetches them.
+    jwks: z.looseObject({ keys: z.array(z.record(z.string(), z.unknown())).min(1).max(20) }).optional(),
+    jwks_uri: z.string().min(1).max(2000).optional(),
+    backchannel_logout_uri: z.string().min(1).max(2000).optional(),
   })
   .superRefine((body, ctx) => {
     for (const key of Object.keys(body)) {
@@ -67,6 +76,9 @@ const ClientBody = z
     // The registry would silently drop it; an operator who sent one should hear it was ignored.
     if (body.client_secret !== undefined && body.token_endpoint_auth_method === 'none') {
       ctx.addIssue({ code: 'custom', path: ['client_secret'], message: 'a public client has no secret' });
+    }
+    if (body.client_secret !== undefined && body.token_endpoint_auth_method === 'private_key_jwt') {
+      ctx.addIssue({ code: 'custom', path: ['client_secret'], message: 'a private_key_jwt client authenticates with its keys, not a secret' });
     }
   });
 

@@ -1,5 +1,7 @@
 // latchkey clients add | list | remove
-import { Option, type Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { SIGNING_ALGS } from '../../config/schema.ts';
 import type { ClientView } from '../clients/registry.ts';
 import { collect, leaf, morePages, paged, pageQuery, type CommandContext, type PageOptions } from './context.ts';
 import { date, table } from './format.ts';
@@ -25,6 +27,36 @@ interface AddOptions {
   scope?: string;
   resource: string[];
   serves: string[];
+  authMethod?: string;
+  jwks?: Record<string, unknown>;
+  jwksUri?: string;
+  idTokenAlg?: string;
+  pkce?: string;
+  backchannelLogoutUri?: string;
+}
+
+const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const;
+
+/** --jwks: a JWK Set as JSON, or @FILE holding one. */
+export function parseJwks(value: string): Record<string, unknown> {
+  let text = value;
+  if (value.startsWith('@')) {
+    try {
+      text = readFileSync(value.slice(1), 'utf8');
+    } catch (error) {
+      throw new InvalidArgumentError(`cannot read ${value.slice(1)}: ${(error as Error).message}`);
+    }
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new InvalidArgumentError('expected a JWK Set as JSON ({"keys":[…]}) or @FILE');
+  }
+  if (typeof parsed !== 'object' || parsed === null || !Array.isArray((parsed as { keys?: unknown }).keys)) {
+    throw new InvalidArgumentError('expected a JWK Set: {"keys":[…]}');
+  }
+  return parsed as Record<string, unknown>;
 }
 
 const DEFAULT_GRANTS = ['authorization_code', 'refresh_token'];
@@ -48,6 +80,12 @@ export function clientMetadata(options: AddOptions): Record<string, unknown> {
     client_id: options.id,
     ...(options.name === undefined ? {} : { client_name: options.name }),
     ...(options.public ? { token_endpoint_auth_method: 'none' } : {}),
+    ...(options.authMethod === undefined ? {} : { token_endpoint_auth_method: options.authMethod }),
+    ...(options.jwks === undefined ? {} : { jwks: options.jwks }),
+    ...(options.jwksUri === undefined ? {} : { jwks_uri: options.jwksUri }),
+    ...(options.idTokenAlg === undefined ? {} : { id_token_signed_response_alg: options.idTokenAlg }),
+    ...(options.pkce === undefined ? {} : { pkce: options.pkce }),
+    ...(options.backchannelLogoutUri === undefined ? {} : { backchannel_logout_uri: options.backchannelLogoutUri }),
     ...(options.secret === undefined ? {} : { client_secret: options.secret }),
     ...(options.redirectUri.length > 0 ? { redirect_uris: options.redirectUri } : {}),
     ...(options.postLogoutRedirectUri.length > 0 ? { post_logout_redirect_uris: options.postLogoutRedirectUri } : {}),
@@ -91,6 +129,12 @@ export function registerClients(program: Command, cli: CommandContext): void {
     .option('--scope <scopes>', 'space-separated scopes the client may request')
     .option('--resource <uri[=scopes]>', 'an API the client may get tokens for, with the space-separated scopes allowed there (repeatable; none by default)', collect, [])
     .option('--serves <uri>', 'an API this client is the credentials of: it may introspect tokens issued for it (repeatable)', collect, [])
+    .addOption(new Option('--auth-method <method>', 'how the client authenticates at the token endpoint (default client_secret_basic)').choices(AUTH_METHODS).conflicts('public'))
+    .addOption(new Option('--jwks <json|@file>', 'private_key_jwt: the client\'s public keys, a JWK Set').argParser(parseJwks).conflicts('jwksUri'))
+    .option('--jwks-uri <uri>', 'private_key_jwt: where Latchkey fetches the client\'s public keys')
+    .addOption(new Option('--id-token-alg <alg>', 'ID token signing algorithm (default ID_TOKEN_SIGNING_ALG, RS256)').choices(SIGNING_ALGS))
+    .addOption(new Option('--pkce <policy>', 'optional: a confidential client may sign in without PKCE, with a nonce (RFC 9700 §2.1.1)').choices(['required', 'optional']).conflicts('public'))
+    .option('--backchannel-logout-uri <uri>', 'where Latchkey tells the app that a session ended (OIDC Back-Channel Logout)')
     .action(async (options: AddOptions) => {
       const body = (await (await cli.api()).request('POST', 'clients', clientMetadata(options))) as ClientBody;
       cli.print(options.json, body, () => describeAdded(body));

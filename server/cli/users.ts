@@ -35,7 +35,8 @@ export function registerUsers(program: Command, cli: CommandContext): void {
     .requiredOption('--email <email>', 'email address (the sign-in name)')
     .option('--name <name>', 'full name')
     .requiredOption('--password-stdin', 'read the password from stdin')
-    .action(async (options: EmailOptions & { name?: string }) => {
+    .option('--email-verified', 'the address is known to be the person\'s (email_verified: true)')
+    .action(async (options: EmailOptions & { name?: string; emailVerified?: boolean }) => {
       // The server is located first, so a missing configuration fails before anyone types.
       const api = await cli.api();
       const password = await readPasswordStdin(cli.io);
@@ -43,6 +44,7 @@ export function registerUsers(program: Command, cli: CommandContext): void {
         email: options.email,
         password,
         ...(options.name === undefined ? {} : { name: options.name }),
+        ...(options.emailVerified ? { emailVerified: true } : {}),
       })) as UserBody;
       cli.print(options.json, body, () => `created user ${body.user.email} (sub ${body.user.sub})`);
     });

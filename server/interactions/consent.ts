@@ -23,9 +23,16 @@ export function resourcesAsked(details: Details): string[] {
 }
 
 /** apis: the APIs of resourcesAsked(details), for their names and scope descriptions. */
+/** A code-flow request without PKCE: only a client whose PKCE policy is optional gets this far
+ * without it (provider/pkce-policy.ts), and only with a nonce. */
+export function withoutPkce(details: Details): boolean {
+  return String(details.params.response_type ?? '').split(' ').includes('code') && details.params.code_challenge === undefined;
+}
+
 export function consentView(details: Details, apis: ReadonlyMap<string, ResourceServer> = new Map()) {
   const missing = missingOf(details);
   return {
+    withoutPkce: withoutPkce(details),
     scopes: (missing.missingOIDCScope ?? []).map((name) => ({ name, description: describeScope(name) })),
     claims: (missing.missingOIDCClaims ?? [])
       .filter((claim) => !['sub', 'sid', 'auth_time', 'acr', 'amr', 'iss'].includes(claim))

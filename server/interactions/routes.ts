@@ -21,7 +21,7 @@ import type { SignInThrottle } from '../security/sign-in-throttle.ts';
 import type { Render } from '../http/render.ts';
 import { interactionPath, ROUTES } from '../http/routes.ts';
 import { clientSummary, type ClientSummary } from './client-summary.ts';
-import { consentView, grantFor, resourcesAsked } from './consent.ts';
+import { consentView, grantFor, resourcesAsked, withoutPkce } from './consent.ts';
 import { createPage } from './page.ts';
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
@@ -205,6 +205,8 @@ export function interactionRoutes({ provider, users, findApi, render, issuer, co
     const grantId = await grantFor(provider(), details);
     const sub = details.session?.accountId;
     const clientId = String(details.params.client_id);
+    // The operator allowed this client to sign in without PKCE; say so where consents are logged.
+    if (withoutPkce(details)) logger.info({ event: 'consent.without_pkce', clientId, requestId: ctx.state.requestId }, 'consent to a client signing in without PKCE (nonce instead)');
     if (sub) notice(ctx, sub, { kind: 'consent.granted', clientId, app: (await clientOf(details)).name });
     if (sub) audit?.consent(ctx, { sub, clientId, scopes, grantId, resources: [...resourcesAsked(details)] });
     await finish(ctx, { consent: { grantId } }, true);

@@ -4,8 +4,13 @@
 // decrypting anything.
 import type { JWK } from 'jose';
 import type { Sealed } from '../crypto/sealed-box.ts';
+import { SIGNING_ALGS } from '../../config/schema.ts';
 
-export const SIGNING_ALGS = ['ES256', 'RS256'] as const;
+// One key per algorithm offered for ID tokens (a client may pick any of them with
+// id_token_signed_response_alg): RS256 is the OpenID Connect default, ES256 signs JWT access
+// tokens, PS256 and EdDSA are there for RPs that ask. PS256 has its own RSA key rather than
+// sharing RS256's: a JWK names one alg, and RPs match published keys by it.
+export { SIGNING_ALGS };
 export type SigningAlg = (typeof SIGNING_ALGS)[number];
 
 export type KeyState = 'next' | 'current' | 'previous';

@@ -7,7 +7,7 @@ import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import type { Documents } from '../store/types.ts';
 import { UnsealError, type SealedBox } from '../crypto/sealed-box.ts';
 import { publicationOrder, SIGNING_ALGS, type SigningAlg, type StoredKey, type StoredKeyset } from './keyset.ts';
-import { initialKeyset, type FreshKeys } from './rotation.ts';
+import { initialKeyset, withEveryAlg, type FreshKeys } from './rotation.ts';
 
 const COLLECTION = 'keys';
 const SIGNING = 'signing';
@@ -17,7 +17,7 @@ export class KeystoreError extends Error {
 }
 
 async function generateKey(alg: SigningAlg, box: SealedBox, now: number): Promise<StoredKey> {
-  const { privateKey } = await generateKeyPair(alg, { extractable: true, ...(alg === 'RS256' ? { modulusLength: 2048 } : {}) });
+  const { privateKey } = await generateKeyPair(alg, { extractable: true, ...(alg === 'RS256' || alg === 'PS256' ? { modulusLength: 2048 } : {}) });
   const kid = randomUUID();
   const jwk = { ...(await exportJWK(privateKey)), kid, alg, use: 'sig' };
   const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...publicJwk } = jwk;
@@ -49,8 +49,8 @@ export function createKeystore(documents: Documents, box: SealedBox, cookieSecre
   };
   const fresh = async (): Promise<FreshKeys> => {
     const at = now();
-    const [es, rs] = await Promise.all(SIGNING_ALGS.map((alg) => generateKey(alg, box, at)));
-    return { ES256: es!, RS256: rs! };
+    const keys = await Promise.all(SIGNING_ALGS.map((alg) => generateKey(alg, box, at)));
+    return Object.fromEntries(keys.map((key) => [key.alg, key])) as FreshKeys;
   };
   const open = (key: StoredKey): JWK => {
     try {
@@ -66,18 +66,30 @@ export function createKeystore(documents: Documents, box: SealedBox, cookieSecre
     }
   };
 
+  const loadOrCreate = async (): Promise<StoredKeyset> => {
+    const existing = await read();
+    // A keyset from before an algorithm was offered gets a signer for it (fenced: if another
+    // instance changed the keyset meanwhile, read again).
+    if (existing && SIGNING_ALGS.every((alg) => existing.keys.some((k) => k.alg === alg && k.state === 'current'))) return existing;
+    if (existing) {
+      const [current, next] = await Promise.all([fresh(), fresh()]);
+      const upgraded = withEveryAlg(existing, now(), current, next);
+      if (await documents.replace(COLLECTION, SIGNING, JSON.stringify(existing), JSON.stringify(upgraded))) return upgraded;
+      return loadOrCreate();
+    }
+    // Two RSA keys per set: generated side by side (on libuv's thread pool), not one after another.
+    const [current, next] = await Promise.all([fresh(), fresh()]);
+    const created = initialKeyset(now(), current, next, randomUUID());
+    if (await documents.insert(COLLECTION, SIGNING, JSON.stringify(created))) return created;
+    const winner = await read();
+    if (!winner) throw new KeystoreError('signing keyset vanished while it was being created');
+    return winner;
+  };
+
   return {
     read,
     fresh,
-    async loadOrCreate() {
-      const existing = await read();
-      if (existing) return existing;
-      const created = initialKeyset(now(), await fresh(), await fresh(), randomUUID());
-      if (await documents.insert(COLLECTION, SIGNING, JSON.stringify(created))) return created;
-      const winner = await read();
-      if (!winner) throw new KeystoreError('signing keyset vanished while it was being created');
-      return winner;
-    },
+    loadOrCreate,
     replace(expected, next) {
       return documents.replace(COLLECTION, SIGNING, JSON.stringify(expected), JSON.stringify(next));
     },

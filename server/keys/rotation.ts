@@ -94,6 +94,20 @@ export function initialKeyset(now: number, current: FreshKeys, next: FreshKeys, 
 }
 
 /**
+ * A keyset stored before an algorithm was offered: that algorithm gets a current and a next key
+ * (signing at once: no client can have asked for it before, so no RP has cached a JWKS for it).
+ */
+export function withEveryAlg(keyset: StoredKeyset, now: number, current: FreshKeys, next: FreshKeys): StoredKeyset {
+  const missing = SIGNING_ALGS.filter((alg) => !keyset.keys.some((k) => k.alg === alg && k.state === 'current'));
+  if (missing.length === 0) return keyset;
+  const added = missing.flatMap((alg) => [
+    ...(keyset.keys.some((k) => k.alg === alg && k.state === 'next') ? [] : [{ ...next[alg], state: 'next' as const, createdAt: now }]),
+    { ...current[alg], state: 'current' as const, createdAt: now, promotedAt: now },
+  ]);
+  return { ...keyset, version: keyset.version + 1, keys: [...keyset.keys, ...added] };
+}
+
+/**
  * A scheduled rotation: drop previous keys past retention, promote next keys published long
  * enough, stage a fresh next key where there is none, start a new cookie key generation.
  */

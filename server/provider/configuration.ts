@@ -4,6 +4,7 @@
 import { errors, type Adapter, type ClientMetadata, type Configuration, type FindAccount } from 'oidc-provider';
 import type { JWK } from 'jose';
 import type { Config, ResourceServer } from '../../config/index.ts';
+import { SIGNING_ALGS } from '../../config/schema.ts';
 import { cookieNames } from '../http/cookie-names.ts';
 import { interactionPath, PROVIDER_ROUTES } from '../http/routes.ts';
 import { originAllowed } from './cors.ts';
@@ -13,6 +14,8 @@ import { CLAIMS_BY_SCOPE, OIDC_SCOPES } from './scopes.ts';
 import { sessionTtl } from './session-lifetime.ts';
 import { tokenIsLive } from './token-liveness.ts';
 import { existingGrant } from './existing-grant.ts';
+import { PKCE, pkceMetadataProblem, pkceRequired } from './pkce-policy.ts';
+import { OFFLINE_MARKER } from './offline-access.ts';
 import { fetchWithoutAddressChecks } from './internals.ts';
 import { dpopNonceSecret } from '../crypto/derived-keys.ts';
 
@@ -57,11 +60,16 @@ export function buildConfiguration({ config, adapter, findAccount, jwks, cookieK
     findAccount,
     jwks: { keys: jwks as Configuration['jwks'] extends { keys: infer K } | undefined ? K : never },
     claims: CLAIMS_BY_SCOPE,
+    // ID_TOKEN_CLAIMS=scopes (the default) puts the claims of granted scopes in the ID token as
+    // well, which is what relying parties read; strict keeps them to userinfo (OIDC Core 5.4).
+    conformIdTokenClaims: config.idTokenClaims === 'strict',
     // Latchkey's own account console asks for no consent (provider/existing-grant.ts).
     loadExistingGrant: existingGrant(firstPartyClients),
     // Outgoing requests keep oidc-provider's refusal of private addresses unless told otherwise.
     ...(config.outboundPrivateNetworks ? { fetch: fetchWithoutAddressChecks } : {}),
     scopes: OIDC_SCOPES,
+    // Latchkey's mark on a prompt=consent it added for offline_access (offline-access.ts).
+    extraParams: [OFFLINE_MARKER],
     // Rotated with the signing keys; the newest signs, the older ones still verify live sessions.
     cookies: {
       keys: cookieKeys,
@@ -80,9 +88,9 @@ export function buildConfiguration({ config, adapter, findAccount, jwks, cookieK
     },
     // Which APIs a client may get tokens for and which it serves (see resource-access.ts).
     extraClientMetadata: {
-      properties: [...RESOURCE_METADATA],
+      properties: [...RESOURCE_METADATA, PKCE],
       validator: (_ctx, key, value, metadata) => {
-        const problem = resourceMetadataProblem(key, value, metadata);
+        const problem = resourceMetadataProblem(key, value, metadata) ?? pkceMetadataProblem(key, value, metadata);
         if (problem) throw new errors.InvalidClientMetadata(problem);
       },
     },
@@ -90,22 +98,27 @@ export function buildConfiguration({ config, adapter, findAccount, jwks, cookieK
       grant_types: ['authorization_code'],
       response_types: ['code'],
       token_endpoint_auth_method: 'client_secret_basic',
-      id_token_signed_response_alg: config.signingAlg,
+      // RS256 unless configured: the default of OpenID Connect Dynamic Client Registration §2,
+      // which RPs pin (express-openid-connect, passport). JWT access tokens keep SIGNING_ALG.
+      id_token_signed_response_alg: config.idTokenSigningAlg,
     },
     // The code flow only: implicit and hybrid leak tokens through the front channel.
     responseTypes: ['code'],
-    // PKCE (S256, the only method oidc-provider v9 offers) for every client, public or not.
-    pkce: { required: () => true },
+    // PKCE (S256, the only method oidc-provider v9 offers) for every client, public or not,
+    // unless a confidential client's policy makes it optional for OpenID requests with a nonce
+    // (pkce-policy.ts, RFC 9700 §2.1.1).
+    pkce: { required: (ctx, client) => pkceRequired(client, ctx.oidc.params ?? {}) },
     // Every refresh rotates; oidc-provider revokes the whole grant when a rotated token comes back.
     rotateRefreshToken: true,
     interactions: { policy: createPolicy(), url: (_ctx, interaction) => interactionPath(interaction.uid) },
     routes: PROVIDER_ROUTES,
     renderError: pages.renderError,
     enabledJWA: {
-      idTokenSigningAlgValues: ['ES256', 'RS256'],
-      userinfoSigningAlgValues: ['ES256', 'RS256'],
-      introspectionSigningAlgValues: ['ES256', 'RS256'],
-      authorizationSigningAlgValues: ['ES256', 'RS256'],
+      // Every algorithm the keyset holds a key for (keys/keyset.ts SIGNING_ALGS).
+      idTokenSigningAlgValues: [...SIGNING_ALGS],
+      userinfoSigningAlgValues: [...SIGNING_ALGS],
+      introspectionSigningAlgValues: [...SIGNING_ALGS],
+      authorizationSigningAlgValues: [...SIGNING_ALGS],
       requestObjectSigningAlgValues: ['ES256', 'RS256', 'PS256', 'EdDSA'],
       clientAuthSigningAlgValues: ['ES256', 'RS256', 'PS256', 'EdDSA'],
       dPoPSigningAlgValues: ['ES256', 'EdDSA', 'PS256', 'RS256'],

@@ -9,7 +9,7 @@ import { PassThrough } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
-import { errors, type Adapter, type AdapterPayload, type KoaContextWithOIDC } from 'oidc-provider';
+import { errors, interactionPolicy, type Adapter, type AdapterPayload, type KoaContextWithOIDC } from 'oidc-provider';
 
 export const CHECKED_AGAINST = '9.13.3';
 
@@ -208,6 +208,27 @@ export async function backchannelLogout(provider: Provider, clientId: string, ac
 export function fetchWithoutAddressChecks(url: string | URL | Request, options?: RequestInit): Promise<Response> {
   const { dispatcher: _ignored, ...rest } = (options ?? {}) as RequestInit & { dispatcher?: unknown };
   return globalThis.fetch(url, rest);
+}
+
+// 10. offline_access and prompt=consent (lib/actions/authorization/scopes.js, checkScope): the
+// library removes offline_access from the scope of an authorization request whose prompt lacks
+// `consent`. And the consent prompt being requestable (lib/helpers/interaction_policy/prompt.js),
+// its first check, reason `consent_prompt`, asks for consent whenever prompt=consent was sent and
+// consent is still pending. offline-access.ts adds `consent` to the prompt of a plain request for
+// offline_access so the scope is kept, marking it with `marker` (an extraParams parameter); this
+// replaces that check with one that lets a consent only Latchkey added force nothing, leaving
+// the other consent checks (a scope missing from the grant) to decide.
+export function consentAddedIsNotForced(policy: ReturnType<typeof interactionPolicy.base>, marker: string): void {
+  const consent = policy.get('consent')!;
+  const forced = consent.checks.get('consent_prompt');
+  if (!forced) throw new Error('oidc-provider: the consent prompt has no consent_prompt check (internals entry 10)');
+  consent.checks.remove('consent_prompt');
+  consent.checks.add(
+    new interactionPolicy.Check(forced.reason, forced.description, forced.error!, (ctx: KoaContextWithOIDC) =>
+      ctx.oidc.params?.[marker] === '1' ? interactionPolicy.Check.NO_NEED_TO_PROMPT : forced.check(ctx),
+    ),
+    0,
+  );
 }
 
 // 12. Refresh token reuse, as the token endpoint reports it (lib/actions/grants/refresh_token.js):

@@ -293,6 +293,28 @@ describe('admin API', () => {
         expect(refused.text).not.to.include('nope-nope');
       });
 
+      it('takes the ID token algorithm, PKCE policy, keys and back-channel logout URI, and refuses bad ones', async () => {
+        const jwks = { keys: [{ kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0', kid: 'k1' }] };
+        const res = await h.call('POST', '/admin/clients', {
+          body: { client_id: 'rp', redirect_uris: ['https://rp.example/cb'], token_endpoint_auth_method: 'private_key_jwt', jwks, id_token_signed_response_alg: 'EdDSA', pkce: 'optional', backchannel_logout_uri: 'https://rp.example/bc' },
+        });
+        expect(res.status, res.text).to.equal(201);
+        expect(res.json).not.to.have.property('secret');
+        expect(res.json.client.metadata).to.include({ id_token_signed_response_alg: 'EdDSA', pkce: 'optional', backchannel_logout_uri: 'https://rp.example/bc' });
+        for (const body of [
+          { client_id: 'rp2', redirect_uris: ['https://rp.example/cb'], id_token_signed_response_alg: 'HS256' },
+          { client_id: 'rp2', redirect_uris: ['https://rp.example/cb'], pkce: 'sometimes' },
+          { client_id: 'rp2', redirect_uris: ['https://rp.example/cb'], jwks: { keys: [] } },
+          { client_id: 'rp2', redirect_uris: ['https://rp.example/cb'], token_endpoint_auth_method: 'private_key_jwt', jwks, client_secret: 'a-secret-that-would-be-ignored-0123456789' },
+        ]) {
+          const refused = await h.call('POST', '/admin/clients', { body });
+          expect(refused.status, JSON.stringify(body)).to.equal(400);
+        }
+        const publicOptional = await h.call('POST', '/admin/clients', { body: { client_id: 'rp3', token_endpoint_auth_method: 'none', redirect_uris: ['http://localhost:5173/cb'], pkce: 'optional' } });
+        expect(publicOptional.status).to.equal(400);
+        expect(publicOptional.json.error).to.equal('invalid_client_metadata');
+      });
+
       it('409s on a duplicate client_id', async () => {
         const res = await h.call('POST', '/admin/clients', { body: { client_id: 'web', redirect_uris: ['https://web.example/cb'] } });
         expect(res.status).to.equal(409);
@@ -331,12 +353,12 @@ describe('admin API', () => {
       it('lists the keyset without key material', async () => {
         const res = await h.call('GET', '/admin/keys');
         expect(res.status).to.equal(200);
-        expect(res.json.keys).to.have.length(4);
+        expect(res.json.keys).to.have.length(8);
         for (const key of res.json.keys) {
           expect(key).to.have.keys('kid', 'alg', 'state', 'createdAt', 'promotedAt', 'retiredAt', 'expiresAt');
         }
         const states = res.json.keys.map((k: { alg: string; state: string }) => `${k.alg}:${k.state}`).sort();
-        expect(states).to.deep.equal(['ES256:current', 'ES256:next', 'RS256:current', 'RS256:next']);
+        expect(states).to.deep.equal(['ES256:current', 'ES256:next', 'EdDSA:current', 'EdDSA:next', 'PS256:current', 'PS256:next', 'RS256:current', 'RS256:next']);
         expect(res.text).not.to.match(/"(d|p|q|dp|dq|qi|data|iv|tag)"/);
       });
 
@@ -346,7 +368,7 @@ describe('admin API', () => {
         expect(rotated.status).to.equal(200);
         expect(rotated.json.version).to.be.greaterThan(before.version);
         const current = rotated.json.keys.filter((k: { state: string }) => k.state === 'current');
-        expect(current).to.have.length(2);
+        expect(current).to.have.length(4);
         const revoked = await h.call('POST', '/admin/keys/revoke', { body: { kid: current[0].kid } });
         expect(revoked.status).to.equal(200);
         expect(revoked.json.keys.map((k: { kid: string }) => k.kid)).to.not.include(current[0].kid);

@@ -80,6 +80,14 @@ describe('latchkey CLI', () => {
       expect(await users.authenticate(address, 'correct horse ')).to.have.property('name', 'Alice');
     });
 
+    it('adds a user whose address is verified with --email-verified, unverified without', async () => {
+      const verified = email();
+      expect((await cli(['users', 'add', '--email', verified, '--email-verified', '--password-stdin'], { stdin: 'correct horse staple' })).code).to.equal(0);
+      expect((await users.findByEmail(verified))!.emailVerified).to.equal(true);
+      const unverified = await addUser();
+      expect((await users.findByEmail(unverified))!.emailVerified).to.equal(false);
+    });
+
     it('lists users, as a table and as JSON', async () => {
       const address = await addUser();
       const table = await cli(['users', 'list', '--limit', '1000']);
@@ -177,6 +185,47 @@ describe('latchkey CLI', () => {
       expect(stored?.response_types).to.deep.equal([]);
     });
 
+    it('adds a private_key_jwt client with its JWKS (inline or @file), ID token algorithm, PKCE policy and logout URIs', async () => {
+      const jwks = { keys: [{ kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0', kid: 'rp-1', alg: 'ES256', use: 'sig' }] };
+      const file = join(cwd, 'jwks.json');
+      await writeFile(file, JSON.stringify(jwks));
+      for (const given of [JSON.stringify(jwks), `@${file}`]) {
+        const id = uniqueId('pkjwt');
+        const run = await cli([
+          'clients', 'add', '--id', id, '--redirect-uri', 'https://web.example/cb', '--post-logout-redirect-uri', 'https://web.example/',
+          '--auth-method', 'private_key_jwt', '--jwks', given, '--id-token-alg', 'ES256', '--pkce', 'optional',
+          '--backchannel-logout-uri', 'https://web.example/backchannel',
+        ]);
+        expect(run.code, run.stderr).to.equal(0);
+        expect(run.stdout, 'no secret for private_key_jwt').to.equal(`created client ${id}\n`);
+        const stored = await clients.adapter().find(id);
+        expect(stored).to.include({ token_endpoint_auth_method: 'private_key_jwt', id_token_signed_response_alg: 'ES256', pkce: 'optional', backchannel_logout_uri: 'https://web.example/backchannel' });
+        expect(stored).to.not.have.property('client_secret');
+        expect(stored?.jwks).to.deep.equal(jwks);
+        expect(stored?.post_logout_redirect_uris).to.deep.equal(['https://web.example/']);
+      }
+      const post = uniqueId('post');
+      expect((await cli(['clients', 'add', '--id', post, '--redirect-uri', 'https://web.example/cb', '--auth-method', 'client_secret_post', '--jwks-uri', 'https://web.example/jwks'])).code).to.equal(0);
+      expect(await clients.adapter().find(post)).to.include({ token_endpoint_auth_method: 'client_secret_post', jwks_uri: 'https://web.example/jwks' });
+    });
+
+    it("adds the README's device-flow client: public, no redirect URI", async () => {
+      const id = uniqueId('tv');
+      const run = await cli(['clients', 'add', '--id', id, '--public', '--grant-type', 'urn:ietf:params:oauth:grant-type:device_code', '--grant-type', 'refresh_token']);
+      expect(run.code, run.stderr).to.equal(0);
+      const stored = await clients.adapter().find(id);
+      expect(stored?.grant_types).to.deep.equal(['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token']);
+      expect(stored?.response_types).to.deep.equal([]);
+    });
+
+    it('refuses an unknown ID token algorithm or PKCE policy, PKCE optional for a public client, and a JWKS that is not one', async () => {
+      expectOneLineFailure(await cli(['clients', 'add', '--id', uniqueId('x'), '--redirect-uri', 'https://web.example/cb', '--id-token-alg', 'HS256']), /Allowed choices are ES256, RS256, PS256, EdDSA/);
+      expectOneLineFailure(await cli(['clients', 'add', '--id', uniqueId('x'), '--redirect-uri', 'https://web.example/cb', '--pkce', 'never']), /Allowed choices are required, optional/);
+      expectOneLineFailure(await cli(['clients', 'add', '--id', uniqueId('x'), '--public', '--redirect-uri', 'https://web.example/cb', '--pkce', 'optional']), /cannot be used with/);
+      expectOneLineFailure(await cli(['clients', 'add', '--id', uniqueId('x'), '--redirect-uri', 'https://web.example/cb', '--auth-method', 'private_key_jwt', '--jwks', '{"nope":1}']), /JWK Set/);
+      expectOneLineFailure(await cli(['clients', 'add', '--id', uniqueId('x'), '--redirect-uri', 'https://web.example/cb', '--auth-method', 'private_key_jwt']), /jwks/);
+    });
+
     it("refuses --public with --secret, a duplicate id, and metadata oidc-provider's validator rejects", async () => {
       expectOneLineFailure(await cli(['clients', 'add', '--id', uniqueId('x'), '--public', '--secret', 's']), /cannot be used with/);
       const id = uniqueId('dup');
@@ -218,9 +267,9 @@ describe('latchkey CLI', () => {
       expect(run.code).to.equal(0);
       const lines = run.stdout.trimEnd().split('\n');
       expect(lines[0]).to.match(/^KID\s+ALG\s+STATE\s+CREATED\s+PROMOTED\s+EXPIRES$/);
-      expect(lines.slice(1).map((line) => line.split(/\s+/).slice(1, 3).join(':')).sort()).to.deep.equal(['ES256:current', 'ES256:next', 'RS256:current', 'RS256:next']);
+      expect(lines.slice(1).map((line) => line.split(/\s+/).slice(1, 3).join(':')).sort()).to.deep.equal(['ES256:current', 'ES256:next', 'EdDSA:current', 'EdDSA:next', 'PS256:current', 'PS256:next', 'RS256:current', 'RS256:next']);
       const json = JSON.parse((await cli(['keys', 'list', '--json'])).stdout);
-      expect(json.keys).to.have.length(4);
+      expect(json.keys).to.have.length(8);
     });
 
     it('rotates, revokes a key and rewraps', async () => {

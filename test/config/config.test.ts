@@ -34,7 +34,13 @@ describe('configuration', () => {
     expect(config.adminToken).to.equal(dev.adminToken);
     expect(config.keysEncryptionKeys).to.deep.equal([dev.keysEncryptionKey]);
     expect(config.signingAlg).to.equal('ES256');
+    expect(config.idTokenClaims).to.equal('scopes');
     expect(config.bcryptCost).to.equal(12);
+  });
+
+  it('reads ID_TOKEN_CLAIMS as scopes or strict, naming it otherwise', () => {
+    expect(loadConfig({ ID_TOKEN_CLAIMS: 'strict' }, devSecrets).idTokenClaims).to.equal('strict');
+    expect(problems({ ID_TOKEN_CLAIMS: 'some' })[0]).to.match(/^ID_TOKEN_CLAIMS: /);
   });
 
   it('listens on loopback by default in development, on every address in production', () => {

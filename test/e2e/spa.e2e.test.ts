@@ -107,7 +107,7 @@ describe('example SPA in Chromium', function () {
     await waitForHeading(page, /^Signed in as Grace Hopper/);
     await screenshot(page, 'spa-3-signed-in');
 
-    // The access token is for the API, so Latchkey puts the profile claims in the ID token.
+    // Latchkey puts the claims of the granted scopes in the ID token (ID_TOKEN_CLAIMS=scopes).
     const claims = await page.locator('#claims').innerText();
     expect(claims).to.include('sub');
     expect(claims).to.include(stack.latchkey.url);

@@ -58,7 +58,7 @@ describe('example web app in Chromium', function () {
     await page.waitForURL(`${stack.webapp.url}/`);
     await waitForHeading(page, /^Signed in as Grace Hopper/);
     const claims = await page.getByRole('table', { name: 'ID token claims' }).innerText();
-    // Its access token is for the API, so Latchkey puts the profile claims in the ID token.
+    // Latchkey puts the claims of the granted scopes in the ID token (ID_TOKEN_CLAIMS=scopes).
     expect(claims).to.include(email);
     expect(claims).to.include(WEBAPP_CLIENT);
     await checkPage(page, 'webapp-4-signed-in');

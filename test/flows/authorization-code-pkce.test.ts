@@ -19,16 +19,35 @@ for (const store of STORES) {
       const claims = tokens.claims()!;
       expect(claims.sub).to.equal(user.sub);
       expect(claims.iss).to.equal(running.url);
-      // Scope claims go to userinfo when an access token is issued (OIDC Core 5.4).
-      expect(claims).to.not.have.property('email');
+      // The claims of granted scopes are in the ID token too (ID_TOKEN_CLAIMS=scopes, the default).
+      expect(claims.email).to.equal(user.email);
+      expect(claims.email_verified).to.equal(true);
+      expect(claims.name).to.equal('Ada Lovelace');
       expect(tokens.access_token).to.be.a('string');
       const header = JSON.parse(Buffer.from(tokens.id_token!.split('.')[0]!, 'base64url').toString());
-      expect(header.alg).to.equal('ES256');
+      expect(header.alg).to.equal('RS256');
       const info = await oidc.fetchUserInfo(config, tokens.access_token, user.sub);
       expect(info.email).to.equal(user.email);
       expect(info.given_name).to.equal('Ada');
       expect(info.name).to.equal('Ada Lovelace');
       expect(info.email_verified).to.equal(true);
+    });
+
+    it('keeps scope claims to userinfo with ID_TOKEN_CLAIMS=strict (OIDC Core 5.4)', async () => {
+      const strict = await startLatchkey({ store, env: { ID_TOKEN_CLAIMS: 'strict' } });
+      try {
+        const user = await addUser(strict);
+        const { clientId, secret } = await addClient(strict);
+        const config = await discover(strict, clientId, secret);
+        const { tokens } = await signIn(config, user.email, 'openid email profile');
+        expect(tokens.claims()!.sub).to.equal(user.sub);
+        expect(tokens.claims()).to.not.have.property('email');
+        expect(tokens.claims()).to.not.have.property('name');
+        const info = await oidc.fetchUserInfo(config, tokens.access_token, user.sub);
+        expect(info.email).to.equal(user.email);
+      } finally {
+        await strict.stop();
+      }
     });
 
     it('serves a public client (SPA) with PKCE and refresh token rotation', async () => {

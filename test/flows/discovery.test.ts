@@ -44,7 +44,7 @@ for (const store of STORES) {
       ]);
       expect(openid.grant_types_supported).to.not.include('implicit');
       expect(openid.scopes_supported).to.include.members(['openid', 'email', 'profile', 'offline_access']);
-      expect(openid.id_token_signing_alg_values_supported).to.have.members(['ES256', 'RS256']);
+      expect(openid.id_token_signing_alg_values_supported).to.have.members(['ES256', 'RS256', 'PS256', 'EdDSA']);
       expect(openid.dpop_signing_alg_values_supported).to.include('ES256');
       expect(openid.authorization_response_iss_parameter_supported).to.equal(true);
       expect(openid.claims_parameter_supported).to.equal(true);
@@ -76,7 +76,7 @@ for (const store of STORES) {
       expect(metadata.supportsPKCE()).to.equal(true);
     });
 
-    it('publishes ES256 and RS256 public keys, with no private members', async () => {
+    it('publishes a public key for each of ES256, RS256, PS256 and EdDSA, with no private members', async () => {
       const jwks = await getJson(openid.jwks_uri);
       expect(jwks.status).to.equal(200);
       const { keys } = jwks.body as { keys: Record<string, unknown>[] };
@@ -85,6 +85,8 @@ for (const store of STORES) {
       const rs = keys.filter((k) => k.alg === 'RS256' || k.kty === 'RSA');
       expect(es, 'an ES256 key').to.not.be.empty;
       expect(rs, 'an RS256 key').to.not.be.empty;
+      expect(keys.filter((k) => k.alg === 'PS256' && k.kty === 'RSA'), 'a PS256 key').to.not.be.empty;
+      expect(keys.filter((k) => k.alg === 'EdDSA' && k.kty === 'OKP' && k.crv === 'Ed25519'), 'an EdDSA key').to.not.be.empty;
       for (const key of keys) {
         expect(key.kid, 'every key has a kid').to.be.a('string');
         expect(['EC', 'RSA', 'OKP'], `kty ${String(key.kty)}`).to.include(key.kty);
@@ -93,31 +95,33 @@ for (const store of STORES) {
       expect(new Set(keys.map((k) => k.kid)).size, 'kids are unique').to.equal(keys.length);
     });
 
-    it('signs ID tokens with ES256 by default, with a key from the JWKS', async () => {
+    it('signs ID tokens with RS256 by default (Dynamic Client Registration §2), with a key from the JWKS', async () => {
       const user = await addUser(running);
       const { clientId, secret } = await addClient(running);
       const config = await discover(running, clientId, secret);
       const { tokens } = await signIn(config, user.email, 'openid');
       const { header } = decodeJwt(tokens.id_token!);
-      expect(header.alg).to.equal('ES256');
-      const { payload } = await jwtVerify(tokens.id_token!, createRemoteJWKSet(new URL(openid.jwks_uri)), { issuer: running.url, audience: clientId });
+      expect(header.alg).to.equal('RS256');
+      const { payload } = await jwtVerify(tokens.id_token!, createRemoteJWKSet(new URL(openid.jwks_uri)), { issuer: running.url, audience: clientId, algorithms: ['RS256'] });
       expect(payload.sub).to.equal(user.sub);
     });
 
-    it('signs ID tokens with RS256 for a client registered with id_token_signed_response_alg RS256', async () => {
-      const user = await addUser(running);
-      const { clientId, secret } = await addClient(running, { id_token_signed_response_alg: 'RS256' });
-      const config = await discover(running, clientId, secret);
-      // Tell openid-client what to expect, so it verifies the RS256 signature (not just accepts it).
-      const rsConfig = new oidc.Configuration(config.serverMetadata(), clientId, { id_token_signed_response_alg: 'RS256' }, oidc.ClientSecretBasic(secret));
-      oidc.allowInsecureRequests(rsConfig);
-      oidc.enableNonRepudiationChecks(rsConfig);
-      const { tokens } = await signIn(rsConfig, user.email, 'openid');
-      const { header } = decodeJwt(tokens.id_token!);
-      expect(header.alg).to.equal('RS256');
-      expect(tokens.claims()!.sub).to.equal(user.sub);
-      const { protectedHeader } = await jwtVerify(tokens.id_token!, createRemoteJWKSet(new URL(openid.jwks_uri)), { issuer: running.url, audience: clientId, algorithms: ['RS256'] });
-      expect(protectedHeader.alg).to.equal('RS256');
-    });
+    for (const alg of ['ES256', 'PS256', 'EdDSA'] as const) {
+      it(`signs ID tokens with ${alg} for a client registered with id_token_signed_response_alg ${alg}`, async () => {
+        const user = await addUser(running);
+        const { clientId, secret } = await addClient(running, { id_token_signed_response_alg: alg });
+        const config = await discover(running, clientId, secret);
+        // Tell openid-client what to expect, so it verifies the signature (not just accepts it).
+        const pinned = new oidc.Configuration(config.serverMetadata(), clientId, { id_token_signed_response_alg: alg }, oidc.ClientSecretBasic(secret));
+        oidc.allowInsecureRequests(pinned);
+        oidc.enableNonRepudiationChecks(pinned);
+        const { tokens } = await signIn(pinned, user.email, 'openid');
+        const { header } = decodeJwt(tokens.id_token!);
+        expect(header.alg).to.equal(alg);
+        expect(tokens.claims()!.sub).to.equal(user.sub);
+        const { protectedHeader } = await jwtVerify(tokens.id_token!, createRemoteJWKSet(new URL(openid.jwks_uri)), { issuer: running.url, audience: clientId, algorithms: [alg] });
+        expect(protectedHeader.alg).to.equal(alg);
+      });
+    }
   });
 }

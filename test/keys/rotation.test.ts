@@ -1,7 +1,7 @@
 // The rotation state machine, on a fake clock: every transition and its time boundaries.
 import { expect } from 'chai';
-import type { SigningAlg, StoredKey, StoredKeyset } from '../../server/keys/keyset.ts';
-import { initialKeyset, isDue, revoke, rotate, rotateNow, KeyNotFoundError, stageNext, type FreshKeys, type RotationPolicy } from '../../server/keys/rotation.ts';
+import { SIGNING_ALGS, type SigningAlg, type StoredKey, type StoredKeyset } from '../../server/keys/keyset.ts';
+import { initialKeyset, withEveryAlg, isDue, revoke, rotate, rotateNow, KeyNotFoundError, stageNext, type FreshKeys, type RotationPolicy } from '../../server/keys/rotation.ts';
 
 const HOUR = 3_600_000;
 const policy: RotationPolicy = { prePublicationMs: 24 * HOUR, retentionMs: 2 * HOUR, cookieRetentionMs: 14 * 24 * HOUR };
@@ -11,7 +11,7 @@ function key(alg: SigningAlg, at: number): StoredKey {
   const kid = `${alg}-${++serial}`;
   return { kid, alg, state: 'next', createdAt: at, publicJwk: { kid }, privateJwk: { kek: 'k', iv: '', tag: '', data: '' } };
 }
-const fresh = (at: number): FreshKeys => ({ ES256: key('ES256', at), RS256: key('RS256', at) });
+const fresh = (at: number): FreshKeys => Object.fromEntries(SIGNING_ALGS.map((alg) => [alg, key(alg, at)])) as FreshKeys;
 const states = (keyset: StoredKeyset, alg: SigningAlg = 'ES256') =>
   keyset.keys.filter((k) => k.alg === alg).map((k) => `${k.kid}:${k.state}`);
 const signer = (keyset: StoredKeyset, alg: SigningAlg) => keyset.keys.filter((k) => k.alg === alg && k.state === 'current');
@@ -32,6 +32,17 @@ describe('key rotation state machine', () => {
     expect(states(start, 'RS256')).to.deep.equal([`${current.RS256.kid}:current`, `${next.RS256.kid}:next`]);
     expect(start.cookieKeys.map((k) => k.id)).to.deep.equal(['cookie-1']);
     expect(start.version).to.equal(1);
+  });
+
+  it('gives a keyset stored before an algorithm was offered a current and a next key for it, and leaves the rest', () => {
+    const old: StoredKeyset = { ...start, keys: start.keys.filter((k) => k.alg === 'ES256' || k.alg === 'RS256') };
+    const later = t0 + HOUR;
+    const upgraded = withEveryAlg(old, later, fresh(later), fresh(later));
+    expect(upgraded.version).to.equal(old.version + 1);
+    for (const alg of SIGNING_ALGS) expect(signer(upgraded, alg), alg).to.have.length(1);
+    expect(upgraded.keys.filter((k) => k.alg === 'PS256').map((k) => k.state).sort()).to.deep.equal(['current', 'next']);
+    expect(upgraded.keys.filter((k) => k.alg === 'ES256' || k.alg === 'RS256')).to.deep.equal(old.keys);
+    expect(withEveryAlg(upgraded, later, fresh(later), fresh(later))).to.equal(upgraded);
   });
 
   it('does not promote a next key before the pre-publication window has passed', () => {
@@ -109,7 +120,7 @@ describe('key rotation state machine', () => {
   it('revokes a next or previous key without touching the signer, and refuses an unknown kid', () => {
     const plan = revoke(start, next.RS256.kid, t0, fresh(t0));
     expect(signer(plan.keyset, 'RS256').map((k) => k.kid)).to.deep.equal([current.RS256.kid]);
-    expect(plan.keyset.keys).to.have.length(3);
+    expect(plan.keyset.keys).to.have.length(start.keys.length - 1);
     expect(() => revoke(start, 'nope', t0, fresh(t0))).to.throw(KeyNotFoundError, /no key with kid nope/);
   });
 

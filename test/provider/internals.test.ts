@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { exportJWK, generateKeyPair } from 'jose';
-import Provider, { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
+import Provider, { errors, interactionPolicy, type Adapter, type AdapterPayload } from 'oidc-provider';
 import { alreadyConsumed, CHECKED_AGAINST, isRefreshTokenReuse, PROVIDER_BODY_LIMIT, reuseClientInstances } from '../../server/provider/internals.ts';
 import { Browser } from '../support/browser.ts';
 import { startLatchkey, type Running } from '../support/latchkey.ts';
@@ -68,6 +68,15 @@ describe('oidc-provider internals Latchkey relies on', () => {
     const request = source('helpers/fetch_request.js');
     expect(request).to.include("socket.destroy(new Error('hostname resolves to a special-use IP address'));");
     expect(request).to.match(/if \(dispatcher\) \{\s+options\.dispatcher = dispatcher;\s+\}\s+return instance\(provider\)\.configuration\.fetch\(url, options\);/);
+  });
+
+  it('10. offline_access is dropped unless prompt has consent; the requestable consent prompt forces itself with the check consent_prompt', () => {
+    expect(source('actions/authorization/scopes.js')).to.match(
+      /if \(scopes\.includes\('offline_access'\)\) \{\s+if \(\s+\(PARAM_LIST\.has\('response_type'\) && !responseType\.includes\('code'\)\)\s+\|\| \(PARAM_LIST\.has\('prompt'\) && !prompts\.has\('consent'\)\)/,
+    );
+    expect(source('helpers/interaction_policy/prompt.js')).to.match(/checks\.unshift\(new Check\(`\$\{name\}_prompt`, `\$\{name\} prompt was not resolved`, error, \(ctx\) => \{\s+const \{ oidc \} = ctx;\s+if \(oidc\.prompts\.has\(name\) && oidc\.promptPending\(name\)\) \{/);
+    const policy = interactionPolicy.base();
+    expect(policy.get('consent')!.checks.map((check) => check.reason)[0]).to.equal('consent_prompt');
   });
 
   it('12. a reused refresh token is refused with InvalidGrant and the detail the audit trail recognises', () => {
