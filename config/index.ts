@@ -117,6 +117,8 @@ function configSchema(devSecrets: () => DevSecrets) {
       dpopNonce: e.DPOP_NONCE,
       /** The audit trail: on, and the stream's bounds (the JSON lines in the log are not bounded here). */
       audit: { enabled: e.AUDIT, maxEvents: e.AUDIT_MAX_EVENTS, maxAgeMs: e.AUDIT_MAX_AGE_DAYS * 86_400_000 },
+      /** Overrides of the alert rules' thresholds (server/alerts/thresholds.ts). */
+      alertThresholds: e.ALERT_THRESHOLDS ?? {},
       /** Place addresses with the offline GeoIP databases (account console, risk, audit). */
       geoip: e.GEOIP,
       /** Outgoing requests (back-channel logout, jwks_uri, sector_identifier_uri) may reach

@@ -146,6 +146,20 @@ export const envSchema = z.object({
   DPOP_NONCE: boolean(false),
   GEOIP: boolean(true),
   AUDIT: boolean(true),
+  // Checked against the rules' own schema when Latchkey builds (server/alerts/thresholds.ts).
+  ALERT_THRESHOLDS: z
+    .string()
+    .transform((v, ctx) => {
+      try {
+        const parsed = JSON.parse(v) as unknown;
+        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, Record<string, unknown>>;
+      } catch {
+        // reported below
+      }
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON object of rule names to settings, e.g. {"failedSignInsPerAccount":{"count":20}}' });
+      return z.NEVER;
+    })
+    .optional(),
   AUDIT_MAX_EVENTS: z.coerce.number().int().min(1000).max(100_000_000).default(1_000_000),
   AUDIT_MAX_AGE_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   OUTBOUND_PRIVATE_NETWORKS: z.enum(['deny', 'allow']).optional(),

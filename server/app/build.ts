@@ -43,6 +43,9 @@ import { auditProviderEvents } from '../audit/provider-events.ts';
 import { createAuditTrail, type AuditTrail } from '../audit/trail.ts';
 import { Cron } from 'croner';
 import { createMetrics } from '../observability/metrics.ts';
+import { startAlerts } from '../alerts/runner.ts';
+import { resolveThresholds, type ThresholdOverrides, type Thresholds } from '../alerts/thresholds.ts';
+import { ConfigError } from '../../config/index.ts';
 
 export interface Latchkey {
   app: Koa;
@@ -66,6 +69,8 @@ export interface Latchkey {
   people: AccountHoldings;
   /** Every token, sign-in and admin event, checked and stored (audit/trail.ts). */
   audit: AuditTrail;
+  /** The alert rules over the trail, when auditing is on (alerts/runner.ts). */
+  alerts?: { poll(): Promise<void> };
   keystore: Keystore;
   keys: KeyManager;
   /** The keyset version the current Provider was built from. */
@@ -134,8 +139,25 @@ export async function build(config: Config, logger: Logger, options: { store?: S
       envelope: (ctx) => envelopeOf(ctx, () => geo),
     };
     live.onBuild((built) => auditProviderEvents(built, auditor));
+    let thresholds: Thresholds;
+    try {
+      thresholds = resolveThresholds(config.alertThresholds as ThresholdOverrides);
+    } catch (err) {
+      throw new ConfigError([`ALERT_THRESHOLDS: ${(err as Error).message.replace(/^alert thresholds: /, '')}`]);
+    }
     const infos = sessionInfos(records, () => geo, config.ttl.sessionMax);
     const usage = grantUsage(records, () => geo, config.ttl.grant, logger);
+    const alerts = config.audit.enabled
+      ? startAlerts({
+          streams: store.streams,
+          locks: store.locks,
+          thresholds,
+          record: auditor.record,
+          logger,
+          // The person hears of what concerns their account, in their security activity.
+          tell: (alert) => void activity.record(alert.account!, { kind: 'alert', text: alert.personMessage!, at: alert.at }).catch(() => undefined),
+        })
+      : undefined;
     const revocation = createRevocation(records);
     const holdings = accountHoldings({ provider, records, usage, infos, revocation, apis, logger, auditor });
     const activity = storedActivity(store.feeds);
@@ -210,11 +232,13 @@ export async function build(config: Config, logger: Logger, options: { store?: S
       activity,
       people: holdings,
       audit,
+      alerts,
       keystore,
       keys,
       keysetVersion: () => keyset!.version,
       async close() {
         await keys.stop();
+        await alerts?.stop();
         await audit.close();
         await stopFollowingClients();
         await stopFollowingApis();
