@@ -85,7 +85,8 @@ export function clientMetadata(options: AddOptions): Record<string, unknown> {
     ...(options.jwksUri === undefined ? {} : { jwks_uri: options.jwksUri }),
     ...(options.idTokenAlg === undefined ? {} : { id_token_signed_response_alg: options.idTokenAlg }),
     ...(options.pkce === undefined ? {} : { pkce: options.pkce }),
-    ...(options.backchannelLogoutUri === undefined ? {} : { backchannel_logout_uri: options.backchannelLogoutUri }),
+    // With the session's sid in every logout token, so the app can end just that session.
+    ...(options.backchannelLogoutUri === undefined ? {} : { backchannel_logout_uri: options.backchannelLogoutUri, backchannel_logout_session_required: true }),
     ...(options.secret === undefined ? {} : { client_secret: options.secret }),
     ...(options.redirectUri.length > 0 ? { redirect_uris: options.redirectUri } : {}),
     ...(options.postLogoutRedirectUri.length > 0 ? { post_logout_redirect_uris: options.postLogoutRedirectUri } : {}),
