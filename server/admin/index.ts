@@ -25,6 +25,9 @@ import { clientRoutes } from './clients.ts';
 import { handleErrors, notFound, type ErrorBody } from './errors.ts';
 import { keyRoutes } from './keys.ts';
 import { auditRoutes } from './audit.ts';
+import { tokenInspector } from './token-inspect.ts';
+import { tokenRoutes } from './tokens.ts';
+import type Provider from 'oidc-provider';
 import { peopleRoutes } from './people.ts';
 import { userRoutes } from './users.ts';
 
@@ -47,6 +50,9 @@ export interface AdminApiDeps {
   auditor?: Auditor;
   /** The trail itself, for /admin/audit. */
   trail?: AuditTrail;
+  /** For /admin/tokens/inspect: the live Provider and the issuer. */
+  provider?: () => Provider;
+  issuer?: string;
   /** Counts wrong tokens per address (server/security/). */
   throttle?: AdminThrottle;
 }
@@ -73,6 +79,20 @@ export function createAdminApi(deps: AdminApiDeps): Middleware {
   apiRoutes(router, deps.apis);
   keyRoutes(router, deps.keystore, deps.keys, deps.clients);
   if (deps.trail) auditRoutes(router, deps.trail, deps.users);
+  if (deps.trail && deps.auditor && deps.provider && deps.issuer) {
+    const keystore = deps.keystore;
+    tokenRoutes(
+      router,
+      tokenInspector({
+        provider: deps.provider,
+        users: deps.users,
+        issuer: deps.issuer,
+        trail: deps.trail,
+        hashId: deps.auditor.hashId,
+        publishedKeys: async () => ((await keystore.read())?.keys ?? []).map((k) => ({ ...k.publicJwk, kid: k.kid, alg: k.alg })),
+      }),
+    );
+  }
 
   // After the answer, whatever it was: who called (the admin token, or nobody it accepted), what, and the status.
   const audited = async (ctx: Context, next: Next) => {

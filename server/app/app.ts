@@ -81,7 +81,7 @@ export function createApp({ config, logger, store, users, clients, apis, keystor
   // which the client writes itself.
   const app = new Koa({ proxy: config.trustProxy, maxIpsCount: config.trustProxyHops });
   const security = createSecurity(store, { cookieSecrets: config.cookieSecrets, devicePollInterval: config.devicePollInterval, deviceCodeTtl: config.ttl.deviceCode, provider });
-  const adminApi = createAdminApi({ adminToken: config.adminToken, users, clients, apis, keystore, keys, revocation, people: account.holdings, activity: account.activity, auditor, trail: audit, throttle: security.adminThrottle });
+  const adminApi = createAdminApi({ adminToken: config.adminToken, users, clients, apis, keystore, keys, revocation, people: account.holdings, activity: account.activity, auditor, trail: audit, provider, issuer: config.issuer, throttle: security.adminThrottle });
   const render = createRenderer();
   const cookies = cookieNames(config.issuer.startsWith('https://'));
   const notice: InteractionNotice = (ctx, sub, { kind, app }) => account.note(ctx, sub, { kind, text: signInText(kind, app), app });

@@ -8,7 +8,7 @@ import type { AuditEvent } from './catalogue.ts';
 import type { Auditor, RequestLike } from './context.ts';
 import { isRefreshTokenReuse } from '../provider/internals.ts';
 
-type Entity = { jti?: string; accountId?: string; clientId?: string; scope?: string; exp?: number; grantId?: string; consumed?: unknown; jkt?: string; 'x5t#S256'?: string };
+type Entity = { jti?: string; accountId?: string; clientId?: string; scope?: string; exp?: number; iat?: number; expiration?: number; grantId?: string; consumed?: unknown; jkt?: string; 'x5t#S256'?: string };
 
 const scopesOf = (scope: unknown) => (typeof scope === 'string' ? scope.split(' ').filter(Boolean).slice(0, 64) : []);
 const clientActor = (clientId: string) => ({ kind: 'client' as const, clientId });
@@ -40,7 +40,8 @@ export function auditProviderEvents(provider: Provider, { record, hashId, envelo
         ...(resource && tokenKind !== 'refresh_token' ? { resource } : {}),
         tokenIdHash: hashId('token', token.jti),
         ...(grant ? { grantIdHash: grant } : {}),
-        expiresAt: (token.exp ?? 0) * 1000,
+        // exp is computed into the stored payload, not kept on the instance: iat + its lifetime.
+        expiresAt: (token.exp ?? (token.iat ?? Math.floor(Date.now() / 1000)) + (token.expiration ?? 0)) * 1000,
         ...(token.jkt ? { boundTo: 'dpop' as const } : token['x5t#S256'] ? { boundTo: 'mtls' as const } : {}),
       } as AuditEvent);
     };

@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { createAdminClient, type AdminClient } from './admin-client.ts';
 import { registerApis } from './apis.ts';
 import { registerAudit } from './audit.ts';
+import { registerTokens } from './tokens.ts';
 import { registerClients } from './clients.ts';
 import type { CommandContext } from './context.ts';
 import { CliError, oneLine, type CliIo } from './io.ts';
@@ -40,6 +41,7 @@ function buildProgram(io: CliIo): Command {
   registerClients(program, context);
   registerApis(program, context);
   registerAudit(program, context);
+  registerTokens(program, context);
   registerKeys(program, context);
   return program;
 }
