@@ -106,6 +106,19 @@ export interface Streams {
   after(stream: string, after: string, limit: number): Promise<StreamEntry[]>;
   /** How many entries the stream holds now. */
   length(stream: string): Promise<number>;
+  /** A consumer group of the stream (created, from the next entry on, when it does not exist):
+   * each entry goes to one consumer of the group and stays pending with it until acknowledged. */
+  group(stream: string, group: string): Promise<StreamGroup>;
+}
+
+export interface StreamGroup {
+  /** Entries not yet given to any consumer of the group, now pending with `consumer`. */
+  read(consumer: string, count: number): Promise<StreamEntry[]>;
+  /** Entries pending with any consumer for at least `minIdleMs` (one that died, or keeps failing),
+   * now pending with `consumer`, their idle time reset. Oldest first. */
+  claim(consumer: string, minIdleMs: number, count: number): Promise<StreamEntry[]>;
+  /** Done with these: they are no longer pending. */
+  ack(ids: string[]): Promise<void>;
 }
 
 /** Mutual exclusion across instances, with expiry so a crashed holder cannot block forever. */

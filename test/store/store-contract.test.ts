@@ -312,6 +312,29 @@ function contract(name: string, makeStore: () => Promise<Harness>): void {
         expect(values(await h.store.streams.newest('c', { limit: 10 }))).to.deep.equal(['b4', 'a4', 'b3']);
       });
 
+      it('gives each new entry to one consumer of a group, keeps it pending until acknowledged, and lets another claim what stayed too long', async () => {
+        await h.store.streams.append('g', ['before the group'], bounds);
+        const group = await h.store.streams.group('g', 'hooks');
+        expect(await group.read('a', 10), 'a group starts from the next entry').to.deep.equal([]);
+        await h.store.streams.append('g', ['one', 'two', 'three'], bounds);
+        expect(values(await group.read('a', 2))).to.deep.equal(['one', 'two']);
+        expect(values(await group.read('b', 10)), 'each entry once').to.deep.equal(['three']);
+        expect(await group.read('a', 10)).to.deep.equal([]);
+        const again = await h.store.streams.group('g', 'hooks');
+        expect(await again.read('c', 10), 'the same group, not a new one').to.deep.equal([]);
+        expect(await group.claim('b', 60_000, 10), 'nothing idle that long').to.deep.equal([]);
+        await h.elapse();
+        const claimed = await group.claim('b', 500, 10);
+        expect(values(claimed)).to.deep.equal(['one', 'two', 'three']);
+        await group.ack(claimed.slice(0, 2).map((e) => e.id));
+        await h.elapse();
+        expect(values(await group.claim('c', 500, 10)), 'acknowledged entries are done').to.deep.equal(['three']);
+        const other = await h.store.streams.group('g', 'another');
+        await h.store.streams.append('g', ['four'], bounds);
+        expect(values(await other.read('a', 10)), 'groups are independent').to.deep.equal(['four']);
+        expect(values(await group.read('a', 10))).to.deep.equal(['four']);
+      });
+
       it('drops entries older than maxAgeMs on the next append', async () => {
         await h.store.streams.append('a', ['old'], { maxEntries: 100, maxAgeMs: 500 });
         await h.elapse();

@@ -1,5 +1,5 @@
 // Append-only logs in process, named and trimmed like Redis Streams (ids `<ms>-<seq>`).
-import type { StreamEntry, Streams } from '../types.ts';
+import type { StreamEntry, StreamGroup, Streams } from '../types.ts';
 
 interface Stored extends StreamEntry {
   ms: number;
@@ -18,8 +18,16 @@ const parse = (id: string): [number, number] => {
 const before = (a: Stored, [ms, seq]: [number, number]) => a.ms < ms || (a.ms === ms && a.seq < seq);
 const afterId = (a: Stored, [ms, seq]: [number, number]) => a.ms > ms || (a.ms === ms && a.seq > seq);
 
+interface Group {
+  /** The last entry given out. */
+  delivered: [number, number];
+  /** Pending entries by id: with whom, since when. */
+  pending: Map<string, { consumer: string; since: number }>;
+}
+
 export function memoryStreams(now: () => number): MemoryStreams {
   const streams = new Map<string, Stored[]>();
+  const groups = new Map<string, Group>();
   let last = { ms: 0, seq: 0 };
 
   return {
@@ -60,6 +68,40 @@ export function memoryStreams(now: () => number): MemoryStreams {
     },
     async length(stream) {
       return streams.get(stream)?.length ?? 0;
+    },
+    async group(stream, name) {
+      const key = `${stream}\0${name}`;
+      if (!groups.has(key)) groups.set(key, { delivered: [last.ms, last.seq], pending: new Map() });
+      const g = groups.get(key)!;
+      const live = () => streams.get(stream) ?? [];
+      const handle: StreamGroup = {
+        async read(consumer, count) {
+          const fresh = live().filter((e) => afterId(e, g.delivered)).slice(0, count);
+          for (const e of fresh) g.pending.set(e.id, { consumer, since: now() });
+          if (fresh.length) g.delivered = [fresh.at(-1)!.ms, fresh.at(-1)!.seq];
+          return fresh.map(({ id, value }) => ({ id, value }));
+        },
+        async claim(consumer, minIdleMs, count) {
+          const byId = new Map(live().map((e) => [e.id, e]));
+          const claimed: StreamEntry[] = [];
+          for (const [id, held] of g.pending) {
+            if (claimed.length >= count) break;
+            if (now() - held.since < minIdleMs) continue;
+            const entry = byId.get(id);
+            if (!entry) {
+              g.pending.delete(id);
+              continue;
+            }
+            g.pending.set(id, { consumer, since: now() });
+            claimed.push({ id, value: entry.value });
+          }
+          return claimed;
+        },
+        async ack(ids) {
+          for (const id of ids) g.pending.delete(id);
+        },
+      };
+      return handle;
     },
     size: () => streams.size,
   };

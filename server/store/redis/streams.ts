@@ -4,7 +4,7 @@
 // append evicts about as many entries as it adds, from the head of the stream, which is cheap;
 // the approximate forms (~) would let the bounds be exceeded by up to a node (100 entries).
 import type { Cluster, Redis } from 'ioredis';
-import type { StreamEntry, Streams } from '../types.ts';
+import type { StreamEntry, StreamGroup, Streams } from '../types.ts';
 import type { KeySchema } from './schema.ts';
 
 const entries = (raw: [string, string[]][]): StreamEntry[] => raw.map(([id, fields]) => ({ id, value: fields[1] ?? '' }));
@@ -28,5 +28,29 @@ export function redisStreams(client: Redis | Cluster, keys: KeySchema): Streams 
       return entries((await client.xrange(keys.stream(stream), `(${after}`, '+', 'COUNT', limit)) as [string, string[]][]);
     },
     length: (stream) => client.xlen(keys.stream(stream)),
+    async group(stream, group) {
+      const key = keys.stream(stream);
+      try {
+        await client.xgroup('CREATE', key, group, '$', 'MKSTREAM');
+      } catch (err) {
+        if (!String((err as Error).message).startsWith('BUSYGROUP')) throw err;
+      }
+      const handle: StreamGroup = {
+        async read(consumer, count) {
+          // Never BLOCK: the connection is shared, auto-pipelined; the caller polls.
+          const raw = (await client.xreadgroup('GROUP', group, consumer, 'COUNT', count, 'STREAMS', key, '>')) as [string, [string, string[]][]][] | null;
+          return entries(raw?.[0]?.[1] ?? []);
+        },
+        async claim(consumer, minIdleMs, count) {
+          // Entries trimmed away while pending come back as deleted ids: gone, nothing to deliver.
+          const [, claimed] = (await client.xautoclaim(key, group, consumer, minIdleMs, '0-0', 'COUNT', count)) as [string, [string, string[] | null][]];
+          return entries(claimed.filter((c): c is [string, string[]] => Array.isArray(c[1])));
+        },
+        async ack(ids) {
+          if (ids.length) await client.xack(key, group, ...ids);
+        },
+      };
+      return handle;
+    },
   };
 }
