@@ -36,6 +36,7 @@ function crossChecks(e: Env, issuer: string, devSeed: boolean): string[] {
   if (e.KEY_PREPUBLICATION_SECONDS <= e.JWKS_MAX_AGE_SECONDS) {
     problems.push(`KEY_PREPUBLICATION_SECONDS: must be longer than JWKS_MAX_AGE_SECONDS (${e.JWKS_MAX_AGE_SECONDS}), or relying parties could meet a signing key they have not fetched`);
   }
+  if (e.AUDIT_WEBHOOK_URL && !e.AUDIT_WEBHOOK_SECRET) problems.push('AUDIT_WEBHOOK_SECRET: required with AUDIT_WEBHOOK_URL, to sign each delivery (at least 32 characters)');
   if (e.NODE_ENV === 'production') {
     if (!redis) problems.push('REDIS_URL: required in production; the in-memory store loses everything on restart');
     if (!issuer.startsWith('https://')) problems.push(`ISSUER: must be an https:// URL in production (got ${issuer})`);
@@ -45,6 +46,8 @@ function crossChecks(e: Env, issuer: string, devSeed: boolean): string[] {
     const guessable = (secret: string) => estimatedBits(secret) < MIN_SECRET_BITS;
     if (e.COOKIE_SECRETS?.some(guessable)) problems.push('COOKIE_SECRETS: a secret has too little variety to be safe (like 32 × "a"); generate one with `openssl rand -hex 32`');
     if (e.ADMIN_TOKEN && guessable(e.ADMIN_TOKEN)) problems.push('ADMIN_TOKEN: has too little variety to be safe (like 32 × "a"); generate one with `openssl rand -hex 32`');
+    if (e.AUDIT_WEBHOOK_URL && !e.AUDIT_WEBHOOK_URL.startsWith('https://')) problems.push('AUDIT_WEBHOOK_URL: must be https in production (the events name people and addresses)');
+    if (e.AUDIT_WEBHOOK_SECRET && guessable(e.AUDIT_WEBHOOK_SECRET)) problems.push('AUDIT_WEBHOOK_SECRET: has too little variety to be safe (like 32 × "a"); generate one with `openssl rand -hex 32`');
     if (e.METRICS_TOKEN && guessable(e.METRICS_TOKEN)) problems.push('METRICS_TOKEN: has too little variety to be safe (like 32 × "a"); generate one with `openssl rand -hex 32`');
   }
   return problems;
@@ -116,7 +119,12 @@ function configSchema(devSecrets: () => DevSecrets) {
       /** Require DPoP proofs to carry a server nonce (RFC 9449 §8). */
       dpopNonce: e.DPOP_NONCE,
       /** The audit trail: on, and the stream's bounds (the JSON lines in the log are not bounded here). */
-      audit: { enabled: e.AUDIT, maxEvents: e.AUDIT_MAX_EVENTS, maxAgeMs: e.AUDIT_MAX_AGE_DAYS * 86_400_000 },
+      audit: {
+        enabled: e.AUDIT,
+        maxEvents: e.AUDIT_MAX_EVENTS,
+        maxAgeMs: e.AUDIT_MAX_AGE_DAYS * 86_400_000,
+        webhook: e.AUDIT_WEBHOOK_URL ? { url: e.AUDIT_WEBHOOK_URL, secret: e.AUDIT_WEBHOOK_SECRET!, events: e.AUDIT_WEBHOOK_EVENTS, claimAfterMs: e.AUDIT_WEBHOOK_CLAIM_AFTER_SECONDS * 1000 } : undefined,
+      },
       /** Overrides of the alert rules' thresholds (server/alerts/thresholds.ts). */
       alertThresholds: e.ALERT_THRESHOLDS ?? {},
       /** Place addresses with the offline GeoIP databases (account console, risk, audit). */

@@ -160,6 +160,14 @@ export const envSchema = z.object({
       return z.NEVER;
     })
     .optional(),
+  AUDIT_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
+  AUDIT_WEBHOOK_SECRET: z.string().min(32, 'needs at least 32 characters').optional(),
+  AUDIT_WEBHOOK_EVENTS: z
+    .string()
+    .default('*')
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^(\*|[a-z_]+(\.[a-z_]+)*(\.\*)?)$/, 'event types (token.issued) or families (alert.*), comma-separated, or *')).min(1)),
+  AUDIT_WEBHOOK_CLAIM_AFTER_SECONDS: z.coerce.number().int().min(1).max(86_400).default(30),
   AUDIT_MAX_EVENTS: z.coerce.number().int().min(1000).max(100_000_000).default(1_000_000),
   AUDIT_MAX_AGE_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   OUTBOUND_PRIVATE_NETWORKS: z.enum(['deny', 'allow']).optional(),

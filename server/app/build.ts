@@ -44,6 +44,7 @@ import { createAuditTrail, type AuditTrail } from '../audit/trail.ts';
 import { Cron } from 'croner';
 import { createMetrics } from '../observability/metrics.ts';
 import { startAlerts } from '../alerts/runner.ts';
+import { startWebhook } from '../audit/webhook.ts';
 import { resolveThresholds, type ThresholdOverrides, type Thresholds } from '../alerts/thresholds.ts';
 import { ConfigError } from '../../config/index.ts';
 
@@ -71,6 +72,8 @@ export interface Latchkey {
   audit: AuditTrail;
   /** The alert rules over the trail, when auditing is on (alerts/runner.ts). */
   alerts?: { poll(): Promise<void> };
+  /** The webhook sink, when AUDIT_WEBHOOK_URL is set (audit/webhook.ts). */
+  webhook?: { poll(): Promise<void>; stop(): Promise<void> };
   keystore: Keystore;
   keys: KeyManager;
   /** The keyset version the current Provider was built from. */
@@ -131,6 +134,7 @@ export async function build(config: Config, logger: Logger, options: { store?: S
       nextRotation: () => rotations?.nextRun()?.getTime(),
       ping: () => store.ping(),
       audit: () => audit.counts,
+      webhook: () => webhook && { backlog: webhook.backlog(), ...webhook.counts },
     });
     const audit = createAuditTrail({ streams: store.streams, logger, maxEvents: config.audit.maxEvents, maxAgeMs: config.audit.maxAgeMs, listeners: [metrics.observe] });
     const auditor: Auditor = {
@@ -158,6 +162,7 @@ export async function build(config: Config, logger: Logger, options: { store?: S
           tell: (alert) => void activity.record(alert.account!, { kind: 'alert', text: alert.personMessage!, at: alert.at }).catch(() => undefined),
         })
       : undefined;
+    const webhook = config.audit.enabled && config.audit.webhook ? await startWebhook({ streams: store.streams, logger, ...config.audit.webhook }) : undefined;
     const revocation = createRevocation(records);
     const holdings = accountHoldings({ provider, records, usage, infos, revocation, apis, logger, auditor });
     const activity = storedActivity(store.feeds);
@@ -233,12 +238,14 @@ export async function build(config: Config, logger: Logger, options: { store?: S
       people: holdings,
       audit,
       alerts,
+      webhook,
       keystore,
       keys,
       keysetVersion: () => keyset!.version,
       async close() {
         await keys.stop();
         await alerts?.stop();
+        await webhook?.stop();
         await audit.close();
         await stopFollowingClients();
         await stopFollowingApis();

@@ -17,6 +17,8 @@ export interface MetricsSources {
   ping(): Promise<void>;
   /** The audit trail's counts. */
   audit(): { written: number; refused: number; dropped: number };
+  /** The webhook sink's, when there is one. */
+  webhook(): { backlog: number; delivered: number; failed: number } | undefined;
 }
 
 // Node's own metrics are the process's, whatever the number of Latchkeys built in it (the tests
@@ -101,6 +103,32 @@ export function createMetrics(sources: MetricsSources) {
       collect() {
         this.reset();
         this.inc(pick(sources.audit()));
+      },
+    });
+  }
+
+  new Gauge({
+    name: 'latchkey_audit_webhook_backlog',
+    help: 'Audit events this instance holds for the webhook, waiting for a retry',
+    ...on,
+    collect() {
+      this.reset();
+      const webhook = sources.webhook();
+      if (webhook) this.set(webhook.backlog);
+    },
+  });
+  for (const [name, help, pick] of [
+    ['latchkey_audit_webhook_deliveries', 'Audit events the webhook receiver accepted (2xx)', (c: { delivered: number; failed: number }) => c.delivered],
+    ['latchkey_audit_webhook_failures', 'Webhook delivery attempts that failed (each is retried)', (c: { delivered: number; failed: number }) => c.failed],
+  ] as const) {
+    new Counter({
+      name: `${name}_total`,
+      help,
+      ...on,
+      collect() {
+        this.reset();
+        const webhook = sources.webhook();
+        if (webhook) this.inc(pick(webhook));
       },
     });
   }
