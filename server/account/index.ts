@@ -10,6 +10,7 @@ import { csrfToken } from '../http/csrf.ts';
 import { isUnder } from '../http/routes.ts';
 import type { Page } from '../interactions/page.ts';
 import type { Revocation } from '../provider/revocation.ts';
+import type { Auditor } from '../audit/context.ts';
 import type { DeviceCookies } from '../security/device-cookie.ts';
 import type { SignInThrottle } from '../security/sign-in-throttle.ts';
 import type { Activity, NoteActivity } from './activity.ts';
@@ -29,6 +30,7 @@ export interface AccountConsoleDeps {
   page: Page;
   signInThrottle: SignInThrottle;
   devices: DeviceCookies;
+  auditor?: Auditor;
   cookieSecrets: string[];
   csrfCookie: string;
 }

@@ -15,6 +15,7 @@ import { ROUTES } from '../http/routes.ts';
 import type { Page } from '../interactions/page.ts';
 import type { Revocation } from '../provider/revocation.ts';
 import { inWords } from '../security/decisions.ts';
+import type { Auditor } from '../audit/context.ts';
 import type { DeviceCookies } from '../security/device-cookie.ts';
 import type { SignInThrottle } from '../security/sign-in-throttle.ts';
 import { adviceFor, type Activity, type ActivityItem, type NoteActivity } from './activity.ts';
@@ -35,6 +36,8 @@ export interface ConsoleDeps {
   revocation: Revocation;
   provider: () => Provider;
   page: Page;
+  /** Where the password change is recorded as an audit event. */
+  auditor?: Auditor;
   /** The current password is a guess like any sign-in: it spends the same budgets. */
   signInThrottle: SignInThrottle;
   devices: DeviceCookies;
@@ -177,6 +180,7 @@ export function consolePages(deps: ConsoleDeps): Router {
       throw err;
     }
     deps.note(ctx, viewer.sub, { kind: 'password.changed', text: 'Your password was changed' });
+    deps.auditor?.record({ type: 'user.password_changed', version: 1, ...deps.auditor.envelope(ctx), actor: { kind: 'account', sub: viewer.sub }, account: viewer.sub });
     let notice = 'Your password is changed.';
     if (field(body, 'signOutOthers') === 'yes') {
       const count = await sessions.endOthers(viewer.sub, viewer.sessionUid);

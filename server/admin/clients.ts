@@ -12,6 +12,7 @@ import type { ClientRegistry } from '../clients/registry.ts';
 import type { Revocation } from '../provider/revocation.ts';
 import { scopesOf } from '../provider/resource-access.ts';
 import { PKCE_POLICIES } from '../provider/pkce-policy.ts';
+import type { AdminRecord } from './audit-events.ts';
 import { readBody } from './body.ts';
 import { readPage } from './paging.ts';
 import { invalidRequest, notFound } from './errors.ts';
@@ -95,7 +96,7 @@ async function checkApis(body: z.output<typeof ClientBody>, apis: ApiRegistry): 
   }
 }
 
-export function clientRoutes(router: Router, clients: ClientRegistry, apis: ApiRegistry, revocation: Revocation): void {
+export function clientRoutes(router: Router, clients: ClientRegistry, apis: ApiRegistry, revocation: Revocation, record: AdminRecord = () => {}): void {
   router.get('/clients', async (ctx) => {
     const { clients: page, next } = await clients.list(readPage(ctx));
     ctx.body = { clients: page, ...(next === undefined ? {} : { next }) };
@@ -108,6 +109,13 @@ export function clientRoutes(router: Router, clients: ClientRegistry, apis: ApiR
     // `secret` is present only when the registry generated it: this response is the one time
     // it is shown. A secret the caller supplied is never echoed back.
     const { client, secret } = await clients.add(metadata);
+    record(ctx, {
+      type: 'client.created',
+      client: client.clientId,
+      public: metadata.token_endpoint_auth_method === 'none',
+      grantTypes: (metadata.grant_types ?? ['authorization_code', 'refresh_token']).slice(0, 16),
+      redirectUris: (metadata.redirect_uris ?? []).slice(0, 32),
+    });
     ctx.status = 201;
     ctx.body = secret === undefined ? { client } : { client, secret };
   });
@@ -117,6 +125,7 @@ export function clientRoutes(router: Router, clients: ClientRegistry, apis: ApiR
     if (!(await clients.remove(id))) throw notFound(`no client with id ${id}`);
     // Everything people granted the app ends with it: its grants and the tokens of each.
     await revocation.client(id);
+    record(ctx, { type: 'client.removed', client: id });
     ctx.status = 204;
   });
 }

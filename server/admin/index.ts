@@ -25,6 +25,7 @@ import { clientRoutes } from './clients.ts';
 import { handleErrors, notFound, type ErrorBody } from './errors.ts';
 import { keyRoutes } from './keys.ts';
 import { auditRoutes } from './audit.ts';
+import { adminRecorder } from './audit-events.ts';
 import { tokenInspector } from './token-inspect.ts';
 import { tokenRoutes } from './tokens.ts';
 import type Provider from 'oidc-provider';
@@ -73,9 +74,10 @@ export function createAdminApi(deps: AdminApiDeps): Middleware {
   if (adminToken === '') throw new Error('adminToken must not be empty; leave it unset to disable the admin API');
 
   const router = new Router({ prefix: ROUTES.admin.path });
-  userRoutes(router, deps.users, deps.revocation, deps.activity);
+  const record = adminRecorder(deps.auditor);
+  userRoutes(router, deps.users, deps.revocation, deps.activity, record);
   peopleRoutes(router, deps.users, deps.people, deps.activity);
-  clientRoutes(router, deps.clients, deps.apis, deps.revocation);
+  clientRoutes(router, deps.clients, deps.apis, deps.revocation, record);
   apiRoutes(router, deps.apis);
   keyRoutes(router, deps.keystore, deps.keys, deps.clients);
   if (deps.trail) auditRoutes(router, deps.trail, deps.users);

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { toView, type Users } from '../accounts/users.ts';
 import type { Activity } from '../account/activity.ts';
 import type { Revocation } from '../provider/revocation.ts';
+import type { AdminRecord } from './audit-events.ts';
 import { readBody } from './body.ts';
 import { readPage } from './paging.ts';
 
@@ -32,7 +33,7 @@ const NewUserBody = z.strictObject({
 const EmailBody = z.strictObject({ email });
 const PasswordBody = z.strictObject({ email, password });
 
-export function userRoutes(router: Router, users: Users, revocation: Revocation, activity: Activity): void {
+export function userRoutes(router: Router, users: Users, revocation: Revocation, activity: Activity, record: AdminRecord = () => {}): void {
   // The person hears of it in their security activity (a failure to record it undoes nothing).
   const tell = (sub: string, text: string) => activity.record(sub, { kind: 'password.changed', text, at: Date.now() }).catch(() => undefined);
 
@@ -43,8 +44,10 @@ export function userRoutes(router: Router, users: Users, revocation: Revocation,
 
   router.post('/users', async (ctx) => {
     const input = readBody(ctx, NewUserBody);
+    const user = await users.create(input);
+    record(ctx, { type: 'user.created', account: user.sub });
     ctx.status = 201;
-    ctx.body = { user: toView(await users.create(input)) };
+    ctx.body = { user: toView(user) };
   });
 
   // Disabling a user, or changing a password, ends everything the account holds: its sessions,
@@ -53,18 +56,22 @@ export function userRoutes(router: Router, users: Users, revocation: Revocation,
   router.post('/users/disable', async (ctx) => {
     const { email } = readBody(ctx, EmailBody);
     const user = await users.setDisabled(email, true);
+    record(ctx, { type: 'user.disabled', account: user.sub });
     ctx.body = { user: toView(user), revoked: await revocation.account(user.sub) };
   });
 
   router.post('/users/enable', async (ctx) => {
     const { email } = readBody(ctx, EmailBody);
-    ctx.body = { user: toView(await users.setDisabled(email, false)) };
+    const user = await users.setDisabled(email, false);
+    record(ctx, { type: 'user.enabled', account: user.sub });
+    ctx.body = { user: toView(user) };
   });
 
   router.post('/users/password', async (ctx) => {
     const { email, password } = readBody(ctx, PasswordBody);
     const user = await users.setPassword(email, password);
     const revoked = await revocation.account(user.sub);
+    record(ctx, { type: 'user.password_changed', account: user.sub });
     await tell(user.sub, 'An administrator set a new password for your account and signed you out everywhere');
     ctx.body = { user: toView(user), revoked };
   });

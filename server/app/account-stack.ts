@@ -15,6 +15,7 @@ import type { Render } from '../http/render.ts';
 import { createPage } from '../interactions/page.ts';
 import type { Revocation } from '../provider/revocation.ts';
 import type { Security } from '../security/index.ts';
+import type { Auditor } from '../audit/context.ts';
 
 export interface AccountDeps {
   holdings: AccountHoldings;
@@ -22,6 +23,7 @@ export interface AccountDeps {
   note: NoteActivity;
   /** The console client's secret (account/console-client.ts). */
   consoleSecret: string;
+  auditor?: Auditor;
 }
 
 export function accountStack(

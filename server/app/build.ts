@@ -40,6 +40,8 @@ import { derive } from '../crypto/derived-keys.ts';
 import { envelopeOf, type Auditor } from '../audit/context.ts';
 import { createIdHasher } from '../audit/ids.ts';
 import { auditProviderEvents } from '../audit/provider-events.ts';
+import { keyEvents } from '../audit/key-events.ts';
+import type { AuditEvent } from '../audit/catalogue.ts';
 import { createAuditTrail, type AuditTrail } from '../audit/trail.ts';
 import { Cron } from 'croner';
 import { createMetrics } from '../observability/metrics.ts';
@@ -193,6 +195,11 @@ export async function build(config: Config, logger: Logger, options: { store?: S
       schedule: config.keys.rotationSchedule,
       pollMs: config.keys.pollSeconds * 1000,
       logger,
+      // Scheduled changes are the system's; the rest come through the admin API.
+      onTransitions: (operation, transitions) => {
+        const actor = operation.kind === 'scheduled' ? { kind: 'system' as const, component: 'key-rotation' } : { kind: 'admin' as const, id: 'admin-token' };
+        for (const event of keyEvents(operation, transitions, { at: Date.now(), actor })) auditor.record(event as AuditEvent);
+      },
     });
     const { app, adminApp } = createApp({
       config,
@@ -205,7 +212,7 @@ export async function build(config: Config, logger: Logger, options: { store?: S
       keys,
       provider,
       revocation,
-      account: { holdings, activity, note, consoleSecret: String(console.client_secret) },
+      account: { holdings, activity, note, consoleSecret: String(console.client_secret), auditor },
       auditor,
       audit,
       metrics,

@@ -36,7 +36,12 @@ export interface KeyManagerDeps {
   pollMs: number;
   logger: Logger;
   now?: () => number;
+  /** Told of every stored change's transitions, and what asked for it (the audit trail). */
+  onTransitions?: (operation: KeyOperationKind, transitions: Plan['transitions']) => void;
 }
+
+/** What asked for a change of the keyset. */
+export type KeyOperationKind = { kind: 'scheduled' } | { kind: 'stage' } | { kind: 'rotate-now' } | { kind: 'revoke'; kid: string };
 
 export interface KeyManager {
   readonly policy: RotationPolicy;
@@ -55,7 +60,7 @@ export interface KeyManager {
   refresh(): Promise<void>;
 }
 
-export function createKeyManager({ keystore, locks, events, policy, schedule, pollMs, logger, now = () => Date.now() }: KeyManagerDeps): KeyManager {
+export function createKeyManager({ keystore, locks, events, policy, schedule, pollMs, logger, now = () => Date.now(), onTransitions }: KeyManagerDeps): KeyManager {
   let inUse: StoredKeyset | undefined;
   let onChange: (keyset: StoredKeyset) => void = () => {};
   let job: Cron | undefined;
@@ -82,7 +87,7 @@ export function createKeyManager({ keystore, locks, events, policy, schedule, po
   /** `fresh: false` for changes that create no key (rewrap): generating an RSA key is not free. */
   async function apply(
     change: (keyset: StoredKeyset, fresh: FreshKeys) => Plan | undefined,
-    { fresh = true }: { fresh?: boolean } = {},
+    { fresh = true, operation }: { fresh?: boolean; operation?: KeyOperationKind } = {},
   ): Promise<StoredKeyset | undefined> {
     const token = await locks.acquire(LOCK, LOCK_TTL_MS);
     if (!token) throw new KeysBusyError('another instance is changing the signing keys; try again in a moment');
@@ -95,6 +100,7 @@ export function createKeyManager({ keystore, locks, events, policy, schedule, po
         throw new KeysBusyError('the signing keyset changed while this change was computed; nothing was written');
       }
       for (const t of plan.transitions) logger.info({ event: 'key.transition', kid: t.kid, alg: t.alg, from: t.from, to: t.to, version: plan.keyset.version }, 'signing key transition');
+      if (operation && plan.transitions.length) onTransitions?.(operation, plan.transitions);
       follow(plan.keyset);
       await events.publish(CHANNEL, String(plan.keyset.version)).catch((err: unknown) => logger.warn({ err }, 'could not announce the new keyset; other instances will poll'));
       return plan.keyset;
@@ -112,7 +118,7 @@ export function createKeyManager({ keystore, locks, events, policy, schedule, po
       // under the lock.
       const stored = await keystore.read();
       if (!stored || !isDue(stored, slot)) return false;
-      const done = await apply((keyset, fresh) => (isDue(keyset, slot) ? rotate(keyset, now(), policy, fresh, randomUUID(), slot) : undefined));
+      const done = await apply((keyset, fresh) => (isDue(keyset, slot) ? rotate(keyset, now(), policy, fresh, randomUUID(), slot) : undefined), { operation: { kind: 'scheduled' } });
       return done !== undefined;
     } catch (err) {
       if (err instanceof KeysBusyError) return false;
@@ -121,7 +127,7 @@ export function createKeyManager({ keystore, locks, events, policy, schedule, po
     }
   }
 
-  const required = async (change: Parameters<typeof apply>[0]) => (await apply(change))!;
+  const required = async (change: Parameters<typeof apply>[0], operation: KeyOperationKind) => (await apply(change, { operation }))!;
 
   return {
     policy,
@@ -145,8 +151,8 @@ export function createKeyManager({ keystore, locks, events, policy, schedule, po
     },
     runScheduled,
     rotate: ({ now: immediately }) =>
-      required((keyset, fresh) => (immediately ? rotateNow(keyset, now(), policy, fresh, randomUUID()) : stageNext(keyset, now(), fresh))),
-    revoke: (kid) => required((keyset, fresh) => revoke(keyset, kid, now(), fresh)),
+      required((keyset, fresh) => (immediately ? rotateNow(keyset, now(), policy, fresh, randomUUID()) : stageNext(keyset, now(), fresh)), { kind: immediately ? 'rotate-now' : 'stage' }),
+    revoke: (kid) => required((keyset, fresh) => revoke(keyset, kid, now(), fresh), { kind: 'revoke', kid }),
     rewrap: async () => (await apply((keyset) => ({ keyset: keystore.rewrap(keyset), transitions: [] }), { fresh: false }))!,
     refresh,
   };

@@ -104,6 +104,35 @@ for (const store of STORES) {
       expect(calls.find((c) => c.status === 401)).to.deep.include({ path: '/admin/users', actor: { kind: 'anonymous' } });
       expect(running.latchkey.audit.counts.refused).to.equal(0);
     });
+
+    it('records accounts and clients created, disabled, enabled, given a password and removed through the admin API', async () => {
+      const admin = (method: string, path: string, body?: unknown) =>
+        fetch(`${running.url}/admin${path}`, { method, headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+      const email = `audited-${Date.now()}@example.test`;
+      const created = (await (await admin('POST', '/users', { email, password: 'correct horse battery staple' })).json()) as { user: { sub: string } };
+      await admin('POST', '/users/disable', { email });
+      await admin('POST', '/users/enable', { email });
+      await admin('POST', '/users/password', { email, password: 'another horse battery staple' });
+      const sub = created.user.sub;
+      expect((await eventsOf(sub)).filter((e) => e.type.startsWith('user.')).map((e) => e.type)).to.deep.equal(['user.created', 'user.disabled', 'user.enabled', 'user.password_changed']);
+      const clientId = `audited-${Date.now()}`;
+      expect((await admin('POST', '/clients', { client_id: clientId, redirect_uris: ['https://app.example.test/cb'] })).status).to.equal(201);
+      expect((await admin('DELETE', `/clients/${clientId}`)).status).to.equal(204);
+      await running.latchkey.audit.flush();
+      const clientEvents = (await running.latchkey.audit.search({ client: clientId, type: 'client.*', limit: 10 })).events.map((e) => e.event);
+      expect(clientEvents.map((e) => e.type)).to.deep.equal(['client.removed', 'client.created']);
+      expect(clientEvents[1]).to.deep.include({ public: false, redirectUris: ['https://app.example.test/cb'], actor: { kind: 'admin', id: 'admin-token' } });
+    });
+
+    it('records key changes with who asked for them', async () => {
+      const res = await fetch(`${running.url}/admin/keys/rotate`, { method: 'POST', headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: '{}' });
+      expect(res.status).to.equal(200);
+      await running.latchkey.audit.flush();
+      const staged = (await running.latchkey.audit.search({ type: 'key.*', limit: 20 })).events.map((e) => e.event);
+      expect(staged.length, 'one key per algorithm at least').to.be.greaterThan(0);
+      for (const e of staged) expect(e).to.deep.include({ actor: { kind: 'admin', id: 'admin-token' } });
+      expect(staged.map((e) => e.type)).to.include('key.staged');
+    });
   });
 }
 
