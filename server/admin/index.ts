@@ -26,6 +26,7 @@ import { handleErrors, notFound, type ErrorBody } from './errors.ts';
 import { keyRoutes } from './keys.ts';
 import { auditRoutes } from './audit.ts';
 import { adminRecorder } from './audit-events.ts';
+import type { Finding } from './doctor.ts';
 import { tokenInspector } from './token-inspect.ts';
 import { tokenRoutes } from './tokens.ts';
 import type Provider from 'oidc-provider';
@@ -51,6 +52,8 @@ export interface AdminApiDeps {
   auditor?: Auditor;
   /** The trail itself, for /admin/audit. */
   trail?: AuditTrail;
+  /** For /admin/doctor: the findings about this deployment. */
+  doctor?: () => Promise<Finding[]>;
   /** For /admin/tokens/inspect: the live Provider and the issuer. */
   provider?: () => Provider;
   issuer?: string;
@@ -81,6 +84,8 @@ export function createAdminApi(deps: AdminApiDeps): Middleware {
   apiRoutes(router, deps.apis);
   keyRoutes(router, deps.keystore, deps.keys, deps.clients);
   if (deps.trail) auditRoutes(router, deps.trail, deps.users);
+  const doctor = deps.doctor;
+  if (doctor) router.get('/doctor', async (ctx) => void (ctx.body = { issuer: deps.issuer, findings: await doctor() }));
   if (deps.trail && deps.auditor && deps.provider && deps.issuer) {
     const keystore = deps.keystore;
     tokenRoutes(

@@ -40,6 +40,8 @@ import type { Auditor } from '../audit/context.ts';
 import type { AuditTrail } from '../audit/trail.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { metricsEndpoint } from './metrics-endpoint.ts';
+import { assess } from '../admin/doctor.ts';
+import { gatherFacts } from '../admin/doctor-facts.ts';
 import { interactionAudit } from '../interactions/audit.ts';
 import type { Store } from '../store/types.ts';
 
@@ -81,7 +83,14 @@ export function createApp({ config, logger, store, users, clients, apis, keystor
   // which the client writes itself.
   const app = new Koa({ proxy: config.trustProxy, maxIpsCount: config.trustProxyHops });
   const security = createSecurity(store, { cookieSecrets: config.cookieSecrets, devicePollInterval: config.devicePollInterval, deviceCodeTtl: config.ttl.deviceCode, provider });
-  const adminApi = createAdminApi({ adminToken: config.adminToken, users, clients, apis, keystore, keys, revocation, people: account.holdings, activity: account.activity, auditor, trail: audit, provider, issuer: config.issuer, throttle: security.adminThrottle });
+  const adminApi = createAdminApi({ adminToken: config.adminToken, users, clients, apis, keystore, keys, revocation, people: account.holdings, activity: account.activity, auditor,
+    trail: audit,
+    provider,
+    issuer: config.issuer,
+    doctor: async () =>
+      assess(await gatherFacts({ production: config.env === 'production', issuer: config.issuer, adminToken: config.adminToken, rotationSchedule: config.keys.rotationSchedule, store, keystore, clients })),
+    throttle: security.adminThrottle,
+  });
   const render = createRenderer();
   const cookies = cookieNames(config.issuer.startsWith('https://'));
   const notice: InteractionNotice = (ctx, sub, { kind, app }) => account.note(ctx, sub, { kind, text: signInText(kind, app), app });

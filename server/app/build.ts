@@ -36,19 +36,8 @@ import { createAdapter } from '../provider/adapter.ts';
 import { protectRecords, type ProtectedRecords } from '../provider/records.ts';
 import { createRevocation, type Revocation } from '../provider/revocation.ts';
 import { createRecordProtection } from '../crypto/record-protection.ts';
-import { derive } from '../crypto/derived-keys.ts';
-import { envelopeOf, type Auditor } from '../audit/context.ts';
-import { createIdHasher } from '../audit/ids.ts';
-import { auditProviderEvents } from '../audit/provider-events.ts';
-import { keyEvents } from '../audit/key-events.ts';
-import type { AuditEvent } from '../audit/catalogue.ts';
-import { createAuditTrail, type AuditTrail } from '../audit/trail.ts';
-import { Cron } from 'croner';
-import { createMetrics } from '../observability/metrics.ts';
-import { startAlerts } from '../alerts/runner.ts';
-import { startWebhook } from '../audit/webhook.ts';
-import { resolveThresholds, type ThresholdOverrides, type Thresholds } from '../alerts/thresholds.ts';
-import { ConfigError } from '../../config/index.ts';
+import type { AuditTrail } from '../audit/trail.ts';
+import { observe } from './observe.ts';
 
 export interface Latchkey {
   app: Koa;
@@ -85,6 +74,7 @@ export interface Latchkey {
 
 export async function build(config: Config, logger: Logger, options: { store?: Store } = {}): Promise<Latchkey> {
   const store = options.store ?? (await openStore(config.redis, { onError: (err) => logger.warn({ err }, 'redis connection error') }));
+  let watch: Awaited<ReturnType<typeof observe>> | undefined;
   try {
     const box = createSealedBox(config.keysEncryptionKeys);
     const users = createUsers(store.documents, createPasswords(config.bcryptCost, config.keysEncryptionKeys));
@@ -129,42 +119,11 @@ export async function build(config: Config, logger: Logger, options: { store?: S
     // each app last used its access, what happened lately (account/).
     const geo = config.geoip ? await sharedGeo() : undefined;
 
-    // The audit trail: oidc-provider's events and Latchkey's own, ids hashed, to the log and a stream.
-    const rotations = config.keys.rotationSchedule ? new Cron(config.keys.rotationSchedule, { timezone: 'UTC', paused: true }) : undefined;
-    const metrics = createMetrics({
-      keys: () => keyset?.keys ?? [],
-      nextRotation: () => rotations?.nextRun()?.getTime(),
-      ping: () => store.ping(),
-      audit: () => audit.counts,
-      webhook: () => webhook && { backlog: webhook.backlog(), ...webhook.counts },
-    });
-    const audit = createAuditTrail({ streams: store.streams, logger, maxEvents: config.audit.maxEvents, maxAgeMs: config.audit.maxAgeMs, listeners: [metrics.observe] });
-    const auditor: Auditor = {
-      record: config.audit.enabled ? (event) => audit.record(event) : () => {},
-      hashId: createIdHasher(derive(config.keysEncryptionKeys[0]!, 'latchkey audit id hashes')),
-      envelope: (ctx) => envelopeOf(ctx, () => geo),
-    };
-    live.onBuild((built) => auditProviderEvents(built, auditor));
-    let thresholds: Thresholds;
-    try {
-      thresholds = resolveThresholds(config.alertThresholds as ThresholdOverrides);
-    } catch (err) {
-      throw new ConfigError([`ALERT_THRESHOLDS: ${(err as Error).message.replace(/^alert thresholds: /, '')}`]);
-    }
+    // The audit trail, metrics, alerts and the webhook (observe.ts).
+    watch = await observe({ config, store, logger, geo, live, keyset: () => keyset, activity: () => activity });
+    const { audit, auditor, metrics, alerts, webhook } = watch;
     const infos = sessionInfos(records, () => geo, config.ttl.sessionMax);
     const usage = grantUsage(records, () => geo, config.ttl.grant, logger);
-    const alerts = config.audit.enabled
-      ? startAlerts({
-          streams: store.streams,
-          locks: store.locks,
-          thresholds,
-          record: auditor.record,
-          logger,
-          // The person hears of what concerns their account, in their security activity.
-          tell: (alert) => void activity.record(alert.account!, { kind: 'alert', text: alert.personMessage!, at: alert.at }).catch(() => undefined),
-        })
-      : undefined;
-    const webhook = config.audit.enabled && config.audit.webhook ? await startWebhook({ streams: store.streams, logger, ...config.audit.webhook }) : undefined;
     const revocation = createRevocation(records);
     const holdings = accountHoldings({ provider, records, usage, infos, revocation, apis, logger, auditor });
     const activity = storedActivity(store.feeds);
@@ -195,11 +154,7 @@ export async function build(config: Config, logger: Logger, options: { store?: S
       schedule: config.keys.rotationSchedule,
       pollMs: config.keys.pollSeconds * 1000,
       logger,
-      // Scheduled changes are the system's; the rest come through the admin API.
-      onTransitions: (operation, transitions) => {
-        const actor = operation.kind === 'scheduled' ? { kind: 'system' as const, component: 'key-rotation' } : { kind: 'admin' as const, id: 'admin-token' };
-        for (const event of keyEvents(operation, transitions, { at: Date.now(), actor })) auditor.record(event as AuditEvent);
-      },
+      onTransitions: watch.onKeyTransitions,
     });
     const { app, adminApp } = createApp({
       config,
@@ -251,15 +206,14 @@ export async function build(config: Config, logger: Logger, options: { store?: S
       keysetVersion: () => keyset!.version,
       async close() {
         await keys.stop();
-        await alerts?.stop();
-        await webhook?.stop();
-        await audit.close();
+        await watch?.close();
         await stopFollowingClients();
         await stopFollowingApis();
         await store.close();
       },
     };
   } catch (error) {
+    await watch?.close().catch(() => undefined);
     await store.close();
     throw error;
   }

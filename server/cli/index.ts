@@ -5,6 +5,7 @@ import { createAdminClient, type AdminClient } from './admin-client.ts';
 import { registerApis } from './apis.ts';
 import { registerAudit } from './audit.ts';
 import { registerTokens } from './tokens.ts';
+import { registerDoctor } from './doctor.ts';
 import { registerClients } from './clients.ts';
 import type { CommandContext } from './context.ts';
 import { CliError, oneLine, type CliIo } from './io.ts';
@@ -42,6 +43,7 @@ function buildProgram(io: CliIo): Command {
   registerApis(program, context);
   registerAudit(program, context);
   registerTokens(program, context);
+  registerDoctor(program, context);
   registerKeys(program, context);
   return program;
 }

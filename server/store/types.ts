@@ -166,6 +166,22 @@ export interface Limiter {
   delete(key: string): Promise<void>;
 }
 
+export interface StoreDiagnostics {
+  kind: 'redis' | 'memory';
+  /** Append-only file on (Redis `appendonly`). */
+  aof?: boolean;
+  /** `always`, `everysec` or `no`; undefined when CONFIG is not allowed. */
+  appendfsync?: string;
+  /** RDB snapshots configured (`save`). */
+  rdb?: boolean;
+  /** What Redis does when full: `noeviction`, `allkeys-lru`, `volatile-ttl`, … */
+  maxmemoryPolicy?: string;
+  /** Redis's own clock (TIME), epoch ms, and when it was read by ours. */
+  serverTimeMs?: number;
+  readAtMs?: number;
+  version?: string;
+}
+
 export interface Store {
   readonly kind: 'redis' | 'memory';
   readonly oidc: OidcStore;
@@ -179,5 +195,7 @@ export interface Store {
   limiter(name: string, options: LimiterOptions): Limiter;
   /** Rejects when the backing store cannot be reached. */
   ping(): Promise<void>;
+  /** What `latchkey doctor` checks of the store's own settings. */
+  diagnostics(): Promise<StoreDiagnostics>;
   close(): Promise<void>;
 }

@@ -47,6 +47,7 @@ export function createMemoryStore(options: { now?: () => number } = {}): MemoryS
     async ping() {
       if (closed) throw new Error('the store is closed');
     },
+    diagnostics: async () => ({ kind: 'memory' }),
     async close() {
       closed = true;
       clearInterval(timer);

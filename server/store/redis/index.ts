@@ -12,6 +12,7 @@ import { redisLocks } from './locks.ts';
 import { redisRecords } from './records.ts';
 import { keySchema } from './schema.ts';
 import { redisStreams } from './streams.ts';
+import { redisDiagnostics } from './diagnostics.ts';
 
 export interface RedisStoreOptions {
   /** Connection errors (ioredis reconnects on its own); without it ioredis prints them. */
@@ -49,6 +50,7 @@ export async function createRedisStore(config: RedisConfig, options: RedisStoreO
     async ping() {
       await client.ping();
     },
+    diagnostics: () => redisDiagnostics(client),
     async close() {
       await events.close();
       if (client.status === 'end') return;
