@@ -7,6 +7,15 @@ import type { Logger } from 'pino';
 
 const SANE_ID = /^[\w.:-]{1,128}$/;
 
+/**
+ * The path as logged: an interaction's uid (in /interaction/:uid, and oidc-provider's resume paths
+ * /auth/:uid and /device/:uid) is also the value of the browser's interaction cookie, so it is
+ * logged as `:uid`.
+ */
+export function pathForLog(path: string): string {
+  return path.replace(/^\/(interaction|auth)\/[^/]+/, '/$1/:uid').replace(/^\/device\/(?!auth$)[^/]+/, '/device/:uid');
+}
+
 export function requestContext(logger: Logger): Middleware {
   return async (ctx, next) => {
     const given = ctx.get('x-request-id');
@@ -20,7 +29,7 @@ export function requestContext(logger: Logger): Middleware {
     } finally {
       const ms = Math.round((performance.now() - started) * 10) / 10;
       // oidc-provider writes some responses itself (ctx.respond = false); res has the status.
-      logger.info({ requestId, method: ctx.method, path: ctx.path, status: ctx.res.statusCode, ms }, 'request');
+      logger.info({ requestId, method: ctx.method, path: pathForLog(ctx.path), status: ctx.res.statusCode, ms }, 'request');
     }
   };
 }

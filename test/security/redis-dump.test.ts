@@ -2,7 +2,8 @@
 // with a refresh token, client credentials, device flow, PAR, a signed-in session, a sign-in in
 // progress); then every key and value is read out of Redis, and every string in it is tried as a
 // bearer token, a refresh token, a code, a device code and a session cookie: none works, and
-// none of the credentials the flows handed out appears in the dump at all.
+// none of the credentials the flows handed out appears in the dump at all (the audit stream and
+// the activity feeds included), nor in any line of the log at its most verbose level.
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import * as oidc from 'openid-client';
@@ -29,6 +30,8 @@ async function dump(running: Running): Promise<string[]> {
         else if (type === 'hash') strings.push(...Object.entries(await redis.hgetall(key)).flat());
         else if (type === 'set') strings.push(...(await redis.smembers(key)));
         else if (type === 'zset') strings.push(...(await redis.zrange(key, '0', '-1')));
+        else if (type === 'list') strings.push(...(await redis.lrange(key, 0, -1)));
+        else if (type === 'stream') for (const [id, fields] of await redis.xrange(key, '-', '+')) strings.push(id, ...fields);
         else strings.push(`unexpected type ${type} at ${key}`);
       }
     } while (cursor !== '0');
@@ -51,8 +54,9 @@ function candidates(strings: string[]): string[] {
 describe('a dump of Redis holds no usable credential', function () {
   this.timeout(120_000);
   let running: Running;
+  const lines: string[] = [];
   before(async () => {
-    running = await startLatchkey({ store: 'redis' });
+    running = await startLatchkey({ store: 'redis', logs: { write: (line: string) => void lines.push(line) } });
   });
   after(() => running.stop());
 
@@ -92,9 +96,22 @@ describe('a dump of Redis holds no usable credential', function () {
     const device = await oidc.initiateDeviceAuthorization(config, { scope: 'openid' });
     issued.push(device.device_code, device.user_code);
 
+    // What a person and a client typed or were given: passwords, client secrets; and the keys.
+    const keyset = await running.latchkey.keystore.read();
+    const privateKeys = running.latchkey.keystore.privateJwks(keyset!).flatMap((jwk) => ['d', 'p', 'q', 'dp', 'dq', 'qi'].map((f) => (jwk as Record<string, unknown>)[f]).filter((v): v is string => typeof v === 'string'));
+    const secrets = [...issued, PASSWORD, web.secret!, ...privateKeys];
+    await running.latchkey.audit.flush();
     const strings = await dump(running);
+    expect(strings.some((s) => s.includes('"type":"token.issued"')), 'the audit stream is in the dump').to.equal(true);
     const text = strings.join('\n');
-    for (const credential of issued) expect(text.includes(credential), `a credential handed out appears in the dump: ${credential.slice(0, 8)}…`).to.equal(false);
+    for (const credential of secrets) expect(text.includes(credential), `a credential appears in the dump: ${credential.slice(0, 8)}…`).to.equal(false);
+    const logged = lines.join('\n');
+    expect(lines.filter((l) => l.includes('"component":"audit"')).length, 'audit events were logged').to.be.greaterThan(5);
+    expect(lines.filter((l) => l.includes('"msg":"request"')).length, 'requests were logged').to.be.greaterThan(10);
+    for (const credential of secrets) {
+      const line = lines.find((l) => l.includes(credential));
+      expect(line, `a credential (#${secrets.indexOf(credential)}) appears in the log: ${line?.slice(0, 300).replace(credential, '<credential>')}`).to.equal(undefined);
+    }
 
     // As the clients the credentials were issued to: they alone may introspect them.
     const introspect = introspector(config);
