@@ -38,6 +38,7 @@ import { createRevocation, type Revocation } from '../provider/revocation.ts';
 import { createRecordProtection } from '../crypto/record-protection.ts';
 import type { AuditTrail } from '../audit/trail.ts';
 import { observe } from './observe.ts';
+import { introspectionEvent } from '../audit/provider-events.ts';
 
 export interface Latchkey {
   app: Koa;
@@ -140,7 +141,10 @@ export async function build(config: Config, logger: Logger, options: { store?: S
     // Everything that can fail on bad keys (a wrong KEYS_ENCRYPTION_KEY) fails here, before the
     // new Provider replaces the one serving requests.
     const providerFor = (keyset: StoredKeyset) =>
-      createProvider({ config, adapter, findAccount, jwks: keystore.privateJwks(keyset), cookieKeys: keystore.cookieKeys(keyset), staticClients, findApi, maxAccessTokenTTL, pages, introspected: (grantId) => usage.introspected(grantId), firstPartyClients: new Set([CONSOLE_CLIENT_ID]) });
+      createProvider({ config, adapter, findAccount, jwks: keystore.privateJwks(keyset), cookieKeys: keystore.cookieKeys(keyset), staticClients, findApi, maxAccessTokenTTL, pages, introspected: (ctx, asker, token, allowed) => {
+          if (allowed && token.grantId) usage.introspected(token.grantId);
+          introspectionEvent(auditor, ctx, asker, token, allowed);
+        }, firstPartyClients: new Set([CONSOLE_CLIENT_ID]) });
 
     const initial = await keystore.loadOrCreate();
     live.install(providerFor(initial));

@@ -155,3 +155,20 @@ export function auditProviderEvents(provider: Provider, { record, hashId, envelo
   provider.on('backchannel.success', backchannel(true));
   provider.on('backchannel.error', backchannel(false));
 }
+
+/** The introspection endpoint's answer about a token found (oidc-provider emits no event for it). */
+export function introspectionEvent(auditor: Auditor, ctx: KoaContextWithOIDC, asker: string, token: { jti?: string; clientId?: string; accountId?: string; kind?: string }, active: boolean): void {
+  const kinds: Record<string, 'access_token' | 'refresh_token' | 'client_credentials'> = { AccessToken: 'access_token', RefreshToken: 'refresh_token', ClientCredentials: 'client_credentials' };
+  const tokenKind = token.kind ? kinds[token.kind] : undefined;
+  auditor.record({
+    type: 'token.introspected',
+    version: 1,
+    ...auditor.envelope(ctx as unknown as RequestLike),
+    actor: clientActor(asker),
+    ...(token.clientId ? { tokenClient: token.clientId } : {}),
+    ...(token.accountId ? { account: token.accountId } : {}),
+    ...(tokenKind ? { tokenKind } : {}),
+    ...(token.jti ? { tokenIdHash: auditor.hashId('token', token.jti) } : {}),
+    active,
+  } as AuditEvent);
+}

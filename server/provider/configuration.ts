@@ -1,7 +1,7 @@
 // The one place Latchkey's oidc-provider configuration is written. Every option below is
 // documented in oidc-provider's docs/README.md under the same name; the comments say why we
 // chose what we chose.
-import { errors, type Adapter, type ClientMetadata, type Configuration, type FindAccount } from 'oidc-provider';
+import { errors, type Adapter, type ClientMetadata, type Configuration, type FindAccount, type KoaContextWithOIDC } from 'oidc-provider';
 import type { JWK } from 'jose';
 import type { Config, ResourceServer } from '../../config/index.ts';
 import { SIGNING_ALGS } from '../../config/schema.ts';
@@ -47,8 +47,9 @@ export interface ProviderDeps {
   maxAccessTokenTTL: number;
   /** The pages oidc-provider draws (logout, device, errors), in Latchkey's look. */
   pages: ProviderPageSources;
-  /** A token of this grant was introspected (the account console's "last used"). */
-  introspected?: (grantId: string) => void;
+  /** A client asked about a token at the introspection endpoint, and whether it may know
+   * (the account console's "last used", the audit trail). */
+  introspected?: (ctx: KoaContextWithOIDC, asker: string, token: { jti?: string; grantId?: string; clientId?: string; accountId?: string; kind?: string }, allowed: boolean) => void;
   /** Latchkey's own apps (the account console): never asked for consent. */
   firstPartyClients: ReadonlySet<string>;
 }
@@ -134,8 +135,7 @@ export function buildConfiguration({ config, adapter, findAccount, jwks, cookieK
         enabled: true,
         allowedPolicy: async (ctx, client, token) => {
           const allowed = mayIntrospect(client, token) && (await tokenIsLive(ctx, token, findAccount));
-          const grantId = (token as { grantId?: string }).grantId;
-          if (allowed && grantId) introspected?.(grantId);
+          introspected?.(ctx, client.clientId, token as never, allowed);
           return allowed;
         },
       },

@@ -31,9 +31,12 @@ for (const store of STORES) {
       const config = await discover(running, clientId, secret);
       const { tokens } = await signIn(config, user.email);
       const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token!);
+      // Introspection, by the token's own client: who asked, about whose token, and the answer.
+      expect((await oidc.tokenIntrospection(config, refreshed.access_token)).active).to.equal(true);
       await expectOAuthError(oidc.refreshTokenGrant(config, tokens.refresh_token!), 'invalid_grant');
 
       const events = await eventsOf(user.sub);
+      expect(events.find((e) => e.type === 'token.introspected')).to.deep.include({ actor: { kind: 'client', clientId }, tokenClient: clientId, account: user.sub, tokenKind: 'access_token', active: true });
       const types = events.map((e) => e.type);
       expect(types).to.include.members(['session.started', 'token.issued', 'token.refreshed', 'token.refresh_reuse_detected', 'grant.revoked']);
       const issued = events.filter((e): e is Extract<AuditEvent, { type: 'token.issued' }> => e.type === 'token.issued');
