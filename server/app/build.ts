@@ -31,6 +31,7 @@ import { createLiveProvider, type LiveProvider } from '../provider/current.ts';
 import { createProvider } from '../provider/index.ts';
 import { graceAwareRefreshTokens } from '../provider/refresh-grace.ts';
 import { openStore, type Store } from '../store/index.ts';
+import { storeLogging } from '../observability/store-outage.ts';
 import { createAdapter } from '../provider/adapter.ts';
 import { protectRecords, type ProtectedRecords } from '../provider/records.ts';
 import { createRevocation, type Revocation } from '../provider/revocation.ts';
@@ -62,7 +63,7 @@ export interface Latchkey {
 }
 
 export async function build(config: Config, logger: Logger, options: { store?: Store } = {}): Promise<Latchkey> {
-  const store = options.store ?? (await openStore(config.redis, { onError: (err) => logger.warn({ err }, 'redis connection error') }));
+  const store = options.store ?? (await openStore(config.redis, storeLogging(logger)));
   try {
     const box = createSealedBox(config.keysEncryptionKeys);
     const users = createUsers(store.documents, createPasswords(config.bcryptCost, config.keysEncryptionKeys));

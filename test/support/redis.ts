@@ -18,6 +18,16 @@ export interface TestRedis {
   freeze?(): void;
   /** Resumes a frozen server. */
   thaw?(): void;
+  /** Stops the server (SIGTERM, or SIGKILL for a crash) and keeps its data. Own servers only. */
+  halt?(signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
+  /** Starts a halted server again on the same port and data directory. */
+  restart?(): Promise<void>;
+}
+
+export interface RedisOptions {
+  cluster?: boolean;
+  /** Persist with an append-only file, synced on every write (`always`) or once a second. */
+  appendfsync?: 'always' | 'everysec';
 }
 
 const INSTALL_HINT =
@@ -27,7 +37,7 @@ const INSTALL_HINT =
  * Starts redis-server on a free port. With `cluster`, a single node in cluster mode that owns every
  * slot: it rejects cross-slot commands exactly like a real cluster, which is what the tests need.
  */
-export async function startRedis(options: { cluster?: boolean } = {}): Promise<TestRedis> {
+export async function startRedis(options: RedisOptions = {}): Promise<TestRedis> {
   const external = process.env.TEST_REDIS_URL;
   if (external && !options.cluster) {
     const parsed = new URL(external);
@@ -42,9 +52,10 @@ export async function startRedis(options: { cluster?: boolean } = {}): Promise<T
   if (!binary) throw new Error(INSTALL_HINT);
   const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), 'latchkey-redis-'));
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir];
+  args.push(...(options.appendfsync ? ['--appendonly', 'yes', '--appendfsync', options.appendfsync] : ['--appendonly', 'no']));
   if (options.cluster) args.push('--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-announce-ip', '127.0.0.1');
-  const child = spawn(binary, args, { stdio: 'ignore' });
+  let child: ChildProcess = spawn(binary, args, { stdio: 'ignore' });
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
 
@@ -65,6 +76,19 @@ export async function startRedis(options: { cluster?: boolean } = {}): Promise<T
     stop,
     freeze: () => child.kill('SIGSTOP'),
     thaw: () => child.kill('SIGCONT'),
+    async halt(signal = 'SIGTERM') {
+      if (signal === 'SIGKILL') {
+        const exited = once(child, 'exit');
+        child.kill('SIGKILL');
+        await exited;
+      } else {
+        await terminate(child);
+      }
+    },
+    async restart() {
+      child = spawn(binary, args, { stdio: 'ignore' });
+      await waitUntilReady(child, port, options.cluster ?? false);
+    },
   };
 }
 
