@@ -72,6 +72,10 @@ function configSchema(devSecrets: () => DevSecrets) {
        * outermost trusted one appended, counted from the right. */
       trustProxyHops: e.TRUST_PROXY_HOPS,
       logLevel: e.LOG_LEVEL,
+      /** On SIGTERM, how long /readyz says "draining" while requests are still served, before
+       * the listener closes: the time a load balancer takes to notice. None by default outside
+       * production, where Ctrl-C should stop at once. */
+      shutdownDrainSeconds: e.SHUTDOWN_DRAIN_SECONDS ?? (e.NODE_ENV === 'production' ? 5 : 0),
       /** Undefined means the embedded in-memory store (development and tests only). */
       redis: redis
         ? {

@@ -86,6 +86,7 @@ export const envSchema = z.object({
   ISSUER: z.url().optional(),
   TRUST_PROXY: boolean(false),
   TRUST_PROXY_HOPS: z.coerce.number().int().min(1).max(16).default(1),
+  SHUTDOWN_DRAIN_SECONDS: z.coerce.number().int().min(0).max(300).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),

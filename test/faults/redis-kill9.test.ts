@@ -41,7 +41,7 @@ describe('faults: Redis killed (kill -9) with appendfsync always', function () {
     if (type === 'string') return `${type} ${await redis.get(key)}`;
     if (type === 'hash') return `${type} ${JSON.stringify(Object.entries(await redis.hgetall(key)).sort())}`;
     if (type === 'set') return `${type} ${JSON.stringify((await redis.smembers(key)).sort())}`;
-    if (type === 'zset') return `${type} ${JSON.stringify(await redis.zrange(key, 0, -1, 'WITHSCORES'))}`;
+    if (type === 'zset') return `${type} ${JSON.stringify(await redis.zrange(key, '0', '-1', 'WITHSCORES'))}`;
     if (type === 'list') return `${type} ${JSON.stringify(await redis.lrange(key, 0, -1))}`;
     return type;
   }
