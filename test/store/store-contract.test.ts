@@ -12,6 +12,7 @@ import { COMMAND_TIMEOUT_MS, connect } from '../../server/store/redis/connect.ts
 import { createRedisStore } from '../../server/store/redis/index.ts';
 import type { Store } from '../../server/store/types.ts';
 import { startRedis, type TestRedis } from '../support/redis.ts';
+import { startSentinel, type Replicated } from '../support/redis-topologies.ts';
 
 interface Harness {
   store: Store;
@@ -436,15 +437,17 @@ contract('memory', async () => {
   };
 });
 
-function redisHarness(server: () => TestRedis, cluster: boolean): () => Promise<Harness> {
+function redisHarness(server: () => TestRedis | Replicated, cluster: boolean): () => Promise<Harness> {
   return async () => {
     const keyPrefix = `latchkey-test:${randomUUID()}:`;
-    const { url, node } = server();
+    const target = server();
+    const sentinel = 'config' in target ? target.config : undefined;
     const store = await createRedisStore(
-      cluster ? { clusterNodes: [node], sentinelName: 'unused', keyPrefix } : { url, sentinelName: 'unused', keyPrefix },
+      sentinel ? { ...sentinel, keyPrefix } : cluster ? { clusterNodes: [(target as TestRedis).node], sentinelName: 'unused', keyPrefix } : { url: (target as TestRedis).url, sentinelName: 'unused', keyPrefix },
     );
-    // A plain connection for inspection; the cluster's single node holds every key.
-    const inspector = new Redis(url, { maxRetriesPerRequest: 1 });
+    // A plain connection for inspection (to the master Sentinel names); the cluster's single node
+    // holds every key.
+    const inspector = sentinel ? new Redis({ sentinels: sentinel.sentinels, name: sentinel.sentinelName, maxRetriesPerRequest: 1 }) : new Redis((target as TestRedis).url, { maxRetriesPerRequest: 1 });
     const keys = async () => {
       const found: string[] = [];
       let cursor = '0';
@@ -469,6 +472,20 @@ function redisHarness(server: () => TestRedis, cluster: boolean): () => Promise<
     };
   };
 }
+
+// Sentinel: one master, two replicas, three sentinels; the store finds the master through them.
+describe('redis sentinel', function () {
+  let sentinel: Replicated;
+  before(async function () {
+    this.timeout(30_000);
+    if (process.env.TEST_REDIS_URL) this.skip();
+    sentinel = await startSentinel();
+  });
+  after(async () => {
+    await sentinel?.stop();
+  });
+  contract('redis sentinel', redisHarness(() => sentinel, false));
+});
 
 for (const cluster of [false, true]) {
   describe(cluster ? 'redis cluster' : 'redis', function () {

@@ -17,7 +17,12 @@ export interface AvailabilityChange {
 
 // Replies that mean the server (or the cluster) cannot serve right now, not that the command is
 // wrong: a restart replaying its AOF, a replica promoted or demoted, a cluster reshaping.
-const UNAVAILABLE_REPLIES = /^(LOADING|READONLY|CLUSTERDOWN|MASTERDOWN|TRYAGAIN|NOREPLICAS|BUSY|NOAUTH|UNBLOCKED)\b/;
+// MOVED and ASK too: ioredis follows them for a command on its own, but not inside an
+// auto-pipelined batch whose commands were redirected differently (lib/Pipeline.ts retries a
+// batch only when every error is the same), which is what a Cluster failover produces. The
+// command was not run, so the request answers 503 and the slot map is refreshed (onRedirect).
+const UNAVAILABLE_REPLIES = /^(LOADING|READONLY|CLUSTERDOWN|MASTERDOWN|TRYAGAIN|NOREPLICAS|BUSY|NOAUTH|UNBLOCKED|MOVED|ASK)\b/;
+const REDIRECTED = /^(MOVED|ASK)\b/;
 // ioredis's own failures carry no type of their own (plain Errors, or these names); the texts are
 // ioredis 6's (lib/Redis.ts, lib/cluster/index.ts, lib/Command.ts). A change of text fails the
 // tests in test/faults/, which drive each of these states with a real redis-server.
@@ -60,7 +65,16 @@ export interface Availability {
  * else is sent to Redis (every operation fails at once instead of each waiting the whole command
  * timeout, several in a row for some requests) until a probe, one at a time, answers.
  */
-export function availability(onChange: (change: AvailabilityChange) => void, probe: () => Promise<unknown>, timeoutMs: number): Availability {
+export interface AvailabilityOptions {
+  /** Tells whether a hung server answers again (a PING). */
+  probe: () => Promise<unknown>;
+  /** The most any operation may take. */
+  timeoutMs: number;
+  /** A reply said the key lives elsewhere now (a Cluster failover): refresh the slot map. */
+  onRedirect?: () => void;
+}
+
+export function availability(onChange: (change: AvailabilityChange) => void, { probe, timeoutMs, onRedirect }: AvailabilityOptions): Availability {
   let downSince: number | undefined;
   let hung: NodeJS.Timeout | undefined;
   let probing = false;
@@ -116,6 +130,7 @@ export function availability(onChange: (change: AvailabilityChange) => void, pro
         if (!isUnavailable(error)) throw error;
         markDown(error);
         if (isTimeout(error)) startProbing();
+        if (error instanceof ReplyError && REDIRECTED.test((error as Error).message)) onRedirect?.();
         throw new StoreUnavailableError(error);
       },
     );

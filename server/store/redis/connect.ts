@@ -67,8 +67,11 @@ export function connect(config: RedisConfig): Connection {
   }
   const client = config.sentinels?.length
     ? // The URL, when given with sentinels, only carries credentials, TLS and db for the master.
-      // failoverDetector: listen for +switch-master and move to the new master at once.
-      new Redis({ ...COMMON, ...PER_CONNECTION, ...auth, db, sentinels: config.sentinels, name: config.sentinelName, sentinelRetryStrategy: reconnectDelay, failoverDetector: true })
+      // A failover is followed by reconnecting: the old master's connection drops (or it answers
+      // READONLY, above), and each reconnect asks the sentinels for the master. ioredis's
+      // failoverDetector would notice sooner, but in ioredis 6 its sentinel connections outlive
+      // quit() (a process that never exits), and reconnecting every 100-200 ms is soon enough.
+      new Redis({ ...COMMON, ...PER_CONNECTION, ...auth, db, sentinels: config.sentinels, name: config.sentinelName, sentinelRetryStrategy: reconnectDelay })
     : url
       ? new Redis({ ...COMMON, ...PER_CONNECTION, ...auth, db, host: url.hostname.replace(/^\[(.*)\]$/, '$1'), port: Number(url.port || 6379) })
       : undefined;

@@ -1,5 +1,6 @@
 // The Redis store: connection, records, documents, locks and pub/sub over one key schema
 // (schema.ts), with the multi-key operations chosen by topology (topology.ts).
+import { Cluster } from 'ioredis';
 import type { RedisConfig } from '../../../config/index.ts';
 import type { Store } from '../types.ts';
 import { availability, isUnavailable, type AvailabilityChange } from './availability.ts';
@@ -23,6 +24,18 @@ export interface RedisStoreOptions {
 // Readiness must say "not ready" within a second even when Redis hangs rather than refuses.
 const PING_TIMEOUT_MS = 500;
 
+/** Refreshes a Cluster's slot map, at most one refresh at a time. */
+function slotRefresher(client: Cluster): () => void {
+  let refreshing = false;
+  return () => {
+    if (refreshing) return;
+    refreshing = true;
+    client.refreshSlotsCache(() => {
+      refreshing = false;
+    });
+  };
+}
+
 export async function createRedisStore(config: RedisConfig, options: RedisStoreOptions = {}): Promise<Store> {
   const keys = keySchema(config.keyPrefix);
   const { client, topology } = connect(config);
@@ -31,8 +44,12 @@ export async function createRedisStore(config: RedisConfig, options: RedisStoreO
     (change) => {
       if (!closing) options.onAvailability?.(change);
     },
-    () => client.ping(),
-    COMMAND_TIMEOUT_MS,
+    {
+      probe: () => client.ping(),
+      timeoutMs: COMMAND_TIMEOUT_MS,
+      // A failover redirects many commands at once: one refresh for all of them.
+      onRedirect: client instanceof Cluster ? slotRefresher(client) : undefined,
+    },
   );
   // ioredis emits an 'error' per failed reconnect (every 100-200 ms while Redis is away): those
   // are the availability's to report, once. Anything else goes to onError. With no listener at
