@@ -84,6 +84,8 @@ function configSchema(devSecrets: () => DevSecrets) {
             ...(e.REDIS_CLUSTER_NODES ? { clusterNodes: e.REDIS_CLUSTER_NODES } : {}),
             sentinelName: e.REDIS_SENTINEL_NAME,
             keyPrefix: e.REDIS_KEY_PREFIX,
+            /** Consumes of codes and refresh tokens wait for this many replicas (WAIT). */
+            ...(e.REDIS_WAIT_REPLICAS > 0 ? { waitReplicas: { replicas: e.REDIS_WAIT_REPLICAS, timeoutMs: e.REDIS_WAIT_TIMEOUT_MS } } : {}),
           }
         : undefined,
       /** Encrypt with the first, decrypt with any. */

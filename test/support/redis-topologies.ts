@@ -42,9 +42,15 @@ const ask = (node: Node, ...args: string[]) => withClient(node, (client) => clie
 const nodeOf = (redis: TestRedis): Node => redis.node;
 
 export async function startSentinel(): Promise<Replicated> {
-  const master = await startRedis({ args: ['--replica-announce-ip', '127.0.0.1'] });
-  const replicas = await Promise.all(
-    [0, 1].map(() => startRedis({ args: ['--replicaof', '127.0.0.1', String(master.node.port), '--replica-announce-ip', '127.0.0.1'] })),
+  // No delay before the first full sync (the default waits 5 s for more replicas to arrive).
+  const common = ['--replica-announce-ip', '127.0.0.1', '--repl-diskless-sync-delay', '0'];
+  const master = await startRedis({ args: common });
+  const replicas = await Promise.all([0, 1].map(() => startRedis({ args: ['--replicaof', '127.0.0.1', String(master.node.port), ...common] })));
+  // Both replicas in sync (online), not merely configured.
+  await waitFor(
+    async () => String(await ask(master.node, 'INFO', 'replication')),
+    (info) => (info.match(/state=online/g) ?? []).length === 2,
+    { within: 15_000, every: 50, what: 'both replicas in sync' },
   );
   const config = [
     `sentinel monitor ${SENTINEL_NAME} 127.0.0.1 ${master.node.port} 2`,
@@ -93,7 +99,7 @@ export async function startSentinel(): Promise<Replicated> {
 }
 
 export async function startCluster({ masters = 3 }: { masters?: number } = {}): Promise<Replicated> {
-  const nodes = await Promise.all(Array.from({ length: masters * 2 }, () => startRedis({ cluster: true, noSlots: true })));
+  const nodes = await Promise.all(Array.from({ length: masters * 2 }, () => startRedis({ cluster: true, noSlots: true, args: ['--repl-diskless-sync-delay', '0'] })));
   const create = spawn('redis-cli', ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.node.port}`), '--cluster-replicas', '1', '--cluster-yes'], { stdio: 'ignore' });
   const [code] = (await once(create, 'exit')) as [number];
   if (code !== 0) throw new Error(`redis-cli --cluster create exited with ${code}`);

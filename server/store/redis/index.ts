@@ -1,6 +1,6 @@
 // The Redis store: connection, records, documents, locks and pub/sub over one key schema
 // (schema.ts), with the multi-key operations chosen by topology (topology.ts).
-import { Cluster } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import type { RedisConfig } from '../../../config/index.ts';
 import type { Store } from '../types.ts';
 import { availability, isUnavailable, type AvailabilityChange } from './availability.ts';
@@ -12,6 +12,8 @@ import { migrateLegacyDocuments } from './legacy.ts';
 import { redisLimiters } from './limiters.ts';
 import { redisLocks } from './locks.ts';
 import { redisRecords } from './records.ts';
+import { replicatedConsume, type ReplicatedConsume } from './replicated-consume.ts';
+import { SINGLE_KEY } from './scripts.ts';
 import { keySchema } from './schema.ts';
 
 export interface RedisStoreOptions {
@@ -66,6 +68,21 @@ export async function createRedisStore(config: RedisConfig, options: RedisStoreO
     throw new Error(`cannot connect to Redis: ${(error as Error).message}`, { cause: error });
   }
 
+  // REDIS_WAIT_REPLICAS: consumes on a connection of their own, each followed by WAIT.
+  let consumes: ReplicatedConsume | undefined;
+  if (config.waitReplicas) {
+    const connection = (client as Redis).duplicate() as Redis | Cluster;
+    connection.on('error', onError);
+    try {
+      await connection.connect();
+    } catch (error) {
+      connection.disconnect();
+      client.disconnect();
+      throw new Error(`cannot connect to Redis: ${(error as Error).message}`, { cause: error });
+    }
+    consumes = replicatedConsume(connection, SINGLE_KEY.consume, config.waitReplicas, (error) => options.onError?.(error));
+  }
+
   const documents = redisDocuments(client, keys, topology);
   const events = redisEvents(client, keys, onError);
   try {
@@ -78,7 +95,7 @@ export async function createRedisStore(config: RedisConfig, options: RedisStoreO
   // Every operation runs through the availability guard: Redis away is a StoreUnavailableError.
   return {
     kind: 'redis',
-    oidc: state.guarded(redisRecords(client, keys, topology)),
+    oidc: state.guarded(redisRecords(client, keys, topology, consumes?.consume)),
     documents: state.guarded(documents),
     feeds: state.guarded(redisFeeds(client, keys)),
     locks: state.guarded(redisLocks(client, keys)),
@@ -98,6 +115,7 @@ export async function createRedisStore(config: RedisConfig, options: RedisStoreO
     async close() {
       closing = true;
       state.stop();
+      consumes?.close();
       await events.close();
       if (client.status === 'end') return;
       try {
