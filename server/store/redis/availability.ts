@@ -52,19 +52,13 @@ export interface Availability {
   /** Runs a store operation: a success says Redis is there, an unavailability says it is not.
    * While Redis is known to hang, the operation is not started: it fails at once. */
   run<T>(operation: () => Promise<T>): Promise<T>;
-  /** Wraps every method of a store part with guard(). */
+  /** Wraps every method of a store part with run(). */
   guarded<T extends object>(part: T): T;
-  up(): boolean;
   /** Follows the connection: closed is down at once, ready is up. */
   watch(client: Redis | Cluster): void;
   stop(): void;
 }
 
-/**
- * Every operation has `timeoutMs` at most. `probe` (a PING) is what tells a hung server has come back: after a command timed out, nothing
- * else is sent to Redis (every operation fails at once instead of each waiting the whole command
- * timeout, several in a row for some requests) until a probe, one at a time, answers.
- */
 export interface AvailabilityOptions {
   /** Tells whether a hung server answers again (a PING). */
   probe: () => Promise<unknown>;
@@ -74,6 +68,12 @@ export interface AvailabilityOptions {
   onRedirect?: () => void;
 }
 
+/**
+ * Every operation has `timeoutMs` at most. `probe` (a PING) is what tells a hung server has come
+ * back: after a command timed out, nothing else is sent to Redis (every operation fails at once
+ * instead of each waiting the whole command timeout, several in a row for some requests) until a
+ * probe, one at a time, answers.
+ */
 export function availability(onChange: (change: AvailabilityChange) => void, { probe, timeoutMs, onRedirect }: AvailabilityOptions): Availability {
   let downSince: number | undefined;
   let hung: NodeJS.Timeout | undefined;
@@ -148,7 +148,6 @@ export function availability(onChange: (change: AvailabilityChange) => void, { p
       }
       return out as T;
     },
-    up: () => downSince === undefined,
     watch(client) {
       // 'close' without a 'ready' after it: the connection is gone (server stopped, network cut).
       // A lost connection is noticed at once, even with no request to fail.
