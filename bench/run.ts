@@ -45,6 +45,8 @@ const HELP = `Usage: node bench/run.ts [options]
                       without editing the server (see bench/experiments/)
   --redis-cpu CPU     where redis-server runs: 1 (default, beside the load generator, like a
                       separate host), 0 (beside the server, same CPU budget), none (unpinned)
+  --wait-replicas N   give the bench Redis N replicas and run Latchkey with REDIS_WAIT_REPLICAS=N
+                      (the cost of waiting for replicas on each consume; default 0)
   --no-pin            do not pin anything with taskset
   --out FILE          JSON report path (default bench/results/<timestamp>.json)
   --list              list the scenarios and exit
@@ -69,6 +71,7 @@ const { values: args } = parseArgs({
     'baseline-store-size': { type: 'string' },
     'latchkey-import': { type: 'string', multiple: true },
     'redis-cpu': { type: 'string' },
+    'wait-replicas': { type: 'string' },
     'no-pin': { type: 'boolean' },
     out: { type: 'string' },
     list: { type: 'boolean' },
@@ -170,6 +173,16 @@ async function main(): Promise<void> {
 
   const fixtures = makeFixtures(smoke ? { apps: 4, users: 2 } : {});
   const redis = await startRedis(pinning, redisCpu);
+  const waitReplicas = number(args['wait-replicas'], 0, 'wait-replicas');
+  const replicas = await Promise.all(Array.from({ length: waitReplicas }, () => startRedis(pinning, redisCpu, Number(new URL(redis.url).port))));
+  if (waitReplicas) {
+    // Every replica in sync before anything is measured.
+    for (let i = 0; ((await redis.client.info('replication')).match(/state=online/g) ?? []).length < waitReplicas; i++) {
+      if (i > 200) throw new Error('the bench replicas did not come in sync');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    progress(`bench: ${waitReplicas} replica(s); Latchkey runs with REDIS_WAIT_REPLICAS=${waitReplicas}`);
+  }
   const redisVersion = /redis_version:(\S+)/.exec(await redis.client.info('server'))?.[1];
   const results: ScenarioResult[] = [];
   let stopping = false;
@@ -177,6 +190,7 @@ async function main(): Promise<void> {
   const cleanup = async () => {
     await Promise.allSettled(running.map((t) => t.stop()));
     running.length = 0;
+    await Promise.allSettled(replicas.map((r) => r.stop()));
     await redis.stop();
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -193,7 +207,7 @@ async function main(): Promise<void> {
       const group = selected.filter((s) => (s.variant ?? 'ES256') === variant);
       if (!group.length) continue;
       progress(`bench: starting servers (${variant}, bcrypt cost ${settings.bcryptCost}, baseline LRU ${baselineStoreSize || 'library default'}, Latchkey LOG_LEVEL=${settings.logLevel})`);
-      const common = { pinning, fixtures, signingAlg: variant, bcryptCost: settings.bcryptCost, logLevel: settings.logLevel, baselineStoreSize, profileDir, latchkeyImports: args['latchkey-import']?.map((f) => resolve(f)), tag: variant.toLowerCase() };
+      const common = { pinning, fixtures, signingAlg: variant, bcryptCost: settings.bcryptCost, logLevel: settings.logLevel, baselineStoreSize, profileDir, latchkeyImports: args['latchkey-import']?.map((f) => resolve(f)), latchkeyEnv: waitReplicas ? { REDIS_WAIT_REPLICAS: String(waitReplicas) } : undefined, tag: variant.toLowerCase() };
       running.push(...(await Promise.all(targetNames.map((name) => (name === 'baseline' ? startBaseline(common) : startLatchkey({ ...common, redisUrl: redis.url }))))));
       const pools = new Map(running.map((t) => [t, new Pools(t, progress)]));
       for (const scenario of group) {

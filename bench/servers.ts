@@ -123,10 +123,12 @@ export interface BenchRedis {
   stop(): Promise<void>;
 }
 
-export async function startRedis(pinning: Pinning, cpu: string | undefined): Promise<BenchRedis> {
+/** `replicaOf`: the port of the master this one replicates (--wait-replicas). */
+export async function startRedis(pinning: Pinning, cpu: string | undefined, replicaOf?: number): Promise<BenchRedis> {
   const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), 'latchkey-bench-redis-'));
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', dir];
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', dir, '--repl-diskless-sync-delay', '0'];
+  if (replicaOf) args.push('--replicaof', '127.0.0.1', String(replicaOf));
   const [command, argv] = pinned(pinning, cpu, 'redis-server', args);
   const child = track(spawn(command, argv, { stdio: 'ignore' }));
   const client = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 1 });
@@ -189,6 +191,8 @@ export interface ServerOptions {
   profileDir?: string;
   /** Modules Latchkey's node preloads (--import), for experiments. */
   latchkeyImports?: string[];
+  /** More environment for Latchkey (REDIS_WAIT_REPLICAS with --wait-replicas). */
+  latchkeyEnv?: Record<string, string>;
   tag: string;
 }
 
@@ -304,6 +308,7 @@ export async function startLatchkey(options: ServerOptions & { redisUrl: string 
     BCRYPT_COST: String(options.bcryptCost),
     SIGNING_ALG: options.signingAlg,
     RESOURCE_SERVERS,
+    ...options.latchkeyEnv,
   };
   const spawned = await spawnServer(MAIN, env, options, 'latchkey', (options.latchkeyImports ?? []).flatMap((file) => ['--import', file]));
   const url = `http://127.0.0.1:${port}`;

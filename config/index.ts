@@ -76,6 +76,10 @@ function configSchema(devSecrets: () => DevSecrets) {
        * outermost trusted one appended, counted from the right. */
       trustProxyHops: e.TRUST_PROXY_HOPS,
       logLevel: e.LOG_LEVEL,
+      /** On SIGTERM, how long /readyz says "draining" while requests are still served, before
+       * the listener closes: the time a load balancer takes to notice. None by default outside
+       * production, where Ctrl-C should stop at once. */
+      shutdownDrainSeconds: e.SHUTDOWN_DRAIN_SECONDS ?? (e.NODE_ENV === 'production' ? 5 : 0),
       /** Undefined means the embedded in-memory store (development and tests only). */
       redis: redis
         ? {
@@ -84,6 +88,8 @@ function configSchema(devSecrets: () => DevSecrets) {
             ...(e.REDIS_CLUSTER_NODES ? { clusterNodes: e.REDIS_CLUSTER_NODES } : {}),
             sentinelName: e.REDIS_SENTINEL_NAME,
             keyPrefix: e.REDIS_KEY_PREFIX,
+            /** Consumes of codes and refresh tokens wait for this many replicas (WAIT). */
+            ...(e.REDIS_WAIT_REPLICAS > 0 ? { waitReplicas: { replicas: e.REDIS_WAIT_REPLICAS, timeoutMs: e.REDIS_WAIT_TIMEOUT_MS } } : {}),
           }
         : undefined,
       /** Encrypt with the first, decrypt with any. */

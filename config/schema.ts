@@ -90,12 +90,15 @@ export const envSchema = z.object({
   ISSUER: z.url().optional(),
   TRUST_PROXY: boolean(false),
   TRUST_PROXY_HOPS: z.coerce.number().int().min(1).max(16).default(1),
+  SHUTDOWN_DRAIN_SECONDS: z.coerce.number().int().min(0).max(300).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   REDIS_SENTINELS: hostPorts.optional(),
   REDIS_SENTINEL_NAME: z.string().min(1).default('mymaster'),
   REDIS_CLUSTER_NODES: hostPorts.optional(),
+  REDIS_WAIT_REPLICAS: z.coerce.number().int().min(0).max(16).default(0),
+  REDIS_WAIT_TIMEOUT_MS: z.coerce.number().int().min(1).max(5000).default(100),
   REDIS_KEY_PREFIX: z.string().regex(/^[\w:.-]*$/, 'letters, digits, _ : . - only').default('latchkey:'),
 
   KEYS_ENCRYPTION_KEY: list.pipe(z.array(encryptionKey).min(1)).optional(),

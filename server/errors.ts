@@ -46,6 +46,31 @@ export const tooManyRequests = (description: string, retryAfter: number) =>
 export const temporarilyUnavailable = (description: string, retryAfter: number, cause?: unknown) =>
   new LatchkeyError(503, 'temporarily_unavailable', description, { retryAfter, cause, expose: true });
 
+/** Seconds a client is asked to wait while the store cannot be reached: Redis restarts and
+ * failovers take about that long, and the store reconnects within a fraction of it. */
+export const STORE_RETRY_AFTER_SECONDS = 1;
+
+/**
+ * The store (Redis) cannot be reached, does not answer within the command timeout, or is failing
+ * over: a 503 `temporarily_unavailable` with Retry-After, for pages and programs alike. It is also
+ * shaped as oidc-provider presents an error it may show (the OAuth code as `message`, plus
+ * `error_description` and `statusCode`: provider/internals.ts, entry 11), so that a store failure
+ * inside the library answers the same way instead of as a 500 server_error.
+ */
+export class StoreUnavailableError extends LatchkeyError {
+  override name = 'StoreUnavailableError';
+  readonly statusCode = 503;
+  readonly error_description = 'The service is briefly unavailable. Try again shortly.';
+
+  constructor(cause?: unknown) {
+    super(503, 'temporarily_unavailable', 'temporarily_unavailable', { retryAfter: STORE_RETRY_AFTER_SECONDS, expose: true, cause });
+  }
+
+  override get description(): string {
+    return this.error_description;
+  }
+}
+
 /** A domain error for a record that already exists (a user's email, a client id). */
 export class AlreadyExistsError extends LatchkeyError {
   override name = 'AlreadyExistsError';

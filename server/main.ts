@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import { ConfigError, loadConfig, type Config } from '../config/index.ts';
 import { devSecrets, recordDevUrl, DEV_FILE } from '../config/dev-secrets.ts';
 import { build } from './app/build.ts';
+import { startDraining } from './http/health.ts';
 import { DEMO_EMAIL, DEMO_PASSWORD, seedDemo } from './accounts/dev-seed.ts';
 import { KeystoreError } from './keys/keystore.ts';
 import { createLogger } from './observability/logger.ts';
@@ -71,6 +72,11 @@ let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
+  // First stop being ready while still serving, so load balancers move new requests elsewhere;
+  // only then stop listening (a connection refused or reset on the way is a failed request).
+  startDraining();
+  logger.info({ signal, drainSeconds: config.shutdownDrainSeconds }, 'draining: /readyz says 503, still serving');
+  await new Promise((resolve) => setTimeout(resolve, config.shutdownDrainSeconds * 1000));
   logger.info({ signal }, 'shutting down: no new connections, finishing requests in flight');
   const force = setTimeout(() => {
     logger.warn('requests still in flight after the grace period; closing anyway');

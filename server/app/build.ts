@@ -32,6 +32,7 @@ import { createLiveProvider, type LiveProvider } from '../provider/current.ts';
 import { createProvider } from '../provider/index.ts';
 import { graceAwareRefreshTokens } from '../provider/refresh-grace.ts';
 import { openStore, type Store } from '../store/index.ts';
+import { storeLogging } from '../observability/store-outage.ts';
 import { createAdapter } from '../provider/adapter.ts';
 import { protectRecords, type ProtectedRecords } from '../provider/records.ts';
 import { createRevocation, type Revocation } from '../provider/revocation.ts';
@@ -74,7 +75,7 @@ export interface Latchkey {
 }
 
 export async function build(config: Config, logger: Logger, options: { store?: Store } = {}): Promise<Latchkey> {
-  const store = options.store ?? (await openStore(config.redis, { onError: (err) => logger.warn({ err }, 'redis connection error') }));
+  const store = options.store ?? (await openStore(config.redis, storeLogging(logger)));
   let watch: Awaited<ReturnType<typeof observe>> | undefined;
   try {
     const box = createSealedBox(config.keysEncryptionKeys);

@@ -4,7 +4,7 @@
 // A server fault becomes a 500 `server_error` with a request id, never a stack trace.
 import type { Context, Middleware } from 'koa';
 import type { Logger } from 'pino';
-import { LatchkeyError, notFound } from '../errors.ts';
+import { LatchkeyError, notFound, StoreUnavailableError } from '../errors.ts';
 import type { Render } from './render.ts';
 import { usePageHeaders } from './security-headers.ts';
 
@@ -57,11 +57,19 @@ export function toLatchkeyError(err: unknown): LatchkeyError | undefined {
   return new LatchkeyError(status, code, description);
 }
 
+/** Whether the store being away is behind this error (itself, or the cause of a page's own 503). */
+function causedByStoreOutage(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    if (e instanceof StoreUnavailableError) return true;
+  }
+  return false;
+}
+
 const SERVER_FAULT = new LatchkeyError(500, 'server_error', 'Something went wrong on our side. Try again in a moment.');
 
 export function renderErrorPage(render: Render, issuer: string, err: LatchkeyError, requestId?: string): string {
   return render('error', {
-    title: err.status >= 500 ? 'Something went wrong' : 'We could not do that',
+    title: err.error === 'temporarily_unavailable' ? 'Try again shortly' : err.status >= 500 ? 'Something went wrong' : 'We could not do that',
     issuer,
     status: err.status,
     error: err.error,
@@ -94,7 +102,10 @@ export function errorHandler(render: Render, issuer: string, logger: Logger): Mi
     } catch (err) {
       const known = toLatchkeyError(err);
       const requestId = ctx.state.requestId as string | undefined;
-      if (!known || known.status >= 500) logger.error({ err, requestId, path: ctx.path }, known ? 'unavailable' : 'unhandled error');
+      // The store being away is logged once per outage (observability/store-outage.ts), not here
+      // for every request it fails.
+      if (causedByStoreOutage(err)) logger.debug({ requestId, path: ctx.path }, 'store unavailable');
+      else if (!known || known.status >= 500) logger.error({ err, requestId, path: ctx.path }, known ? 'unavailable' : 'unhandled error');
       if (ctx.headerSent || !ctx.writable) return;
       respondWithError(ctx, known ?? SERVER_FAULT, (e) => renderErrorPage(render, issuer, e, requestId));
     }

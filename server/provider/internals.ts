@@ -238,3 +238,14 @@ export function consentAddedIsNotForced(policy: ReturnType<typeof interactionPol
 export function isRefreshTokenReuse(error: unknown): boolean {
   return error instanceof errors.InvalidGrant && (error as { error_detail?: string }).error_detail === 'refresh token already used';
 }
+
+// ---------------------------------------------------------------------------------------------
+// 11. How the library presents an error thrown inside it (lib/shared/error_handler.js,
+// lib/shared/authorization_error_handler.js, lib/helpers/err_out.js): the response status is the
+// error's `statusCode`; an error with `expose` set is shown as { error: err.message,
+// error_description: err.error_description } (JSON, or renderError for a browser), and emits no
+// 'server_error'; anything else becomes a 500 "server_error". The store's StoreUnavailableError
+// (server/errors.ts) is shaped so: a Redis outage met inside oidc-provider (a client or token
+// lookup) answers 503 temporarily_unavailable, like everywhere else, and provider/mount.ts adds
+// the Retry-After the library does not know of. Nothing to call here: the shape is the contract.
+export const PRESENTED_ERROR_FIELDS = ['statusCode', 'expose', 'message', 'error_description'] as const;

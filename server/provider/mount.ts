@@ -3,16 +3,20 @@
 import mount from 'koa-mount';
 import type { Middleware } from 'koa';
 import type Provider from 'oidc-provider';
+import { STORE_RETRY_AFTER_SECONDS } from '../errors.ts';
 
 export function mountProvider(current: () => Provider): Middleware {
   const mounted = new WeakMap<Provider, Middleware>();
-  return (ctx, next) => {
+  return async (ctx, next) => {
     const provider = current();
     let middleware = mounted.get(provider);
     if (!middleware) {
       middleware = mount(provider as never) as Middleware;
       mounted.set(provider, middleware);
     }
-    return middleware(ctx, next);
+    await middleware(ctx, next);
+    // oidc-provider itself never answers 503: this is the store's StoreUnavailableError, which
+    // the library presented (internals entry 11) without the Retry-After Latchkey's own errors carry.
+    if (ctx.status === 503 && !ctx.response.get('Retry-After')) ctx.set('Retry-After', String(STORE_RETRY_AFTER_SECONDS));
   };
 }

@@ -395,12 +395,13 @@ describe('admin API', () => {
       expect(res.json).to.deep.equal({ error: 'invalid_redirect_uri', error_description: 'redirect_uris is mandatory property' });
     });
 
-    it('reports a server fault as a bare 500', async () => {
+    it('answers 503 temporarily_unavailable with Retry-After while Redis is down, not a server fault', async () => {
       await h.running.redis!.stop();
       const res = await h.call('POST', '/admin/clients', { body: { client_id: uniqueId('web'), redirect_uris: ['https://x.example/cb'] } });
-      expect(res.status).to.equal(500);
-      expect(res.json).to.deep.equal({ error: 'server_error', error_description: 'internal server error' });
-      expect(h.faults).to.have.length(1);
+      expect(res.status).to.equal(503);
+      expect(res.headers.get('retry-after')).to.match(/^\d+$/);
+      expect(res.json).to.deep.equal({ error: 'temporarily_unavailable', error_description: 'The service is briefly unavailable. Try again shortly.' });
+      expect(h.faults).to.have.length(0);
     });
   });
 });

@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { exportJWK, generateKeyPair } from 'jose';
 import Provider, { errors, interactionPolicy, type Adapter, type AdapterPayload } from 'oidc-provider';
-import { alreadyConsumed, CHECKED_AGAINST, isRefreshTokenReuse, PROVIDER_BODY_LIMIT, reuseClientInstances } from '../../server/provider/internals.ts';
+import { StoreUnavailableError } from '../../server/errors.ts';
+import { alreadyConsumed, CHECKED_AGAINST, isRefreshTokenReuse, PRESENTED_ERROR_FIELDS, PROVIDER_BODY_LIMIT, reuseClientInstances } from '../../server/provider/internals.ts';
 import { Browser } from '../support/browser.ts';
 import { startLatchkey, type Running } from '../support/latchkey.ts';
 import { addClient, addUser, discover, signIn } from '../support/oidc.ts';
@@ -35,6 +36,18 @@ describe('oidc-provider internals Latchkey relies on', () => {
     const grant = source('actions/grants/refresh_token.js');
     expect(grant).to.match(/if \(refreshToken\.consumed\) \{\s+await Promise\.all\(\[\s+refreshToken\.destroy\(\),\s+revoke\(ctx, refreshToken\.grantId\),/);
     expect(grant).to.match(/await refreshToken\.consume\(\);\s+ctx\.oidc\.entity\('RotatedRefreshToken'/);
+  });
+
+  it('11. an error thrown inside the library is presented by statusCode, expose, message and error_description', () => {
+    expect(source('helpers/err_out.js')).to.match(/if \(expose\) \{\s+return \{\s+error: message,\s+\.\.\.\(description !== undefined \? \{ error_description: description \}/);
+    expect(source('shared/error_handler.js')).to.include('ctx.status = err.statusCode || 500;');
+    expect(source('shared/error_handler.js')).to.include("if (out.error === 'server_error') {");
+    expect(source('shared/authorization_error_handler.js')).to.include('ctx.status = err.statusCode || 500;');
+    // The store's error carries exactly those fields (the Redis-down tests in test/faults/ see the
+    // result at every endpoint).
+    const error = new StoreUnavailableError(new Error('Connection is closed.')) as unknown as Record<string, unknown>;
+    for (const field of PRESENTED_ERROR_FIELDS) expect(error, field).to.have.property(field);
+    expect(error).to.include({ statusCode: 503, expose: true, message: 'temporarily_unavailable' });
   });
 
   it('5. the device pages still throw the unsaved-session TypeError the workaround recognises', () => {

@@ -16,8 +16,10 @@ export interface Deployment {
   stop(): Promise<void>;
 }
 
-export async function startInstances(size: number, env: Record<string, string> = {}): Promise<Deployment> {
-  const redis = await startRedis();
+/** `redis`: a Redis of the caller's (who stops it), e.g. the master of a Sentinel or a Cluster
+ * node, with `env` naming the topology (REDIS_SENTINELS, REDIS_CLUSTER_NODES). */
+export async function startInstances(size: number, env: Record<string, string> = {}, callers?: TestRedis): Promise<Deployment> {
+  const redis = callers ?? (await startRedis());
   let next = 0;
   let instances: Running[] = [];
   const proxy: Server = createServer((req, res) => {
@@ -64,7 +66,7 @@ export async function startInstances(size: number, env: Record<string, string> =
       proxy.closeAllConnections();
       await new Promise((resolve) => proxy.close(resolve));
       await Promise.all(instances.map((instance) => instance.stop()));
-      await redis.stop();
+      if (!callers) await redis.stop();
     },
   };
 }

@@ -3,7 +3,7 @@
 // services); tests always use a unique key prefix, so sharing one is safe.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { access, constants, mkdtemp, rm } from 'node:fs/promises';
+import { access, constants, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -18,6 +18,22 @@ export interface TestRedis {
   freeze?(): void;
   /** Resumes a frozen server. */
   thaw?(): void;
+  /** Stops the server (SIGTERM, or SIGKILL for a crash) and keeps its data. Own servers only. */
+  halt?(signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
+  /** Starts a halted server again on the same port and data directory. */
+  restart?(): Promise<void>;
+}
+
+export interface RedisOptions {
+  cluster?: boolean;
+  /** Persist with an append-only file, synced on every write (`always`) or once a second. */
+  appendfsync?: 'always' | 'everysec';
+  /** With `cluster`: leave the slots unassigned (the node joins a cluster of several). */
+  noSlots?: boolean;
+  /** More redis-server arguments (`--replicaof`, say). */
+  args?: string[];
+  /** A Sentinel (redis-server --sentinel) with this configuration, instead of a data node. */
+  sentinel?: string;
 }
 
 const INSTALL_HINT =
@@ -27,9 +43,9 @@ const INSTALL_HINT =
  * Starts redis-server on a free port. With `cluster`, a single node in cluster mode that owns every
  * slot: it rejects cross-slot commands exactly like a real cluster, which is what the tests need.
  */
-export async function startRedis(options: { cluster?: boolean } = {}): Promise<TestRedis> {
+export async function startRedis(options: RedisOptions = {}): Promise<TestRedis> {
   const external = process.env.TEST_REDIS_URL;
-  if (external && !options.cluster) {
+  if (external && !options.cluster && !options.sentinel && !options.args) {
     const parsed = new URL(external);
     const port = Number(parsed.port || 6379);
     if (port === 6379 && ['localhost', '127.0.0.1', '[::1]'].includes(parsed.hostname)) {
@@ -42,9 +58,20 @@ export async function startRedis(options: { cluster?: boolean } = {}): Promise<T
   if (!binary) throw new Error(INSTALL_HINT);
   const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), 'latchkey-redis-'));
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
-  if (options.cluster) args.push('--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-announce-ip', '127.0.0.1');
-  const child = spawn(binary, args, { stdio: 'ignore' });
+  const args: string[] = [];
+  if (options.sentinel !== undefined) {
+    // Sentinel rewrites its configuration file as it learns the topology: it must be its own.
+    const file = join(dir, 'sentinel.conf');
+    await writeFile(file, options.sentinel);
+    args.push(file, '--sentinel', '--port', String(port), '--bind', '127.0.0.1', '--dir', dir);
+  } else {
+    args.push('--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir);
+    args.push(...(options.appendfsync ? ['--appendonly', 'yes', '--appendfsync', options.appendfsync] : ['--appendonly', 'no']));
+    if (options.cluster) args.push('--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-announce-ip', '127.0.0.1', '--cluster-node-timeout', '1000');
+    args.push(...(options.args ?? []));
+  }
+  const claimSlots = (options.cluster ?? false) && !options.noSlots;
+  let child: ChildProcess = spawn(binary, args, { stdio: 'ignore' });
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
 
@@ -54,7 +81,7 @@ export async function startRedis(options: { cluster?: boolean } = {}): Promise<T
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    await waitUntilReady(child, port, options.cluster ?? false);
+    await waitUntilReady(child, port, claimSlots);
   } catch (error) {
     await stop();
     throw error;
@@ -65,6 +92,19 @@ export async function startRedis(options: { cluster?: boolean } = {}): Promise<T
     stop,
     freeze: () => child.kill('SIGSTOP'),
     thaw: () => child.kill('SIGCONT'),
+    async halt(signal = 'SIGTERM') {
+      if (signal === 'SIGKILL') {
+        const exited = once(child, 'exit');
+        child.kill('SIGKILL');
+        await exited;
+      } else {
+        await terminate(child);
+      }
+    },
+    async restart() {
+      child = spawn(binary, args, { stdio: 'ignore' });
+      await waitUntilReady(child, port, claimSlots);
+    },
   };
 }
 

@@ -7,13 +7,18 @@
 import { createHash } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 
-export type LuaScript<T> = (client: Redis | Cluster, keys: string[], args?: (string | number)[]) => Promise<T>;
+export type LuaScript<T> = ((client: Redis | Cluster, keys: string[], args?: (string | number)[]) => Promise<T>) & {
+  /** The source and its SHA-1, for callers that put the script in a pipeline of their own. */
+  readonly lua: string;
+  readonly sha: string;
+};
 
 export function luaScript<T = unknown>(lua: string): LuaScript<T> {
   const sha = createHash('sha1').update(lua).digest('hex');
-  return (client, keys, args = []) =>
+  const run = (client: Redis | Cluster, keys: string[], args: (string | number)[] = []) =>
     (client.evalsha(sha, keys.length, ...keys, ...args) as Promise<T>).catch((error: unknown) => {
       if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
       return client.eval(lua, keys.length, ...keys, ...args) as Promise<T>;
     });
+  return Object.assign(run, { lua, sha });
 }

@@ -10,7 +10,9 @@ import type { KeySchema } from './schema.ts';
 import { SINGLE_KEY } from './scripts.ts';
 import type { Topology } from './topology.ts';
 
-export function redisRecords(client: Redis | Cluster, keys: KeySchema, topology: Topology): OidcStore {
+/** `consume`: how a consume is sent, when not as a plain script (REDIS_WAIT_REPLICAS). */
+export function redisRecords(client: Redis | Cluster, keys: KeySchema, topology: Topology, consume?: (key: string, args: (string | number)[]) => Promise<number>): OidcStore {
+  const consumeScript = consume ?? ((key: string, args: (string | number)[]) => SINGLE_KEY.consume(client, [key], args));
   async function load(key: string): Promise<OidcPayload | undefined> {
     const [payload, consumed] = await client.hmget(key, 'payload', 'consumed');
     if (payload == null) return undefined;
@@ -50,7 +52,7 @@ export function redisRecords(client: Redis | Cluster, keys: KeySchema, topology:
     findByUid: (model, uid) => findBy(model, 'uid', uid),
     findByUserCode: (model, userCode) => findBy(model, 'userCode', userCode),
     async consume(model, id) {
-      return (await SINGLE_KEY.consume(client, [keys.record(model, id)], [epochSeconds(Date.now())])) === 1;
+      return (await consumeScript(keys.record(model, id), [epochSeconds(Date.now())])) === 1;
     },
     destroy: (model, id) => topology.destroy(keys.record(model, id)),
     revokeByGrantId: (grantId) => topology.revoke(keys.grant(grantId)),
