@@ -58,7 +58,8 @@ export async function observe({ config, store, logger, geo, live, keyset, activi
     hashId: createIdHasher(derive(config.keysEncryptionKeys[0]!, 'latchkey audit id hashes')),
     envelope: (ctx) => envelopeOf(ctx, () => geo),
   };
-  live.onBuild((built) => auditProviderEvents(built, auditor));
+  // Off, nothing is built at all: no envelope, no hashing, no listener on oidc-provider's events.
+  if (config.audit.enabled) live.onBuild((built) => auditProviderEvents(built, auditor));
 
   const alerts = config.audit.enabled
     ? startAlerts({

@@ -171,12 +171,13 @@ export function createMetrics(sources: MetricsSources) {
 
   /** Times and counts every request, labelled by its route's name. */
   const middleware: Middleware = async (ctx, next) => {
-    const end = latency.startTimer({ route: routeNameOf(ctx.path) });
+    const route = routeNameOf(ctx.path);
+    const end = latency.startTimer({ route });
     try {
       await next();
     } finally {
       end();
-      requests.inc({ route: routeNameOf(ctx.path), method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'].includes(ctx.method) ? ctx.method : 'other', status: String(ctx.status) });
+      requests.inc({ route, method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'].includes(ctx.method) ? ctx.method : 'other', status: String(ctx.status) });
     }
   };
 
