@@ -90,22 +90,24 @@ export function createMetrics(sources: MetricsSources) {
       }
     },
   });
-  for (const [name, help, pick] of [
-    ['latchkey_audit_events_written', 'Audit events stored in the stream', (c: ReturnType<MetricsSources['audit']>) => c.written],
-    ['latchkey_audit_events_refused', 'Audit events the catalogue refused (a bug: never stored)', (c: ReturnType<MetricsSources['audit']>) => c.refused],
-    ['latchkey_audit_events_dropped', 'Audit events the stream could not take (they are in the log)', (c: ReturnType<MetricsSources['audit']>) => c.dropped],
-  ] as const) {
-    // Counts kept by the trail itself, read at scrape time.
+  // Counts kept by their owners (the trail, the webhook), read at scrape time; absent while
+  // the owner does not exist.
+  const counted = (name: string, help: string, read: () => number | undefined) =>
     new Counter({
       name: `${name}_total`,
       help,
       ...on,
       collect() {
         this.reset();
-        this.inc(pick(sources.audit()));
+        const value = read();
+        if (value !== undefined) this.inc(value);
       },
     });
-  }
+  counted('latchkey_audit_events_written', 'Audit events stored in the stream', () => sources.audit().written);
+  counted('latchkey_audit_events_refused', 'Audit events the catalogue refused (a bug: never stored)', () => sources.audit().refused);
+  counted('latchkey_audit_events_dropped', 'Audit events the stream could not take (they are in the log)', () => sources.audit().dropped);
+  counted('latchkey_audit_webhook_deliveries', 'Audit events the webhook receiver accepted (2xx)', () => sources.webhook()?.delivered);
+  counted('latchkey_audit_webhook_failures', 'Webhook delivery attempts that failed (each is retried)', () => sources.webhook()?.failed);
 
   new Gauge({
     name: 'latchkey_audit_webhook_backlog',
@@ -117,22 +119,6 @@ export function createMetrics(sources: MetricsSources) {
       if (webhook) this.set(webhook.backlog);
     },
   });
-  for (const [name, help, pick] of [
-    ['latchkey_audit_webhook_deliveries', 'Audit events the webhook receiver accepted (2xx)', (c: { delivered: number; failed: number }) => c.delivered],
-    ['latchkey_audit_webhook_failures', 'Webhook delivery attempts that failed (each is retried)', (c: { delivered: number; failed: number }) => c.failed],
-  ] as const) {
-    new Counter({
-      name: `${name}_total`,
-      help,
-      ...on,
-      collect() {
-        this.reset();
-        const webhook = sources.webhook();
-        if (webhook) this.inc(pick(webhook));
-      },
-    });
-  }
-
   /** Counts what the audit trail records. */
   function observe(event: AuditEvent): void {
     switch (event.type) {
