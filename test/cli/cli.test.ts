@@ -6,13 +6,12 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { expect } from 'chai';
 import type { Users } from '../../server/accounts/users.ts';
-import { runCli } from '../../server/cli/index.ts';
 import type { ClientRegistry } from '../../server/clients/registry.ts';
 import { startLatchkey, TEST_ADMIN_TOKEN, type Running } from '../support/latchkey.ts';
 import { uniqueId } from '../support/oidc.ts';
+import { runCliAs } from '../support/cli.ts';
 
 const TOKEN = TEST_ADMIN_TOKEN;
 
@@ -52,16 +51,7 @@ describe('latchkey CLI', () => {
     argv: string[],
     { stdin = '', env = { LATCHKEY_URL: url, LATCHKEY_ADMIN_TOKEN: TOKEN }, dir = cwd }: { stdin?: string; env?: Record<string, string>; dir?: string } = {},
   ): Promise<Run> {
-    let stdout = '';
-    let stderr = '';
-    const code = await runCli(argv, {
-      stdin: Readable.from(stdin === '' ? [] : [Buffer.from(stdin)]),
-      stdout: { write: (chunk: string) => (stdout += chunk) },
-      stderr: { write: (chunk: string) => (stderr += chunk) },
-      env,
-      cwd: dir,
-    });
-    return { code, stdout, stderr };
+    return runCliAs(argv, { stdin, env, cwd: dir });
   }
 
   function expectOneLineFailure(run: Run, pattern: RegExp) {

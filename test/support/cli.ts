@@ -11,18 +11,23 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs the CLI against the server at `url` (LATCHKEY_URL), with the test admin token. */
-export async function cliAt(url: string, argv: string[], { stdin = '' }: { stdin?: string } = {}): Promise<CliRun> {
+/** Runs the CLI with this environment and working directory, as a shell would. */
+export async function runCliAs(argv: string[], { stdin = '', env, cwd = process.cwd() }: { stdin?: string; env: Record<string, string>; cwd?: string }): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const code = await runCli(argv, {
     stdin: Readable.from(stdin === '' ? [] : [Buffer.from(stdin)]),
     stdout: { write: (chunk: string) => (stdout += chunk) },
     stderr: { write: (chunk: string) => (stderr += chunk) },
-    env: { LATCHKEY_URL: url, LATCHKEY_ADMIN_TOKEN: TEST_ADMIN_TOKEN },
-    cwd: process.cwd(),
+    env,
+    cwd,
   });
   return { code, stdout, stderr };
+}
+
+/** Runs the CLI against the server at `url` (LATCHKEY_URL), with the test admin token. */
+export function cliAt(url: string, argv: string[], { stdin = '' }: { stdin?: string } = {}): Promise<CliRun> {
+  return runCliAs(argv, { stdin, env: { LATCHKEY_URL: url, LATCHKEY_ADMIN_TOKEN: TEST_ADMIN_TOKEN } });
 }
 
 /** A failure as the CLI must report one: non-zero, nothing on stdout, one line on stderr. */
