@@ -90,13 +90,13 @@ export function tokenInspector({ provider, users, issuer, publishedKeys, trail, 
   async function fromTrail(token: string): Promise<Inspection> {
     const tokenIdHash = hashId('token', token);
     await trail.flush();
-    const { events } = await trail.search({ limit: 1000 });
-    const about = events.map((e) => e.event).filter((e) => (e as { tokenIdHash?: string }).tokenIdHash === tokenIdHash || (e as { previousTokenIdHash?: string }).previousTokenIdHash === tokenIdHash);
+    // Searched back as far as the trail's search reads, not only the newest events.
+    const about = (await trail.search({ tokenIdHash, limit: 100 })).events.map((e) => e.event);
     const issued = about.find((e): e is Extract<AuditEvent, { type: 'token.issued' }> => e.type === 'token.issued');
     if (!issued) return { kind: 'unknown', format: 'opaque', active: false, reason: 'unknown: never issued here, or older than the audit trail', source: 'nothing' };
     const revoked = about.find((e) => e.type === 'token.revoked') as Extract<AuditEvent, { type: 'token.revoked' }> | undefined;
     const grantRevoked = issued.grantIdHash
-      ? ((await trail.search({ type: 'grant.revoked', limit: 1000 })).events.map((e) => e.event).find((e) => (e as { grantIdHash?: string }).grantIdHash === issued.grantIdHash) as Extract<AuditEvent, { type: 'grant.revoked' }> | undefined)
+      ? ((await trail.search({ type: 'grant.revoked', grantIdHash: issued.grantIdHash, limit: 1 })).events[0]?.event as Extract<AuditEvent, { type: 'grant.revoked' }> | undefined)
       : undefined;
     const reason = revoked
       ? `revoked (${revoked.cause})`

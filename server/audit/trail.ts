@@ -24,6 +24,9 @@ export interface AuditQuery {
   /** Epoch ms, both included. */
   since?: number;
   until?: number;
+  /** Events naming this token (its id hash, as token or as the refresh token it replaced) or this grant. */
+  tokenIdHash?: string;
+  grantIdHash?: string;
   /** The id of the last event of a previous page (they come newest first). */
   before?: string;
   limit: number;
@@ -65,6 +68,9 @@ const clientsOf = (event: AuditEvent): string[] => {
 export function matches(event: AuditEvent, query: AuditQuery): boolean {
   if (query.account !== undefined && (event as { account?: string }).account !== query.account) return false;
   if (query.client !== undefined && !clientsOf(event).includes(query.client)) return false;
+  const named = event as { tokenIdHash?: string; previousTokenIdHash?: string; grantIdHash?: string };
+  if (query.tokenIdHash !== undefined && named.tokenIdHash !== query.tokenIdHash && named.previousTokenIdHash !== query.tokenIdHash) return false;
+  if (query.grantIdHash !== undefined && named.grantIdHash !== query.grantIdHash) return false;
   if (query.type !== undefined) {
     const family = query.type.endsWith('.*') ? query.type.slice(0, -1) : undefined;
     if (family ? !event.type.startsWith(family) : event.type !== query.type) return false;

@@ -3,6 +3,8 @@
 // again by account, client, type and time.
 import { expect } from 'chai';
 import * as oidc from 'openid-client';
+import { randomBytes } from 'node:crypto';
+import { createIdHasher } from '../../server/audit/ids.ts';
 import { findSecrets } from '../../server/audit/secret-scan.ts';
 import type { AuditEvent } from '../../server/audit/catalogue.ts';
 import { expectOAuthError, tokenRequest } from '../support/flows.ts';
@@ -125,6 +127,19 @@ for (const store of STORES) {
       const clientEvents = (await running.latchkey.audit.search({ client: clientId, type: 'client.*', limit: 10 })).events.map((e) => e.event);
       expect(clientEvents.map((e) => e.type)).to.deep.equal(['client.removed', 'client.created']);
       expect(clientEvents[1]).to.deep.include({ public: false, redirectUris: ['https://app.example.test/cb'], actor: { kind: 'admin', id: 'admin-token' } });
+    });
+
+    it('finds the events of one token or grant however far back they are, not only among the newest', async () => {
+      const hash = createIdHasher(randomBytes(32));
+      const issued = (i: number) => ({
+        type: 'token.issued', version: 1, at: Date.now(), actor: { kind: 'client', clientId: 'bulk' }, client: 'bulk', grantType: 'client_credentials',
+        tokenKind: 'client_credentials', format: 'opaque', scopes: [], tokenIdHash: hash('token', `t${i}`), grantIdHash: hash('grant', `g${i}`), expiresAt: Date.now() + 60_000,
+      }) as AuditEvent;
+      for (let i = 0; i < 1500; i++) running.latchkey.audit.record(issued(i));
+      await running.latchkey.audit.flush();
+      const first = await running.latchkey.audit.search({ tokenIdHash: hash('token', 't0'), limit: 10 });
+      expect(first.events.map((e) => (e.event as { tokenIdHash: string }).tokenIdHash)).to.deep.equal([hash('token', 't0')]);
+      expect((await running.latchkey.audit.search({ grantIdHash: hash('grant', 'g1'), limit: 10 })).events).to.have.length(1);
     });
 
     it('records key changes with who asked for them', async () => {
