@@ -92,10 +92,11 @@ export function connectedApps(provider: () => Provider, records: ProtectedRecord
   };
 }
 
-/** Removes an app's access: only the person's own grant. False when it is not theirs (or gone). */
-export async function removeApp(provider: () => Provider, revocation: Revocation, sub: string, grantId: string): Promise<boolean> {
+/** Removes an app's access: only the person's own grant. The app's client id; undefined when
+ * the grant is not theirs (or gone). */
+export async function removeApp(provider: () => Provider, revocation: Revocation, sub: string, grantId: string): Promise<string | undefined> {
   const grant = await provider().Grant.find(grantId);
-  if (!grant || grant.accountId !== sub || grant.clientId === CONSOLE_CLIENT_ID) return false;
+  if (!grant || grant.accountId !== sub || grant.clientId === CONSOLE_CLIENT_ID) return undefined;
   await revocation.grant(grantId);
-  return true;
+  return grant.clientId;
 }

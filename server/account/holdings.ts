@@ -39,10 +39,9 @@ export function accountHoldings(deps: HoldingsDeps) {
     sessions: browserSessions(deps.provider, deps.records, deps.infos, deps.revocation, deps.logger, audit?.endings),
     /** Removes one of the person's apps' access; false when that grant is not theirs (or gone). */
     async removeApp(sub: string, grantId: string, by: EndedBy = 'person'): Promise<boolean> {
-      const clientId = (await deps.provider().Grant.find(grantId))?.clientId;
-      const removed = await removeApp(deps.provider, deps.revocation, sub, grantId);
-      if (removed && clientId) audit?.grantRevoked(sub, clientId, grantId, by);
-      return removed;
+      const clientId = await removeApp(deps.provider, deps.revocation, sub, grantId);
+      if (clientId) audit?.grantRevoked(sub, clientId, grantId, by);
+      return clientId !== undefined;
     },
   };
 }
