@@ -5,6 +5,7 @@
 // the person's security activity when the alert concerns an account. A new leader starts from the
 // end of the stream with a fresh state: the windows of the rules start again (at most a lease).
 import type { Logger } from 'pino';
+import { StoreUnavailableError } from '../errors.ts';
 import type { AuditEvent } from '../audit/catalogue.ts';
 import { alertRaisedEvent, type Alert } from '../audit/events-alerts.ts';
 import { AUDIT_STREAM } from '../audit/trail.ts';
@@ -66,7 +67,9 @@ export function startAlerts({ streams, locks, thresholds, tell, record, logger, 
         if (entries.length < BATCH) break;
       }
     } catch (err) {
-      logger.warn({ err }, 'alert rules could not read the audit trail; trying again');
+      // A store outage is logged once, where the store notices it (observability/store-outage.ts).
+      if (err instanceof StoreUnavailableError) logger.debug({ err }, 'the audit trail is unreachable; trying again');
+      else logger.warn({ err }, 'alert rules could not read the audit trail; trying again');
     } finally {
       busy = false;
     }

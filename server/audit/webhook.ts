@@ -10,6 +10,7 @@
 // claimed by another. Events the stream trims away before delivery are lost (the stream's bounds).
 import { createHmac, randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
+import { StoreUnavailableError } from '../errors.ts';
 import type { StreamEntry, StreamGroup, Streams } from '../store/types.ts';
 import { AUDIT_STREAM } from './trail.ts';
 
@@ -103,7 +104,9 @@ export async function startWebhook({ streams, url, secret, events, claimAfterMs,
         if (fresh.length < BATCH) break;
       }
     } catch (err) {
-      log.warn({ err }, 'audit webhook could not read the audit trail; trying again');
+      // A store outage is logged once, where the store notices it (observability/store-outage.ts).
+      if (err instanceof StoreUnavailableError) log.debug({ err }, 'the audit trail is unreachable; trying again');
+      else log.warn({ err }, 'audit webhook could not read the audit trail; trying again');
     } finally {
       busy = false;
     }
