@@ -2,6 +2,7 @@
 // oidc-provider's and Koa's http errors to a LatchkeyError, or to nothing when it is a server
 // fault; and the middleware that turns it into a friendly page for people or JSON for programs.
 // A server fault becomes a 500 `server_error` with a request id, never a stack trace.
+import { pathForLog } from './request-context.ts';
 import type { Context, Middleware } from 'koa';
 import type { Logger } from 'pino';
 import { LatchkeyError, notFound, StoreUnavailableError } from '../errors.ts';
@@ -104,8 +105,8 @@ export function errorHandler(render: Render, issuer: string, logger: Logger): Mi
       const requestId = ctx.state.requestId as string | undefined;
       // The store being away is logged once per outage (observability/store-outage.ts), not here
       // for every request it fails.
-      if (causedByStoreOutage(err)) logger.debug({ requestId, path: ctx.path }, 'store unavailable');
-      else if (!known || known.status >= 500) logger.error({ err, requestId, path: ctx.path }, known ? 'unavailable' : 'unhandled error');
+      if (causedByStoreOutage(err)) logger.debug({ requestId, path: pathForLog(ctx.path) }, 'store unavailable');
+      else if (!known || known.status >= 500) logger.error({ err, requestId, path: pathForLog(ctx.path) }, known ? 'unavailable' : 'unhandled error');
       if (ctx.headerSent || !ctx.writable) return;
       respondWithError(ctx, known ?? SERVER_FAULT, (e) => renderErrorPage(render, issuer, e, requestId));
     }
