@@ -60,6 +60,13 @@ return 0`),
   take: luaScript<(string | null)[]>(`local refs = redis.call('HMGET', KEYS[1], 'uidIndex', 'userCodeIndex', 'grantIndex', 'ownerIndexes')
 redis.call('DEL', KEYS[1])
 return refs`),
+  // A batch of stream entries as one command (one promise, one reply, however long the batch),
+  // trimmed by count (MAXLEN) on each add and by age (MINID) once. ARGV = max entries, the
+  // oldest id kept (epoch ms), then the values.
+  streamAppend: luaScript<string[]>(`local ids = {}
+for i = 3, #ARGV do ids[#ids + 1] = redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[1], '*', 'v', ARGV[i]) end
+redis.call('XTRIM', KEYS[1], 'MINID', ARGV[2])
+return ids`),
   takeSet: luaScript<string[]>(`local members = redis.call('SMEMBERS', KEYS[1])
 redis.call('DEL', KEYS[1])
 return members`),
