@@ -97,6 +97,8 @@ export function createApp({ config, logger, store, users, clients, apis, keystor
   const interactions = interactionRoutes({ provider, users, findApi: (identifier) => apis.get(identifier), render, issuer: config.issuer, cookieSecrets: config.cookieSecrets, csrfCookie: cookies.csrf, logger, notice, audit: interactionAudit(auditor), ...security });
 
   app.use(requestContext(logger));
+  // A token's grant and account come with it in one round trip, for this request only.
+  app.use((_ctx, next) => store.readAhead(next));
   app.use(metrics.middleware);
   app.use(securityHeaders(config.issuer.startsWith('https://'), isApiPath));
   app.use(errorHandler(render, config.issuer, logger));
