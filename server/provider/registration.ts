@@ -1,0 +1,61 @@
+// Dynamic client registration (RFC 7591) and management (RFC 7592): oidc-provider's
+// `features.registration` and `features.registrationManagement` (docs/README.md), off unless
+// DYNAMIC_REGISTRATION. Every registration presents an initial access token that an operator
+// issued (`latchkey clients registration-token`, admin/registration-tokens.ts); the store keeps
+// such tokens, and the registration access tokens issued with each client, only as HMACs of their
+// value (records.ts).
+//
+// Each initial access token carries the `latchkey` policy, which oidc-provider runs before its
+// own validation, on registration and (carried over to the registration access token) on every
+// RFC 7592 update:
+// - Latchkey's client rules, the ones `clients add` obeys (clients/policy.ts: no plain-http
+//   redirect URIs off loopback in production), passed in as `problems`;
+// - what only an operator may give a client is refused: APIs it may get tokens for
+//   (allowed_resources) and APIs it serves, whose tokens it could then introspect;
+// - a single-use token (no `reusable` policy) is consumed, atomically: of two registrations with
+//   it at once, one wins.
+import { errors, type ClientMetadata, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import { presentedInitialAccessToken } from './internals.ts';
+
+export const REGISTRATION_POLICY = 'latchkey';
+/** Marks an initial access token that may register several clients until it expires. */
+export const REUSABLE_POLICY = 'reusable';
+/** Metadata only the admin API sets. */
+const OPERATOR_ONLY = ['allowed_resources', 'serves_resources'] as const;
+
+type Features = NonNullable<Configuration['features']>;
+
+export interface RegistrationDeps {
+  /** Latchkey's rules for client metadata (clients/policy.ts): the problems, or none. */
+  problems: (metadata: ClientMetadata) => string[];
+  /** Marks an initial access token used; false when it already was (the store decides). */
+  consumeInitialAccessToken: (jti: string) => Promise<boolean>;
+}
+
+/** Off when `deps` is undefined. */
+export function registrationFeatures(deps: RegistrationDeps | undefined): Pick<Features, 'registration' | 'registrationManagement'> {
+  if (!deps) return { registration: { enabled: false }, registrationManagement: { enabled: false } };
+  const { problems, consumeInitialAccessToken } = deps;
+  const latchkey = async (ctx: KoaContextWithOIDC, properties: ClientMetadata) => {
+    for (const field of OPERATOR_ONLY) {
+      if (properties[field] !== undefined) throw new errors.InvalidClientMetadata(`${field} is set by an administrator (latchkey clients add), not by registration`);
+    }
+    const found = problems(properties);
+    if (found.length > 0) throw new errors.InvalidClientMetadata(found.join('; '));
+    const iat = presentedInitialAccessToken(ctx);
+    if (iat && !iat.policies?.includes(REUSABLE_POLICY) && !(await consumeInitialAccessToken(iat.jti))) {
+      throw new errors.InvalidToken('initial access token already used');
+    }
+  };
+  return {
+    registration: {
+      enabled: true,
+      // Tokens are oidc-provider's InitialAccessToken model, kept by Latchkey's adapter.
+      initialAccessToken: true,
+      policies: { [REGISTRATION_POLICY]: latchkey, [REUSABLE_POLICY]: () => undefined },
+      issueRegistrationAccessToken: true,
+    },
+    // Every update gets a new registration access token; the old one stops working.
+    registrationManagement: { enabled: true, rotateRegistrationAccessToken: true },
+  };
+}
