@@ -12,6 +12,10 @@
 //   redirect URIs off loopback in production), passed in as `problems`;
 // - what only an operator may give a client is refused: APIs it may get tokens for
 //   (allowed_resources) and APIs it serves, whose tokens it could then introspect;
+// - response types and grant types Latchkey does not offer (the implicit and hybrid flows) are
+//   dropped when the code flow remains, as RFC 7591 §3.2.1 lets a server replace requested values:
+//   relying parties such as mod_auth_openidc ask for every flow they know, and the response
+//   tells them what was registered;
 // - a single-use token (no `reusable` policy) is consumed, atomically: of two registrations with
 //   it at once, one wins.
 import { errors, type ClientMetadata, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
@@ -20,6 +24,8 @@ import { presentedInitialAccessToken } from './internals.ts';
 export const REGISTRATION_POLICY = 'latchkey';
 /** Marks an initial access token that may register several clients until it expires. */
 export const REUSABLE_POLICY = 'reusable';
+/** The one response type Latchkey serves (configuration.ts responseTypes). */
+const RESPONSE_TYPES = ['code'];
 /** Metadata only the admin API sets. */
 const OPERATOR_ONLY = ['allowed_resources', 'serves_resources'] as const;
 
@@ -37,6 +43,7 @@ export function registrationFeatures(deps: RegistrationDeps | undefined): Pick<F
   if (!deps) return { registration: { enabled: false }, registrationManagement: { enabled: false } };
   const { problems, consumeInitialAccessToken } = deps;
   const latchkey = async (ctx: KoaContextWithOIDC, properties: ClientMetadata) => {
+    narrowToCodeFlow(properties);
     for (const field of OPERATOR_ONLY) {
       if (properties[field] !== undefined) throw new errors.InvalidClientMetadata(`${field} is set by an administrator (latchkey clients add), not by registration`);
     }
@@ -58,4 +65,12 @@ export function registrationFeatures(deps: RegistrationDeps | undefined): Pick<F
     // Every update gets a new registration access token; the old one stops working.
     registrationManagement: { enabled: true, rotateRegistrationAccessToken: true },
   };
+}
+
+/** Drops the implicit and hybrid flows from a request that also asks for the code flow. */
+export function narrowToCodeFlow(properties: ClientMetadata): void {
+  const responseTypes = properties.response_types;
+  if (!Array.isArray(responseTypes) || !responseTypes.some((type) => RESPONSE_TYPES.includes(type))) return;
+  properties.response_types = responseTypes.filter((type) => RESPONSE_TYPES.includes(type));
+  if (Array.isArray(properties.grant_types)) properties.grant_types = properties.grant_types.filter((grant) => grant !== 'implicit');
 }

@@ -126,6 +126,21 @@ describe('dynamic client registration (RFC 7591, RFC 7592)', function () {
     expect(first.clientMetadata().client_id).to.not.equal(second.clientMetadata().client_id);
   });
 
+  it('registers the code flow of a client that asks for every flow it knows (mod_auth_openidc), and says so', async () => {
+    const { body: issued } = await issueToken(running);
+    const created = await reg(running, 'POST', '/reg', issued.token, {
+      ...METADATA,
+      response_types: ['code', 'id_token', 'id_token token', 'code id_token', 'code token', 'code id_token token'],
+      grant_types: ['authorization_code', 'implicit', 'refresh_token'],
+    });
+    expect(created.status, JSON.stringify(created.body)).to.equal(201);
+    expect(created.body.response_types).to.deep.equal(['code']);
+    expect(created.body.grant_types).to.deep.equal(['authorization_code', 'refresh_token']);
+    const { body: again } = await issueToken(running);
+    const implicitOnly = await reg(running, 'POST', '/reg', again.token, { ...METADATA, response_types: ['id_token'], grant_types: ['implicit'] });
+    expect(implicitOnly.status).to.equal(400);
+  });
+
   it('refuses metadata only an administrator may set (APIs the client may use or serves)', async () => {
     const { body: issued } = await issueToken(running, { reusable: true });
     for (const extra of [{ allowed_resources: { 'https://api.example.test': 'read' } }, { serves_resources: ['https://api.example.test'] }]) {
