@@ -16,8 +16,9 @@
 //   dropped when the code flow remains, as RFC 7591 §3.2.1 lets a server replace requested values:
 //   relying parties such as mod_auth_openidc ask for every flow they know, and the response
 //   tells them what was registered;
-// - a single-use token (no `reusable` policy) is consumed, atomically: of two registrations with
-//   it at once, one wins.
+// - a single-use token (no `reusable` policy) is consumed, atomically, once the metadata has
+//   passed every check: of two registrations with it at once, one wins, and a refused one leaves
+//   it usable.
 import { errors, type ClientMetadata, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { presentedInitialAccessToken } from './internals.ts';
 
@@ -50,8 +51,11 @@ export function registrationFeatures(deps: RegistrationDeps | undefined): Pick<F
     const found = problems(properties);
     if (found.length > 0) throw new errors.InvalidClientMetadata(found.join('; '));
     const iat = presentedInitialAccessToken(ctx);
-    if (iat && !iat.policies?.includes(REUSABLE_POLICY) && !(await consumeInitialAccessToken(iat.jti))) {
-      throw new errors.InvalidToken('initial access token already used');
+    if (iat && !iat.policies?.includes(REUSABLE_POLICY)) {
+      // oidc-provider's own validation first (it runs again after this policy), so that metadata
+      // it refuses does not use up the token.
+      await ctx.oidc.provider.Client.validate(properties);
+      if (!(await consumeInitialAccessToken(iat.jti))) throw new errors.InvalidToken('initial access token already used');
     }
   };
   return {

@@ -102,13 +102,16 @@ describe('dynamic client registration (RFC 7591, RFC 7592)', function () {
     expect(events[0]!.event).to.include({ client: clientId, public: false, pkceOptional: false });
   });
 
-  it('refuses a registration without an initial access token, with a wrong one, and with a single-use one used already', async () => {
+  it('refuses a registration without an initial access token, with a wrong one, and with a single-use one used already (refused metadata does not use it)', async () => {
     // No credentials: a bare challenge (RFC 6750 §3.1), as openid-client reports it.
     const bare = await register(running, METADATA).catch((error: unknown) => error);
     expect(bare).to.be.instanceOf(oidc.WWWAuthenticateChallengeError);
     expect((bare as oidc.WWWAuthenticateChallengeError).status).to.equal(401);
     await expectOAuthError(register(running, METADATA, 'not-a-token-but-long-enough-to-look-like-one'), 'invalid_token');
     const { body: issued } = await issueToken(running);
+    // Metadata refused (by Latchkey's rules or oidc-provider's) does not use the token up.
+    await expectOAuthError(register(running, { ...METADATA, initiate_login_uri: 'http://rp.example.test/login' }, issued.token), 'invalid_client_metadata');
+    await expectOAuthError(register(running, { ...METADATA, serves_resources: ['https://api.example.test'] }, issued.token), 'invalid_client_metadata');
     await register(running, METADATA, issued.token);
     await expectOAuthError(register(running, METADATA, issued.token), 'invalid_token');
   });
