@@ -12,10 +12,12 @@
 //   redirect URIs off loopback in production), passed in as `problems`;
 // - what only an operator may give a client is refused: APIs it may get tokens for
 //   (allowed_resources) and APIs it serves, whose tokens it could then introspect;
-// - response types and grant types Latchkey does not offer (the implicit and hybrid flows) are
-//   dropped when the code flow remains, as RFC 7591 §3.2.1 lets a server replace requested values:
-//   relying parties such as mod_auth_openidc ask for every flow they know, and the response
-//   tells them what was registered;
+// - what a client asks for and cannot use is dropped, as RFC 7591 §3.2.1 lets a server replace
+//   requested values (the response tells the client what was registered): response and grant
+//   types of the implicit and hybrid flows Latchkey does not offer, when the code flow remains
+//   (mod_auth_openidc asks for every flow it knows); redirect URIs of a client that registers no
+//   flow that redirects (oidc-agent's device-flow clients send a few, with a private-use scheme
+//   oidc-provider refuses for a web application);
 // - a single-use token (no `reusable` policy) is consumed, atomically, once the metadata has
 //   passed every check: of two registrations with it at once, one wins, and a refused one leaves
 //   it usable.
@@ -44,7 +46,7 @@ export function registrationFeatures(deps: RegistrationDeps | undefined): Pick<F
   if (!deps) return { registration: { enabled: false }, registrationManagement: { enabled: false } };
   const { problems, consumeInitialAccessToken } = deps;
   const latchkey = async (ctx: KoaContextWithOIDC, properties: ClientMetadata) => {
-    narrowToCodeFlow(properties);
+    dropWhatCannotBeUsed(properties);
     for (const field of OPERATOR_ONLY) {
       if (properties[field] !== undefined) throw new errors.InvalidClientMetadata(`${field} is set by an administrator (latchkey clients add), not by registration`);
     }
@@ -71,10 +73,14 @@ export function registrationFeatures(deps: RegistrationDeps | undefined): Pick<F
   };
 }
 
-/** Drops the implicit and hybrid flows from a request that also asks for the code flow. */
-export function narrowToCodeFlow(properties: ClientMetadata): void {
+/** Drops the implicit and hybrid flows from a request that also asks for the code flow, and the
+ * redirect URIs of a client that asks for no flow that redirects (a device-flow client). */
+export function dropWhatCannotBeUsed(properties: ClientMetadata): void {
   const responseTypes = properties.response_types;
-  if (!Array.isArray(responseTypes) || !responseTypes.some((type) => RESPONSE_TYPES.includes(type))) return;
-  properties.response_types = responseTypes.filter((type) => RESPONSE_TYPES.includes(type));
-  if (Array.isArray(properties.grant_types)) properties.grant_types = properties.grant_types.filter((grant) => grant !== 'implicit');
+  if (Array.isArray(responseTypes) && responseTypes.some((type) => RESPONSE_TYPES.includes(type))) {
+    properties.response_types = responseTypes.filter((type) => RESPONSE_TYPES.includes(type));
+    if (Array.isArray(properties.grant_types)) properties.grant_types = properties.grant_types.filter((grant) => grant !== 'implicit');
+  }
+  const redirects = Array.isArray(properties.grant_types) && (properties.grant_types.includes('authorization_code') || properties.grant_types.includes('implicit'));
+  if (Array.isArray(properties.response_types) && properties.response_types.length === 0 && !redirects) delete properties.redirect_uris;
 }

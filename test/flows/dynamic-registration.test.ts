@@ -144,6 +144,24 @@ describe('dynamic client registration (RFC 7591, RFC 7592)', function () {
     expect(implicitOnly.status).to.equal(400);
   });
 
+  it('registers a device-flow client without the redirect URIs it cannot use (oidc-agent), and it starts the device flow', async () => {
+    const { body: issued } = await issueToken(running);
+    // What oidc-agent 4.2 sends for --flow=device.
+    const created = await reg(running, 'POST', '/reg', issued.token, {
+      application_type: 'web',
+      client_name: 'oidc-agent:test',
+      response_types: [],
+      grant_types: ['refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'],
+      scope: 'openid email profile offline_access',
+      redirect_uris: ['http://localhost:4242', 'http://localhost:8080', 'edu.kit.data.oidc-agent:/redirect'],
+    });
+    expect(created.status, JSON.stringify(created.body)).to.equal(201);
+    expect(created.body.redirect_uris ?? []).to.deep.equal([]);
+    const config = await oidc.discovery(new URL(running.url), created.body.client_id as string, created.body.client_secret as string, undefined, { execute: [oidc.allowInsecureRequests] });
+    const device = await oidc.initiateDeviceAuthorization(config, { scope: 'openid email' });
+    expect(device.user_code).to.be.a('string');
+  });
+
   it('refuses metadata only an administrator may set (APIs the client may use or serves)', async () => {
     const { body: issued } = await issueToken(running, { reusable: true });
     for (const extra of [{ allowed_resources: { 'https://api.example.test': 'read' } }, { serves_resources: ['https://api.example.test'] }]) {
