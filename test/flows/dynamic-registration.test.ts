@@ -241,6 +241,19 @@ describe('dynamic client registration (RFC 7591, RFC 7592)', function () {
       await guesser.stop();
     }
   });
+
+  it('lets one address register at most 20 clients an hour, even with a good reusable token', async () => {
+    const busy = await startLatchkey({ store: 'redis', env: { DYNAMIC_REGISTRATION: 'true' } });
+    try {
+      const { body: issued } = await issueToken(busy, { reusable: true });
+      for (let i = 0; i < 20; i++) expect((await reg(busy, 'POST', '/reg', issued.token, METADATA)).status).to.equal(201);
+      const refused = await reg(busy, 'POST', '/reg', issued.token, METADATA);
+      expect(refused.status).to.equal(429);
+      expect((await busy.latchkey.clients.list({ limit: 100 })).clients).to.have.length(20);
+    } finally {
+      await busy.stop();
+    }
+  });
 });
 
 describe('dynamic client registration, off and in production', function () {
