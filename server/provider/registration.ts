@@ -50,14 +50,14 @@ export function registrationFeatures(deps: RegistrationDeps | undefined): Pick<F
     for (const field of OPERATOR_ONLY) {
       if (properties[field] !== undefined) throw new errors.InvalidClientMetadata(`${field} is set by an administrator (latchkey clients add), not by registration`);
     }
+    // oidc-provider's own validation first (it runs again after this policy): Latchkey's rules
+    // then read well-formed metadata, and metadata it refuses does not use up a single-use token.
+    await ctx.oidc.provider.Client.validate(properties);
     const found = problems(properties);
     if (found.length > 0) throw new errors.InvalidClientMetadata(found.join('; '));
     const iat = presentedInitialAccessToken(ctx);
-    if (iat && !iat.policies?.includes(REUSABLE_POLICY)) {
-      // oidc-provider's own validation first (it runs again after this policy), so that metadata
-      // it refuses does not use up the token.
-      await ctx.oidc.provider.Client.validate(properties);
-      if (!(await consumeInitialAccessToken(iat.jti))) throw new errors.InvalidToken('initial access token already used');
+    if (iat && !iat.policies?.includes(REUSABLE_POLICY) && !(await consumeInitialAccessToken(iat.jti))) {
+      throw new errors.InvalidToken('initial access token already used');
     }
   };
   return {

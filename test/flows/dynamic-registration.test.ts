@@ -162,6 +162,24 @@ describe('dynamic client registration (RFC 7591, RFC 7592)', function () {
     expect(device.user_code).to.be.a('string');
   });
 
+  it('answers malformed metadata with invalid_client_metadata (or invalid_redirect_uri), never a 5xx', async () => {
+    const { body: issued } = await issueToken(running, { reusable: true });
+    const hostile: Record<string, unknown>[] = [
+      { redirect_uris: 5 }, { redirect_uris: null }, { redirect_uris: {} }, { redirect_uris: 'https://rp.example.test/cb' }, { redirect_uris: [1, {}] },
+      { post_logout_redirect_uris: 7 }, { response_types: 'code' }, { grant_types: 7 }, { grant_types: [null] }, { response_types: [[]] },
+      { pkce: 'optional', token_endpoint_auth_method: 'none' }, { pkce: 7 }, { jwks: 'x' }, { scope: ['openid'] },
+    ];
+    for (const extra of hostile) {
+      const answer = await reg(running, 'POST', '/reg', issued.token, { ...METADATA, ...extra });
+      expect(answer.status, JSON.stringify(extra)).to.equal(400);
+      expect(answer.body.error, JSON.stringify(extra)).to.be.oneOf(['invalid_client_metadata', 'invalid_redirect_uri']);
+    }
+    for (const body of ['not json', '[]', 'null', '"x"']) {
+      const response = await fetch(`${running.url}/reg`, { method: 'POST', headers: { authorization: `Bearer ${issued.token}`, 'content-type': 'application/json' }, body });
+      expect(response.status, body).to.equal(400);
+    }
+  });
+
   it('refuses metadata only an administrator may set (APIs the client may use or serves)', async () => {
     const { body: issued } = await issueToken(running, { reusable: true });
     for (const extra of [{ allowed_resources: { 'https://api.example.test': 'read' } }, { serves_resources: ['https://api.example.test'] }]) {
@@ -281,8 +299,8 @@ describe('dynamic client registration, off and in production', function () {
         const response = await fetch(`${running.url}/admin/clients/registration-tokens`, { method: 'POST', headers: { ...headers, authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: '{}' });
         return ((await response.json()) as { token: string }).token;
       };
-      const post = async (token: string, redirect: string) => {
-        const response = await fetch(`${running.url}/reg`, { method: 'POST', headers: { ...headers, authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ ...METADATA, redirect_uris: [redirect] }) });
+      const post = async (token: string, redirect: string | string[]) => {
+        const response = await fetch(`${running.url}/reg`, { method: 'POST', headers: { ...headers, authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ ...METADATA, redirect_uris: typeof redirect === 'string' ? [redirect] : redirect }) });
         return { status: response.status, body: (await response.json()) as Record<string, string> };
       };
       const refused = await post(await issue(), 'http://app.example.com/callback');
@@ -290,6 +308,11 @@ describe('dynamic client registration, off and in production', function () {
       // RFC 7591 §3.2.2: a bad redirect URI is invalid_redirect_uri.
       expect(refused.body.error).to.equal('invalid_redirect_uri');
       expect(refused.body.error_description).to.match(/plain http/);
+      // Latchkey's rules read only metadata oidc-provider found well-formed.
+      for (const redirect of [5, null, {}, [7]]) {
+        const malformed = await post(await issue(), redirect as never);
+        expect(malformed.status, JSON.stringify(redirect)).to.equal(400);
+      }
       expect((await post(await issue(), 'http://127.0.0.1:8080/callback')).status).to.equal(201);
       expect((await post(await issue(), 'https://app.example.com/callback')).status).to.equal(201);
     } finally {
