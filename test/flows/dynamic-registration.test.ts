@@ -223,6 +223,19 @@ describe('dynamic client registration (RFC 7591, RFC 7592)', function () {
     expect(events.map((e) => e.event.type).sort()).to.deep.equal(['client.registered', 'client.registration_deleted', 'client.registration_updated']);
   });
 
+  it('ends the grants of a client that deletes itself, as `clients remove` does', async () => {
+    const { body: issued } = await issueToken(running);
+    const config = await register(running, METADATA, issued.token);
+    const { client_id: clientId, registration_access_token: rat, registration_client_uri: uri } = config.clientMetadata() as Record<string, string>;
+    const user = await addUser(running);
+    const result = await authorize(config, user.email, { scope: 'openid email offline_access' });
+    await oidc.authorizationCodeGrant(config, result.callback, { pkceCodeVerifier: result.verifier, expectedState: result.state, expectedNonce: result.nonce });
+    expect(await running.latchkey.records.owned('client', clientId!)).to.have.length(1);
+    expect((await reg(running, 'DELETE', uri!, rat)).status).to.equal(204);
+    for (let i = 0; i < 50 && (await running.latchkey.records.owned('client', clientId!)).length > 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await running.latchkey.records.owned('client', clientId!)).to.deep.equal([]);
+  });
+
   it('cannot read, change or delete an admin-created client through /reg', async () => {
     const { client } = await running.latchkey.clients.add({ client_id: 'admin-made', redirect_uris: [REDIRECT_URI] } as never);
     const { body: issued } = await issueToken(running);
