@@ -124,6 +124,9 @@ function configSchema(devSecrets: () => DevSecrets) {
       refreshTokenReuseGrace: e.REFRESH_TOKEN_REUSE_GRACE_SECONDS,
       /** Require DPoP proofs to carry a server nonce (RFC 9449 §8). */
       dpopNonce: e.DPOP_NONCE,
+      /** Dynamic client registration (RFC 7591) and management (RFC 7592), with initial access
+       * tokens from `latchkey clients registration-token`. */
+      dynamicRegistration: e.DYNAMIC_REGISTRATION,
       /** The audit trail: on, and the stream's bounds (the JSON lines in the log are not bounded here). */
       audit: {
         enabled: e.AUDIT,

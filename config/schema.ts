@@ -147,6 +147,7 @@ export const envSchema = z.object({
   DEV_SEED: optionalBoolean,
 
   DPOP_NONCE: boolean(false),
+  DYNAMIC_REGISTRATION: boolean(false),
   GEOIP: boolean(true),
   AUDIT: boolean(true),
   // Checked against the rules' own schema when Latchkey builds (server/alerts/thresholds.ts).

@@ -22,6 +22,7 @@ import type { AdminThrottle } from '../security/admin-throttle.ts';
 import { requireBearerToken } from './auth.ts';
 import { parseJsonBody } from './body.ts';
 import { clientRoutes } from './clients.ts';
+import { registrationTokenRoutes } from './registration-tokens.ts';
 import { handleErrors, notFound, type ErrorBody } from './errors.ts';
 import { keyRoutes } from './keys.ts';
 import { auditRoutes } from './audit.ts';
@@ -59,6 +60,8 @@ export interface AdminApiDeps {
   issuer?: string;
   /** Counts wrong tokens per address (server/security/). */
   throttle?: AdminThrottle;
+  /** DYNAMIC_REGISTRATION: initial access tokens may be issued. */
+  registration?: boolean;
 }
 
 const isAdminPath = (path: string) => isUnder(path, 'admin');
@@ -81,6 +84,9 @@ export function createAdminApi(deps: AdminApiDeps): Middleware {
   userRoutes(router, deps.users, deps.revocation, deps.activity, record);
   peopleRoutes(router, deps.users, deps.people, deps.activity);
   clientRoutes(router, deps.clients, deps.apis, deps.revocation, record);
+  if (deps.provider && deps.issuer) {
+    registrationTokenRoutes(router, { enabled: deps.registration ?? false, provider: deps.provider, endpoint: `${deps.issuer}${ROUTES.registration.path}`, hashId: deps.auditor?.hashId }, record);
+  }
   apiRoutes(router, deps.apis);
   keyRoutes(router, deps.keystore, deps.keys, deps.clients);
   if (deps.trail) auditRoutes(router, deps.trail, deps.users);

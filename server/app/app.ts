@@ -90,6 +90,7 @@ export function createApp({ config, logger, store, users, clients, apis, keystor
     doctor: async () =>
       assess(await gatherFacts({ production: config.env === 'production', issuer: config.issuer, adminToken: config.adminToken, rotationSchedule: config.keys.rotationSchedule, store, keystore, clients })),
     throttle: security.adminThrottle,
+    registration: config.dynamicRegistration,
   });
   const render = createRenderer();
   const cookies = cookieNames(config.issuer.startsWith('https://'));
@@ -126,8 +127,9 @@ export function createApp({ config, logger, store, users, clients, apis, keystor
     return oidc(ctx, next);
   };
   const grace = config.refreshTokenReuseGrace > 0 ? refreshGrace(config.refreshTokenReuseGrace, provider, store.oidc) : undefined;
-  // Every endpoint where a client authenticates counts its failures first (server/security/).
-  const guarded = compose([security.clientAuthThrottle, oidc]);
+  // Every endpoint where a client authenticates counts its failures first, and /reg its bad
+  // tokens and registrations (server/security/).
+  const guarded = compose([security.clientAuthThrottle, security.registrationThrottle, oidc]);
   app.use(
     byPath(
       {

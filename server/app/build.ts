@@ -1,7 +1,7 @@
 // Wires a Config into a running Latchkey: store, accounts, clients, keys, Provider and app.
 // main.ts and the tests both build through here, so tests exercise exactly what ships.
 import type Koa from 'koa';
-import type Provider from 'oidc-provider';
+import type { ClientMetadata, default as Provider } from 'oidc-provider';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/index.ts';
 import { createFindAccount } from '../accounts/find-account.ts';
@@ -17,7 +17,7 @@ import { consoleClient, CONSOLE_CLIENT_ID } from '../account/console-client.ts';
 import { accountHoldings, type AccountHoldings } from '../account/holdings.ts';
 import { sessionInfos } from '../account/session-info.ts';
 import { grantUsage } from '../account/usage.ts';
-import { checkClient } from '../clients/policy.ts';
+import { checkClient, clientProblems } from '../clients/policy.ts';
 import { PolicyError } from '../errors.ts';
 import { sharedGeo } from '../geo/shared.ts';
 import { readClientsFile } from '../clients/static-file.ts';
@@ -134,7 +134,11 @@ export async function build(config: Config, logger: Logger, options: { store?: S
       (ip, userAgent) => ({ device: userAgent ? describeUserAgent(parseUserAgent(userAgent)) : undefined, place: describePlace(placeOf(geo, ip)) }),
       (err) => logger.warn({ err }, 'could not record an activity item'),
     );
+    // Dynamic registration (provider/registration.ts): the same client rules as the admin API's;
+    // a client deleted through RFC 7592 takes its grants and tokens with it, as `clients remove`.
+    const registration = { problems: (metadata: ClientMetadata) => clientProblems(metadata, clientPolicy), consumeInitialAccessToken: (jti: string) => records.consume('InitialAccessToken', jti) };
     live.onBuild((built) => {
+      built.on('registration_delete.success', (_ctx, client) => void revocation.client(client.clientId).catch((err: unknown) => logger.warn({ err }, 'could not revoke a deleted client\'s grants')));
       built.on('authorization.success', (ctx) => void infos.seen(ctx).catch((err: unknown) => logger.warn({ err }, 'could not record where a session is')));
       built.on('grant.success', (ctx) => usage.granted(ctx));
     });
@@ -145,7 +149,7 @@ export async function build(config: Config, logger: Logger, options: { store?: S
       createProvider({ config, adapter, findAccount, jwks: keystore.privateJwks(keyset), cookieKeys: keystore.cookieKeys(keyset), staticClients, findApi, maxAccessTokenTTL, pages, introspected: (ctx, asker, token, allowed) => {
           if (allowed && token.grantId) usage.introspected(token.grantId);
           introspectionEvent(auditor, ctx, asker, token, allowed);
-        }, firstPartyClients: new Set([CONSOLE_CLIENT_ID]) });
+        }, firstPartyClients: new Set([CONSOLE_CLIENT_ID]), registration });
 
     const initial = await keystore.loadOrCreate();
     live.install(providerFor(initial));

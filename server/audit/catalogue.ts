@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import type { EventDefinition } from './define.ts';
 import * as admin from './events-admin.ts';
+import * as registration from './events-registration.ts';
 import { alertRaised } from './events-alerts.ts';
 import * as signin from './events-signin.ts';
 import * as tokens from './events-tokens.ts';
@@ -35,6 +36,10 @@ export const EVENT_DEFINITIONS = [
   admin.clientCreated,
   admin.clientChanged,
   admin.clientRemoved,
+  registration.registrationTokenIssued,
+  registration.clientRegistered,
+  registration.clientRegistrationUpdated,
+  registration.clientRegistrationDeleted,
   admin.userCreated,
   admin.userChanged,
   admin.userRemoved,

@@ -17,6 +17,7 @@ const REDACTED = [
   '*.headers.authorization',
   '*.headers.cookie',
   '*.privateJwk',
+  '*.registration_access_token',
 ];
 
 interface LoggedError {
