@@ -40,6 +40,9 @@ import { createRecordProtection } from '../crypto/record-protection.ts';
 import type { AuditTrail } from '../audit/trail.ts';
 import { observe } from './observe.ts';
 import { introspectionEvent } from '../audit/provider-events.ts';
+import { riskEngine, type RiskEngine } from '../risk/engine.ts';
+import { riskOptions } from '../risk/options.ts';
+import { riskHistoryStore } from '../risk/store.ts';
 
 export interface Latchkey {
   app: Koa;
@@ -65,6 +68,8 @@ export interface Latchkey {
   audit: AuditTrail;
   /** The alert rules over the trail, when auditing is on (alerts/runner.ts). */
   alerts?: { poll(): Promise<void> };
+  /** The learned risk model at sign-in (risk/engine.ts), unless RISK=false. */
+  risk?: RiskEngine;
   /** The webhook sink, when AUDIT_WEBHOOK_URL is set (audit/webhook.ts). */
   webhook?: { poll(): Promise<void>; stop(): Promise<void> };
   keystore: Keystore;
@@ -77,6 +82,7 @@ export interface Latchkey {
 export async function build(config: Config, logger: Logger, options: { store?: Store } = {}): Promise<Latchkey> {
   const store = options.store ?? (await openStore(config.redis, storeLogging(logger)));
   let watch: Awaited<ReturnType<typeof observe>> | undefined;
+  let risk: RiskEngine | undefined;
   try {
     const box = createSealedBox(config.keysEncryptionKeys);
     const users = createUsers(store.documents, createPasswords(config.bcryptCost, config.keysEncryptionKeys));
@@ -134,6 +140,11 @@ export async function build(config: Config, logger: Logger, options: { store?: S
       (ip, userAgent) => ({ device: userAgent ? describeUserAgent(parseUserAgent(userAgent)) : undefined, place: describePlace(placeOf(geo, ip)) }),
       (err) => logger.warn({ err }, 'could not record an activity item'),
     );
+    // The risk model's histories and prior, and the thresholds its decisions are made by.
+    if (config.risk.enabled) {
+      const options = riskOptions({ thresholds: { stepUp: config.risk.stepUp, deny: config.risk.deny } });
+      risk = riskEngine(riskHistoryStore(store.risk, store.feeds, options), store.locks, options, (err) => logger.warn({ err }, 'the risk model could not update its global prior'));
+    }
     live.onBuild((built) => {
       built.on('authorization.success', (ctx) => void infos.seen(ctx).catch((err: unknown) => logger.warn({ err }, 'could not record where a session is')));
       built.on('grant.success', (ctx) => usage.granted(ctx));
@@ -172,7 +183,8 @@ export async function build(config: Config, logger: Logger, options: { store?: S
       keys,
       provider,
       revocation,
-      account: { holdings, activity, note, consoleSecret: String(console.client_secret), auditor },
+      account: { holdings, activity, note, consoleSecret: String(console.client_secret), auditor, risk },
+      risk: { engine: risk, geo: () => geo },
       auditor,
       audit,
       metrics,
@@ -205,12 +217,14 @@ export async function build(config: Config, logger: Logger, options: { store?: S
       people: holdings,
       audit,
       alerts,
+      risk,
       webhook,
       keystore,
       keys,
       keysetVersion: () => keyset!.version,
       async close() {
         await keys.stop();
+        await risk?.stop();
         await watch?.close();
         await stopFollowingClients();
         await stopFollowingApis();
@@ -219,6 +233,7 @@ export async function build(config: Config, logger: Logger, options: { store?: S
     };
   } catch (error) {
     await watch?.close().catch(() => undefined);
+    await risk?.stop().catch(() => undefined);
     await store.close();
     throw error;
   }
