@@ -22,6 +22,8 @@ export interface ActivityRisk {
   /** What the "this was me / this wasn't me" buttons name the sign-in by. */
   key: string;
   decision: 'allow' | 'require' | 'deny';
+  /** The model's score (higher: less like the owner), for support staff reading the feed. */
+  score: number;
   reasons: string[];
 }
 

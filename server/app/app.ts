@@ -99,7 +99,7 @@ export function createApp({ config, logger, store, users, clients, apis, keystor
   const render = createRenderer();
   const cookies = cookieNames(config.issuer.startsWith('https://'));
   const notice: InteractionNotice = (ctx, sub, { kind, app, risk: verdict }) =>
-    account.note(ctx, sub, { kind, text: signInText(kind, app, verdict), app, ...(verdict ? { risk: { key: verdict.key, decision: verdict.decision, reasons: verdict.reasons } } : {}) });
+    account.note(ctx, sub, { kind, text: signInText(kind, app, verdict), app, ...(verdict ? { risk: { key: verdict.key, decision: verdict.decision, score: verdict.score, reasons: verdict.reasons } } : {}) });
   const interactions = interactionRoutes({ provider, users, findApi: (identifier) => apis.get(identifier), render, issuer: config.issuer, cookieSecrets: config.cookieSecrets, csrfCookie: cookies.csrf, logger, notice, audit: interactionAudit(auditor), ...security,
     risk: riskChecks({ engine: risk.engine, geo: risk.geo, pseudonym: security.pseudonym, logger }) });
 
