@@ -270,6 +270,25 @@ describe('risk-based sign-in (redis store, over HTTP)', function () {
     expect(again.signedIn, `score ${verdict.score}: ${verdict.reasons.join('; ')}`).to.equal(verdict.decision !== 'deny');
   });
 
+  it('takes feedback only with the form\'s CSRF token, only on the person\'s own sign-ins, and only as was-me or not-me', async () => {
+    const ada = await owner({ lastAgo: 8 * DAY });
+    expect((await signIn(browserAt(RIO, FIREFOX_WINDOWS), ada.user.email)).signedIn).to.equal(true);
+    const { key } = (await latestSignIn(ada.user.sub, 2)).risk!;
+    const before = await risk().getHistory(ada.user.sub);
+    // Without the token: refused, nothing learnt.
+    const forged = await ada.browser.navigate('POST', `${running.url}/account/activity/${key}/not-me`, new URLSearchParams({ _csrf: 'forged' }));
+    expect(forged.status).to.equal(403);
+    // Another person pressing a button with Ada's sign-in's key: as if it were too old.
+    const bob = await owner();
+    const page = await bob.browser.get(`${running.url}/account/activity`);
+    const csrf = page.doc.querySelector('input[name="_csrf"]')!.getAttribute('value')!;
+    const other = await bob.browser.navigate('POST', `${running.url}/account/activity/${key}/not-me`, new URLSearchParams({ _csrf: csrf }));
+    expect(textOf(other)).to.include('That sign-in is too old to change now.');
+    const odd = await bob.browser.navigate('POST', `${running.url}/account/activity/${key}/maybe`, new URLSearchParams({ _csrf: csrf }));
+    expect(odd.status).to.equal(404);
+    expect(await risk().getHistory(ada.user.sub)).to.deep.equal(before);
+  });
+
   it('keeps the history bounded however many places an account signs in from, expiring six months after the last', async () => {
     const user = await addUser(running);
     const browser = browserAt(HOME, FIREFOX_WINDOWS);
