@@ -18,7 +18,7 @@ import { accountHoldings, type AccountHoldings } from '../account/holdings.ts';
 import { sessionInfos } from '../account/session-info.ts';
 import { grantUsage } from '../account/usage.ts';
 import { checkClient } from '../clients/policy.ts';
-import { PolicyError } from '../errors.ts';
+import { PolicyError, StoreUnavailableError } from '../errors.ts';
 import { sharedGeo } from '../geo/shared.ts';
 import { readClientsFile } from '../clients/static-file.ts';
 import { createRenderer } from '../http/render.ts';
@@ -143,7 +143,10 @@ export async function build(config: Config, logger: Logger, options: { store?: S
     // The risk model's histories and prior, and the thresholds its decisions are made by.
     if (config.risk.enabled) {
       const options = riskOptions({ thresholds: { stepUp: config.risk.stepUp, deny: config.risk.deny } });
-      risk = riskEngine(riskHistoryStore(store.risk, store.feeds, options), store.locks, options, (err) => logger.warn({ err }, 'the risk model could not update its global prior'));
+      risk = riskEngine(riskHistoryStore(store.risk, store.feeds, options), store.locks, options, (err) =>
+        // Redis away is logged once, where the store notices it (observability/store-outage.ts).
+        err instanceof StoreUnavailableError ? logger.debug({ err }, 'the risk model could not update its global prior') : logger.warn({ err }, 'the risk model could not update its global prior'),
+      );
     }
     live.onBuild((built) => {
       built.on('authorization.success', (ctx) => void infos.seen(ctx).catch((err: unknown) => logger.warn({ err }, 'could not record where a session is')));

@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import type { ResourceServer } from '../../config/index.ts';
 import { normalizeEmail, type SignInOutcome, type Users } from '../accounts/users.ts';
 import { verifyCsrf } from '../http/csrf.ts';
-import { badRequest, LatchkeyError, temporarilyUnavailable } from '../errors.ts';
+import { badRequest, LatchkeyError, StoreUnavailableError, temporarilyUnavailable } from '../errors.ts';
 import { inWords } from '../security/decisions.ts';
 import type { InteractionAudit } from './audit.ts';
 import type { DeviceCookies } from '../security/device-cookie.ts';
@@ -104,6 +104,8 @@ export function interactionRoutes({ provider, users, findApi, render, issuer, co
   }
 
   const page = createPage(render, issuer);
+  // After the response: a failure is logged (Redis away only once, by the store), never the person's problem.
+  const quiet = (what: string) => (err: unknown) => (err instanceof StoreUnavailableError ? logger.debug({ err }, what) : logger.warn({ err }, what));
 
   function showLogin(ctx: Context, details: Details, client: ClientSummary, email: string, error?: string) {
     page(ctx, 'login', {
@@ -195,13 +197,13 @@ export function interactionRoutes({ provider, users, findApi, render, issuer, co
     if (result.sub) notice(ctx, result.sub, { kind: result.user && !refused ? 'signin.succeeded' : 'signin.failed', clientId, app: (await clientOf(details)).name, risk: verdict });
     if (!result.user || refused) {
       await attempt.failed();
-      if (refused) void risk!.refused().catch((err: unknown) => logger.warn({ err }, 'could not keep a refused sign-in for feedback'));
+      if (refused) void risk!.refused().catch(quiet('could not keep a refused sign-in for feedback'));
       return again(401, LOGIN_FAILED);
     }
     await attempt.succeeded();
     const deviceId = devices.remember(ctx, device, normalized);
     await finish(ctx, { login: { accountId: result.user.sub, amr: ['pwd'] } }, false);
-    await risk?.admitted(deviceId).catch((err: unknown) => logger.warn({ err }, 'could not record a sign-in in its risk history'));
+    await risk?.admitted(deviceId).catch(quiet('could not record a sign-in in its risk history'));
   });
 
   router.post('/:uid/consent', form, async (ctx) => {

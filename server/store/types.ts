@@ -96,8 +96,6 @@ export interface Feeds {
 export interface RiskHistories {
   get(accountId: string): Promise<string | undefined>;
   put(accountId: string, value: string, bounds: { ttlSeconds: number; maxBytes: number }): Promise<void>;
-  /** Forgets an account's history (the account was removed). */
-  remove(accountId: string): Promise<void>;
   getPrior(): Promise<string | undefined>;
   putPrior(value: string, bounds: { maxBytes: number }): Promise<void>;
 }

@@ -17,9 +17,6 @@ export function memoryRiskHistories(clock: Clock): MemoryRiskHistories {
       checkBytes(value, maxBytes);
       histories.set(accountId, { value, expiresAt: clock.expiresAt(ttlSeconds) });
     },
-    async remove(accountId) {
-      histories.delete(accountId);
-    },
     async getPrior() {
       return prior;
     },

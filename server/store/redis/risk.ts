@@ -14,9 +14,6 @@ export function redisRiskHistories(client: Redis | Cluster, keys: KeySchema): Ri
       checkBytes(value, maxBytes);
       await client.set(keys.riskHistory(accountId), value, 'PX', ttlMs(ttlSeconds));
     },
-    async remove(accountId) {
-      await client.del(keys.riskHistory(accountId));
-    },
     async getPrior() {
       return (await client.get(keys.riskPrior())) ?? undefined;
     },
