@@ -155,7 +155,7 @@ describe('risk-based sign-in (redis store, over HTTP)', function () {
     const { signedIn } = await signIn(browserAt(RIO, FIREFOX_WINDOWS), user.email);
     expect(signedIn, 'no second factor to ask for yet: let in').to.equal(true);
     const item = await latestSignIn(user.sub, 2);
-    expect(item.risk!.decision).to.equal('require');
+    expect(item.risk!.decision, `score ${item.risk!.score}`).to.equal('require');
     expect(item.risk!.reasons).to.include('first sign-in from Brazil');
     expect(item.risk!.reasons.join('\n')).to.match(/^travel at [\d,]+ km\/h since the last sign-in 2 hours ago \([\d,]+ km from Seligenstadt\)$/m);
     expect(item.text).to.include('Signed in to Notes, which looked unusual: ').and.include('first sign-in from Brazil');
