@@ -189,7 +189,10 @@ describe('risk-based sign-in (redis store, over HTTP)', function () {
       expect(page.status).to.equal(401);
       expect(textOf(page)).to.include(LOGIN_FAILED);
     }
-    // Word for word the same page (the email typed is only in the field's value).
+    // Word for word the same page (the email typed is only in the field's value), with the way to
+    // help that explains, for everyone alike, that a refused sign-in reads as a wrong password.
+    expect(denied.page.doc.querySelectorAll('a').map((a) => a.getAttribute('href'))).to.include('/account/help#trouble');
+    expect(textOf(await new Browser().get(`${running.url}/account/help`))).to.include('can be stopped with the same words as a wrong password');
     expect(textOf(denied.page)).to.equal(textOf(unknown.page));
     expect(textOf(denied.page)).to.equal(textOf(wrong.page));
     // Never learnt from.
