@@ -104,6 +104,8 @@ export function createApp({ config, logger, store, users, clients, apis, keystor
     risk: riskChecks({ engine: risk.engine, geo: risk.geo, pseudonym: security.pseudonym, logger }) });
 
   app.use(requestContext(logger));
+  // A token's grant and account come with it in one round trip, for this request only.
+  app.use((_ctx, next) => store.readAhead(next));
   app.use(metrics.middleware);
   app.use(securityHeaders(config.issuer.startsWith('https://'), isApiPath));
   app.use(errorHandler(render, config.issuer, logger));

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../../config/index.ts';
 import { createFindAccount } from '../accounts/find-account.ts';
 import { createPasswords } from '../accounts/passwords.ts';
-import { createUsers, type Users } from '../accounts/users.ts';
+import { createUsers, userDocument, type Users } from '../accounts/users.ts';
 import { createApp } from './app.ts';
 import { createApiRegistry, type ApiRegistry } from '../apis/registry.ts';
 import { createClientRegistry, type ClientRegistry } from '../clients/registry.ts';
@@ -114,7 +114,7 @@ export async function build(config: Config, logger: Logger, options: { store?: S
     await apis.checkStaticApis();
     const stopFollowingApis = await apis.follow();
     const findApi = (identifier: string) => apis.get(identifier);
-    const records = protectRecords(store.oidc, createRecordProtection(config.keysEncryptionKeys));
+    const records = protectRecords(store.oidc, createRecordProtection(config.keysEncryptionKeys), { accountDocument: userDocument });
     const oidcAdapter = createAdapter(records);
     const adapter = (name: string) => {
       if (name === 'Client') return clients.adapter();

@@ -25,6 +25,14 @@ export interface OidcPayload {
   /** Owner keys (e.g. "account:<id>") whose index lists this record. */
   owners?: string[];
   consumed?: number;
+  /** What to read along with this record inside Store.readAhead (its grant, its account): a
+   * hint, never part of the payload a find answers. */
+  readWith?: ReadWith;
+}
+
+export interface ReadWith {
+  records?: { model: string; id: string }[];
+  documents?: { collection: string; id: string }[];
 }
 
 /** A record an owner index lists. */
@@ -215,6 +223,13 @@ export interface Store {
   /** The limiter of this name (one key space per name); the same name and options give the same
    * counters on every instance. */
   limiter(name: string, options: LimiterOptions): Limiter;
+  /**
+   * Runs fn (a request) with a read-ahead: a record found in it brings what its `readWith` names
+   * in the same round trip, and later reads of those in fn are answered from memory; writes in
+   * fn forget what they change. Nothing is kept after fn. The in-memory store has no round trips
+   * to save and just runs fn.
+   */
+  readAhead<T>(fn: () => Promise<T>): Promise<T>;
   /** Rejects when the backing store cannot be reached. */
   ping(): Promise<void>;
   /** What `latchkey doctor` checks of the store's own settings. */

@@ -47,6 +47,7 @@ export function createMemoryStore(options: { now?: () => number } = {}): MemoryS
     locks: memoryLocks(now),
     events: memoryEvents(),
     limiter: memoryLimiters(),
+    readAhead: (fn) => fn(),
     async ping() {
       if (closed) throw new Error('the store is closed');
     },
