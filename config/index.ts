@@ -36,6 +36,7 @@ function crossChecks(e: Env, issuer: string, devSeed: boolean): string[] {
   if (e.KEY_PREPUBLICATION_SECONDS <= e.JWKS_MAX_AGE_SECONDS) {
     problems.push(`KEY_PREPUBLICATION_SECONDS: must be longer than JWKS_MAX_AGE_SECONDS (${e.JWKS_MAX_AGE_SECONDS}), or relying parties could meet a signing key they have not fetched`);
   }
+  if (e.RISK_DENY_THRESHOLD <= e.RISK_STEP_UP_THRESHOLD) problems.push(`RISK_DENY_THRESHOLD: must be above RISK_STEP_UP_THRESHOLD (${e.RISK_STEP_UP_THRESHOLD}): a sign-in too unusual to allow with a second factor is more unusual than one that asks for it`);
   if (e.AUDIT_WEBHOOK_URL && !e.AUDIT_WEBHOOK_SECRET) problems.push('AUDIT_WEBHOOK_SECRET: required with AUDIT_WEBHOOK_URL, to sign each delivery (at least 32 characters)');
   if (e.NODE_ENV === 'production') {
     if (!redis) problems.push('REDIS_URL: required in production; the in-memory store loses everything on restart');
@@ -136,6 +137,8 @@ function configSchema(devSecrets: () => DevSecrets) {
       },
       /** Overrides of the alert rules' thresholds (server/alerts/thresholds.ts). */
       alertThresholds: e.ALERT_THRESHOLDS ?? {},
+      /** The learned risk model at sign-in (server/risk/): on, and its thresholds on the score. */
+      risk: { enabled: e.RISK, stepUp: e.RISK_STEP_UP_THRESHOLD, deny: e.RISK_DENY_THRESHOLD },
       /** Place addresses with the offline GeoIP databases (account console, risk, audit). */
       geoip: e.GEOIP,
       /** Outgoing requests (back-channel logout, jwks_uri, sector_identifier_uri) may reach

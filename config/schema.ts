@@ -150,6 +150,9 @@ export const envSchema = z.object({
   DYNAMIC_REGISTRATION: boolean(false),
   GEOIP: boolean(true),
   AUDIT: boolean(true),
+  RISK: boolean(true),
+  RISK_STEP_UP_THRESHOLD: z.coerce.number().finite().min(-50).max(50).default(-0.5),
+  RISK_DENY_THRESHOLD: z.coerce.number().finite().min(-50).max(50).default(11),
   // Checked against the rules' own schema when Latchkey builds (server/alerts/thresholds.ts).
   ALERT_THRESHOLDS: z
     .string()

@@ -13,6 +13,7 @@ import type { Revocation } from '../provider/revocation.ts';
 import type { Auditor } from '../audit/context.ts';
 import type { DeviceCookies } from '../security/device-cookie.ts';
 import type { SignInThrottle } from '../security/sign-in-throttle.ts';
+import type { RiskEngine } from '../risk/engine.ts';
 import type { Activity, NoteActivity } from './activity.ts';
 import { consoleApi } from './api.ts';
 import type { ConsoleAuth } from './console-auth.ts';
@@ -33,6 +34,8 @@ export interface AccountConsoleDeps {
   auditor?: Auditor;
   cookieSecrets: string[];
   csrfCookie: string;
+  /** Told the person's "this was me / this wasn't me" on a sign-in (undefined with RISK=false). */
+  risk?: RiskEngine;
 }
 
 const methodNotAllowed = () => new LatchkeyError(405, 'invalid_request', 'This address does not accept that method.');

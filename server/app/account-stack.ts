@@ -16,6 +16,7 @@ import { createPage } from '../interactions/page.ts';
 import type { Revocation } from '../provider/revocation.ts';
 import type { Security } from '../security/index.ts';
 import type { Auditor } from '../audit/context.ts';
+import type { RiskEngine } from '../risk/engine.ts';
 
 export interface AccountDeps {
   holdings: AccountHoldings;
@@ -24,6 +25,8 @@ export interface AccountDeps {
   /** The console client's secret (account/console-client.ts). */
   consoleSecret: string;
   auditor?: Auditor;
+  /** Where the owner's "this was me / this wasn't me" goes (undefined with RISK=false). */
+  risk?: RiskEngine;
 }
 
 export function accountStack(

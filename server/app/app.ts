@@ -26,6 +26,9 @@ import { isApiPath } from '../http/routes.ts';
 import { securityHeaders } from '../http/security-headers.ts';
 import { staticFiles } from '../http/static-files.ts';
 import { interactionRoutes, type InteractionNotice } from '../interactions/routes.ts';
+import { riskChecks } from '../interactions/risk-check.ts';
+import type { GeoLookup } from '../geo/lookup.ts';
+import type { RiskEngine } from '../risk/engine.ts';
 import { signInText } from '../account/activity.ts';
 import type { Keystore } from '../keys/keystore.ts';
 import type { KeyManager } from '../keys/manager.ts';
@@ -66,6 +69,8 @@ export interface AppDeps {
   auditor: Auditor;
   audit: AuditTrail;
   metrics: Metrics;
+  /** The risk model (undefined with RISK=false) and the places of addresses it scores by. */
+  risk: { engine?: RiskEngine; geo: () => GeoLookup | undefined };
 }
 
 export interface Apps {
@@ -75,7 +80,7 @@ export interface Apps {
   adminApp?: Koa;
 }
 
-export function createApp({ config, logger, store, users, clients, apis, keystore, keys, provider, keysLoaded, revocation, account, auditor, audit, metrics }: AppDeps): Apps {
+export function createApp({ config, logger, store, users, clients, apis, keystore, keys, provider, keysLoaded, revocation, account, auditor, audit, metrics, risk }: AppDeps): Apps {
   // build() gives this app the Provider's cookie keys (app.keys): mounted, the Provider reads and
   // writes cookies through this app's context, and signs them only when this app has keys.
   // The client's address is the X-Forwarded-For entry the trusted proxies appended (Koa keeps
@@ -94,8 +99,10 @@ export function createApp({ config, logger, store, users, clients, apis, keystor
   });
   const render = createRenderer();
   const cookies = cookieNames(config.issuer.startsWith('https://'));
-  const notice: InteractionNotice = (ctx, sub, { kind, app }) => account.note(ctx, sub, { kind, text: signInText(kind, app), app });
-  const interactions = interactionRoutes({ provider, users, findApi: (identifier) => apis.get(identifier), render, issuer: config.issuer, cookieSecrets: config.cookieSecrets, csrfCookie: cookies.csrf, logger, notice, audit: interactionAudit(auditor), ...security });
+  const notice: InteractionNotice = (ctx, sub, { kind, app, risk: verdict }) =>
+    account.note(ctx, sub, { kind, text: signInText(kind, app, verdict), app, ...(verdict ? { risk: { key: verdict.key, decision: verdict.decision, score: verdict.score, reasons: verdict.reasons } } : {}) });
+  const interactions = interactionRoutes({ provider, users, findApi: (identifier) => apis.get(identifier), render, issuer: config.issuer, cookieSecrets: config.cookieSecrets, csrfCookie: cookies.csrf, logger, notice, audit: interactionAudit(auditor), ...security,
+    risk: riskChecks({ engine: risk.engine, geo: risk.geo, pseudonym: security.pseudonym, logger }) });
 
   app.use(requestContext(logger));
   // A token's grant and account come with it in one round trip, for this request only.

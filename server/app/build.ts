@@ -18,7 +18,7 @@ import { accountHoldings, type AccountHoldings } from '../account/holdings.ts';
 import { sessionInfos } from '../account/session-info.ts';
 import { grantUsage } from '../account/usage.ts';
 import { checkClient, clientProblems } from '../clients/policy.ts';
-import { PolicyError } from '../errors.ts';
+import { PolicyError, StoreUnavailableError } from '../errors.ts';
 import { sharedGeo } from '../geo/shared.ts';
 import { readClientsFile } from '../clients/static-file.ts';
 import { createRenderer } from '../http/render.ts';
@@ -40,6 +40,9 @@ import { createRecordProtection } from '../crypto/record-protection.ts';
 import type { AuditTrail } from '../audit/trail.ts';
 import { observe } from './observe.ts';
 import { introspectionEvent } from '../audit/provider-events.ts';
+import { riskEngine, type RiskEngine } from '../risk/engine.ts';
+import { riskOptions } from '../risk/options.ts';
+import { riskHistoryStore } from '../risk/store.ts';
 
 export interface Latchkey {
   app: Koa;
@@ -65,6 +68,8 @@ export interface Latchkey {
   audit: AuditTrail;
   /** The alert rules over the trail, when auditing is on (alerts/runner.ts). */
   alerts?: { poll(): Promise<void> };
+  /** The learned risk model at sign-in (risk/engine.ts), unless RISK=false. */
+  risk?: RiskEngine;
   /** The webhook sink, when AUDIT_WEBHOOK_URL is set (audit/webhook.ts). */
   webhook?: { poll(): Promise<void>; stop(): Promise<void> };
   keystore: Keystore;
@@ -77,6 +82,7 @@ export interface Latchkey {
 export async function build(config: Config, logger: Logger, options: { store?: Store } = {}): Promise<Latchkey> {
   const store = options.store ?? (await openStore(config.redis, storeLogging(logger)));
   let watch: Awaited<ReturnType<typeof observe>> | undefined;
+  let risk: RiskEngine | undefined;
   try {
     const box = createSealedBox(config.keysEncryptionKeys);
     const users = createUsers(store.documents, createPasswords(config.bcryptCost, config.keysEncryptionKeys));
@@ -137,6 +143,14 @@ export async function build(config: Config, logger: Logger, options: { store?: S
     // Dynamic registration (provider/registration.ts): the same client rules as the admin API's;
     // a client deleted through RFC 7592 takes its grants and tokens with it, as `clients remove`.
     const registration = { problems: (metadata: ClientMetadata) => clientProblems(metadata, clientPolicy), consumeInitialAccessToken: (jti: string) => records.consume('InitialAccessToken', jti) };
+    // The risk model's histories and prior, and the thresholds its decisions are made by.
+    if (config.risk.enabled) {
+      const options = riskOptions({ thresholds: { stepUp: config.risk.stepUp, deny: config.risk.deny } });
+      risk = riskEngine(riskHistoryStore(store.risk, store.feeds, options), store.locks, options, (err) =>
+        // Redis away is logged once, where the store notices it (observability/store-outage.ts).
+        err instanceof StoreUnavailableError ? logger.debug({ err }, 'the risk model could not update its global prior') : logger.warn({ err }, 'the risk model could not update its global prior'),
+      );
+    }
     live.onBuild((built) => {
       built.on('registration_delete.success', (_ctx, client) => void revocation.client(client.clientId).catch((err: unknown) => logger.warn({ err }, 'could not revoke a deleted client\'s grants')));
       built.on('authorization.success', (ctx) => void infos.seen(ctx).catch((err: unknown) => logger.warn({ err }, 'could not record where a session is')));
@@ -176,7 +190,8 @@ export async function build(config: Config, logger: Logger, options: { store?: S
       keys,
       provider,
       revocation,
-      account: { holdings, activity, note, consoleSecret: String(console.client_secret), auditor },
+      account: { holdings, activity, note, consoleSecret: String(console.client_secret), auditor, risk },
+      risk: { engine: risk, geo: () => geo },
       auditor,
       audit,
       metrics,
@@ -209,12 +224,14 @@ export async function build(config: Config, logger: Logger, options: { store?: S
       people: holdings,
       audit,
       alerts,
+      risk,
       webhook,
       keystore,
       keys,
       keysetVersion: () => keyset!.version,
       async close() {
         await keys.stop();
+        await risk?.stop();
         await watch?.close();
         await stopFollowingClients();
         await stopFollowingApis();
@@ -223,6 +240,7 @@ export async function build(config: Config, logger: Logger, options: { store?: S
     };
   } catch (error) {
     await watch?.close().catch(() => undefined);
+    await risk?.stop().catch(() => undefined);
     await store.close();
     throw error;
   }

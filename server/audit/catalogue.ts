@@ -17,6 +17,7 @@ import * as tokens from './events-tokens.ts';
 export const EVENT_DEFINITIONS = [
   signin.signinSucceeded,
   signin.signinFailed,
+  signin.signinFeedback,
   signin.consentGranted,
   signin.consentDenied,
   signin.sessionStarted,

@@ -94,6 +94,27 @@ export interface Feeds {
 }
 
 /**
+ * The risk model's memory (server/risk/): per account one document, the history of its successful
+ * sign-ins, and one global prior over every account. Values are strings (server/risk/store.ts owns
+ * their shape). Bounded twice: a put larger than `maxBytes` is refused (RangeError, nothing
+ * written), and each put of a history extends its life to `ttlSeconds`, so the history of an
+ * account nobody signed in to for that long (six months) disappears whole. The prior never
+ * expires: its counts age inside it.
+ */
+export interface RiskHistories {
+  get(accountId: string): Promise<string | undefined>;
+  put(accountId: string, value: string, bounds: { ttlSeconds: number; maxBytes: number }): Promise<void>;
+  getPrior(): Promise<string | undefined>;
+  putPrior(value: string, bounds: { maxBytes: number }): Promise<void>;
+}
+
+/** A value past the bound refused: the caller must shrink it first. */
+export function checkBytes(value: string, maxBytes: number): void {
+  const bytes = Buffer.byteLength(value);
+  if (bytes > maxBytes) throw new RangeError(`risk document of ${bytes} bytes is over the ${maxBytes}-byte bound`);
+}
+
+/**
  * Append-only logs with bounded retention (the audit trail). Each entry gets an id from the store
  * that sorts by time: `<epoch ms>-<sequence>`, as Redis Streams name theirs. Each append trims to
  * the bounds: at most so many entries, none older than so many milliseconds.
@@ -195,6 +216,7 @@ export interface Store {
   readonly oidc: OidcStore;
   readonly documents: Documents;
   readonly feeds: Feeds;
+  readonly risk: RiskHistories;
   readonly streams: Streams;
   readonly locks: Locks;
   readonly events: Events;

@@ -17,7 +17,11 @@ const system = { kind: 'system' as const, component: 'key-rotation' };
 const key = { kid: 'ES256-3f9a', alg: 'ES256' };
 
 export const SAMPLES: { [T in AuditEventType]: AuditEventOf<T> } = {
-  'signin.succeeded': { type: 'signin.succeeded', version: 1, at: AT, requestId: 'req-1', ...seen, actor: { kind: 'account', sub }, account: sub, client, sessionIdHash: session, amr: ['pwd'] },
+  'signin.succeeded': {
+    type: 'signin.succeeded', version: 1, at: AT, requestId: 'req-1', ...seen, actor: { kind: 'account', sub }, account: sub, client, sessionIdHash: session, amr: ['pwd'],
+    risk: { score: 1.2, decision: 'require', reasons: ['first sign-in from Brazil', 'new browser (Firefox on Linux)'] },
+  },
+  'signin.feedback': { type: 'signin.feedback', version: 1, at: AT, actor: { kind: 'account', sub }, account: sub, verdict: 'not_me', signInAt: AT - 60_000 },
   'signin.failed': {
     type: 'signin.failed', version: 1, at: AT, ...seen, actor: { kind: 'anonymous' }, account: sub, loginHash: hashId('login', 'ada@example.com'),
     client, reason: 'wrong_password', personSees: 'incorrect_email_or_password',

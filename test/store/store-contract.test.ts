@@ -278,6 +278,45 @@ function contract(name: string, makeStore: () => Promise<Harness>): void {
       });
     });
 
+    describe('risk histories', () => {
+      const bounds = { ttlSeconds: 60, maxBytes: 1024 };
+      it('keeps one history per account and the prior, each as given', async () => {
+        expect(await h.store.risk.get('a')).to.equal(undefined);
+        expect(await h.store.risk.getPrior()).to.equal(undefined);
+        await h.store.risk.put('a', '{"n":1}', bounds);
+        await h.store.risk.put('b', '{"n":2}', bounds);
+        await h.store.risk.put('a', '{"n":3}', bounds);
+        await h.store.risk.putPrior('{"n":40}', { maxBytes: 1024 });
+        expect(await h.store.risk.get('a')).to.equal('{"n":3}');
+        expect(await h.store.risk.get('b')).to.equal('{"n":2}');
+        expect(await h.store.risk.getPrior()).to.equal('{"n":40}');
+        expect(await h.footprint(), 'a key per history and one for the prior').to.equal(3);
+      });
+
+      it('refuses a document over its byte bound, changing nothing', async () => {
+        await h.store.risk.put('a', 'small', bounds);
+        const big = 'é'.repeat(600); // 1,200 bytes in 600 characters: bytes are what count
+        const refused = await h.store.risk.put('a', big, bounds).then(() => undefined, (e: unknown) => e);
+        expect(refused).to.be.instanceOf(RangeError);
+        expect(await h.store.risk.get('a')).to.equal('small');
+        const prior = await h.store.risk.putPrior(big, { maxBytes: 1024 }).then(() => undefined, (e: unknown) => e);
+        expect(prior).to.be.instanceOf(RangeError);
+        expect(await h.store.risk.getPrior()).to.equal(undefined);
+      });
+
+      it('forgets a history not written for its lifetime, each write extending it; the prior stays', async () => {
+        await h.store.risk.put('old', 'x', { ttlSeconds: 1, maxBytes: 1024 });
+        await h.store.risk.put('kept', 'y', { ttlSeconds: 1, maxBytes: 1024 });
+        await h.store.risk.put('kept', 'z', bounds);
+        await h.store.risk.putPrior('p', { maxBytes: 1024 });
+        await h.elapse();
+        expect(await h.store.risk.get('old')).to.equal(undefined);
+        expect(await h.store.risk.get('kept')).to.equal('z');
+        expect(await h.store.risk.getPrior()).to.equal('p');
+        expect(await h.footprint()).to.equal(2);
+      });
+    });
+
     describe('streams', () => {
       const bounds = { maxEntries: 1000, maxAgeMs: 3_600_000 };
       const values = (entries: { value: string }[]) => entries.map((e) => e.value);

@@ -13,6 +13,7 @@ import { redisLimiters } from './limiters.ts';
 import { redisLocks } from './locks.ts';
 import { readAhead } from './read-ahead.ts';
 import { redisRecords } from './records.ts';
+import { redisRiskHistories } from './risk.ts';
 import { replicatedConsume, type ReplicatedConsume } from './replicated-consume.ts';
 import { SINGLE_KEY } from './scripts.ts';
 import { keySchema } from './schema.ts';
@@ -102,6 +103,7 @@ export async function createRedisStore(config: RedisConfig, options: RedisStoreO
     oidc: state.guarded(redisRecords(client, keys, topology, ahead, consumes?.consume)),
     documents: state.guarded(documents),
     feeds: state.guarded(redisFeeds(client, keys)),
+    risk: state.guarded(redisRiskHistories(client, keys)),
     streams: state.guarded(redisStreams(client, keys)),
     locks: state.guarded(redisLocks(client, keys)),
     events: state.guarded(events),
