@@ -4,7 +4,10 @@
 // on the machine (thermal, page cache, Redis AOF growth) does not favour either side.
 import type { EventEmitter } from 'node:events';
 import autocannon, { type Options as CannonOptions, type Request as CannonRequest } from 'autocannon';
-import { FORWARDED, waitIdle, type Target, type TargetName } from './servers.ts';
+import { cpuTicks, FORWARDED, waitIdle, type Target, type TargetName } from './servers.ts';
+
+/** Linux clock ticks per second (USER_HZ), in which /proc reports CPU time. */
+const TICK_US = 10_000;
 
 export interface Part {
   label: string;
@@ -45,6 +48,9 @@ const is2xx = (status: number) => status >= 200 && status < 300;
 
 export async function runOnce(target: Target, parts: Part[], limits: RunLimits, progress?: Progress, label = ''): Promise<PartResult[]> {
   for (const part of parts) await part.before?.();
+  // The server's CPU per request: less disturbed by the machine's other load than req/s is,
+  // since time the server waits for a CPU (or for Redis) is not counted.
+  const ticksBefore = cpuTicks(target.pid);
   let lastTick = 0;
   const perSecond = new Map<string, number>();
   const runs = parts.map(
@@ -97,6 +103,11 @@ export async function runOnce(target: Target, parts: Part[], limits: RunLimits, 
       }),
   );
   const results = await Promise.all(runs);
+  const ticksAfter = cpuTicks(target.pid);
+  const answered = results.reduce((sum, r) => sum + r.requests, 0);
+  if (ticksBefore !== undefined && ticksAfter !== undefined && answered > 0 && !limits.amount) {
+    results[0]!.extra.cpuUsPerRequest = Math.round(((ticksAfter - ticksBefore) * TICK_US) / answered);
+  }
   // The next run starts on a quiet server, whatever this one left queued (smoke mode measures
   // nothing, so it does not wait).
   if (!limits.amount) await waitIdle(target.pid);

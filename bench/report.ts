@@ -25,14 +25,15 @@ function spread(rounds: number[]): string {
 const fmt = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
 
 export function formatTable(scenarios: ScenarioResult[]): string {
-  const header = ['scenario', 'target', 'rate', 'unit', 'spread', 'p50 ms', 'p99 ms', 'errors', 'ratio'];
-  const widths = [16, 9, 9, 9, 7, 7, 7, 7, 7];
-  const right = [false, false, true, false, true, true, true, true, true];
+  // cpu µs: the server's CPU time per request (every part's requests) in the median round.
+  const header = ['scenario', 'target', 'rate', 'unit', 'spread', 'p50 ms', 'p99 ms', 'errors', 'cpu µs', 'ratio'];
+  const widths = [16, 9, 9, 9, 7, 7, 7, 7, 7, 7];
+  const right = [false, false, true, false, true, true, true, true, true, true];
   const line = (cells: string[]) => cells.map((c, i) => pad(c, widths[i]!, right[i])).join('  ');
   const out = [line(header), line(widths.map((w) => '-'.repeat(w)))];
   for (const s of scenarios) {
     if (s.error) {
-      out.push(line([s.name, 'FAILED', '', '', '', '', '', '', '']) + `  ${s.error.split('\n')[0]}`);
+      out.push(line([s.name, 'FAILED', '', '', '', '', '', '', '', '']) + `  ${s.error.split('\n')[0]}`);
       continue;
     }
     s.rows.forEach((row, i) => {
@@ -47,11 +48,12 @@ export function formatTable(scenarios: ScenarioResult[]): string {
           String(row.p50),
           String(row.p99),
           String(row.errors),
+          row.parts[0]?.extra.cpuUsPerRequest !== undefined ? String(row.parts[0].extra.cpuUsPerRequest) : '',
           isLast && s.ratio !== undefined ? s.ratio.toFixed(3) : '',
         ]),
       );
     });
-    if (!s.rows.length) out.push(line([s.name, '-', '', '', '', '', '', '', '']));
+    if (!s.rows.length) out.push(line([s.name, '-', '', '', '', '', '', '', '', '']));
   }
   return out.join('\n');
 }

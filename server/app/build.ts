@@ -80,8 +80,9 @@ export interface Latchkey {
 }
 
 export async function build(config: Config, logger: Logger, options: { store?: Store } = {}): Promise<Latchkey> {
-  const store = options.store ?? (await openStore(config.redis, storeLogging(logger)));
+  // Store errors are counted once the metrics exist (observe() below needs the store first).
   let watch: Awaited<ReturnType<typeof observe>> | undefined;
+  const store = options.store ?? (await openStore(config.redis, storeLogging(logger, () => watch?.metrics.storeError())));
   let risk: RiskEngine | undefined;
   try {
     const box = createSealedBox(config.keysEncryptionKeys);

@@ -155,15 +155,38 @@ export function createMetrics(sources: MetricsSources) {
     }
   }
 
+  // The labelled series of each route, and of each route, method and status: prom-client hashes
+  // a label set on every call, so each request looks its series up by one string instead. The
+  // keys are bounded: route names and statuses are few, methods are one of METHODS or 'other'.
+  const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+  const timers = new Map<string, ReturnType<typeof latency.labels>>();
+  const counters = new Map<string, ReturnType<typeof requests.labels>>();
+  const routes = new Map<string, string>();
+  const routeOf = (path: string) => {
+    let route = routes.get(path);
+    if (route === undefined) {
+      route = routeNameOf(path);
+      // Paths are the caller's to choose: remember only a bounded number of them.
+      if (routes.size < 1000) routes.set(path, route);
+    }
+    return route;
+  };
+
   /** Times and counts every request, labelled by its route's name. */
   const middleware: Middleware = async (ctx, next) => {
-    const route = routeNameOf(ctx.path);
-    const end = latency.startTimer({ route });
+    const route = routeOf(ctx.path);
+    let timer = timers.get(route);
+    if (!timer) timers.set(route, (timer = latency.labels(route)));
+    const end = timer.startTimer();
     try {
       await next();
     } finally {
       end();
-      requests.inc({ route, method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'].includes(ctx.method) ? ctx.method : 'other', status: String(ctx.status) });
+      const method = METHODS.has(ctx.method) ? ctx.method : 'other';
+      const key = `${route} ${method} ${ctx.status}`;
+      let counter = counters.get(key);
+      if (!counter) counters.set(key, (counter = requests.labels(route, method, String(ctx.status))));
+      counter.inc();
     }
   };
 

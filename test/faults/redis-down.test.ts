@@ -4,7 +4,7 @@
 // and once that it is back, and service resumes within a second of Redis returning.
 import { expect } from 'chai';
 import { waitFor } from '../support/wait.ts';
-import { eventsIn, expectUnavailable, startRig, type Rig } from './rig.ts';
+import { eventsIn, expectUnavailable, RIG_METRICS_TOKEN, startRig, type Rig } from './rig.ts';
 
 describe('faults: Redis down', function () {
   this.timeout(30_000);
@@ -63,5 +63,10 @@ describe('faults: Redis down', function () {
     const warnings = rig.logs.filter((line) => line.level === 40);
     expect(warnings.length, JSON.stringify(warnings.slice(0, 3))).to.be.below(3);
     expect(unhandled).to.deep.equal([]);
+
+    // The outage is counted for Prometheus too (the connection errors and the outage itself).
+    const exposition = await (await fetch(new URL('/metrics', rig.running.url), { headers: { authorization: `Bearer ${RIG_METRICS_TOKEN}` } })).text();
+    const counted = Number(/^latchkey_store_errors_total (\d+)/m.exec(exposition)?.[1]);
+    expect(counted, exposition.slice(0, 200)).to.be.at.least(1);
   });
 });

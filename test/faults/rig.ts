@@ -35,10 +35,13 @@ export interface Rig {
   stop(): Promise<void>;
 }
 
+/** The rig's /metrics bearer token. */
+export const RIG_METRICS_TOKEN = 'rig-metrics-token-9f3c1a7e52d84b06';
+
 export async function startRig(redisOptions: RedisOptions = { appendfsync: 'always' }): Promise<Rig> {
   const redis = await startRedis(redisOptions);
   const logs: Record<string, unknown>[] = [];
-  const running = await startLatchkey({ store: 'redis', redis, logs: { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) } });
+  const running = await startLatchkey({ store: 'redis', redis, env: { METRICS_TOKEN: RIG_METRICS_TOKEN }, logs: { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) } });
   const user = await addUser(running);
   const web = await addClient(running, { grant_types: ['authorization_code', 'refresh_token'] });
   const webConfig = await discover(running, web.clientId, web.secret);
