@@ -1,6 +1,7 @@
 // Login and consent: the interactions oidc-provider hands over to Latchkey's own pages.
 //   GET  /interaction/:uid          shows the login or consent page the prompt asks for
-//   POST /interaction/:uid/login    checks the password, finishes the login prompt
+//   POST /interaction/:uid/login    checks the password, finishes the login prompt (or asks for a second factor)
+//   POST /interaction/:uid/second-factor   the second factor (second-factor.ts)
 //   POST /interaction/:uid/consent  Allow or Deny, finishes the consent prompt
 //   GET  /interaction/:uid/abort    the person walked away: access_denied to the client
 import { bodyParser } from '@koa/bodyparser';
@@ -14,6 +15,7 @@ import { normalizeEmail, type SignInOutcome, type Users } from '../accounts/user
 import { verifyCsrf } from '../http/csrf.ts';
 import { badRequest, LatchkeyError, temporarilyUnavailable } from '../errors.ts';
 import { inWords } from '../security/decisions.ts';
+import { authenticationMethods } from '../mfa/policy.ts';
 import type { InteractionAudit } from './audit.ts';
 import type { DeviceCookies } from '../security/device-cookie.ts';
 import type { Pseudonym } from '../security/pseudonyms.ts';
@@ -23,6 +25,7 @@ import { interactionPath, ROUTES } from '../http/routes.ts';
 import { clientSummary, type ClientSummary } from './client-summary.ts';
 import { consentView, grantFor, resourcesAsked, withoutPkce } from './consent.ts';
 import { createPage } from './page.ts';
+import type { SecondFactorStep } from './second-factor.ts';
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 
@@ -44,6 +47,8 @@ export interface InteractionDeps {
   notice?: InteractionNotice;
   /** The audit trail's events of these pages. */
   audit?: InteractionAudit;
+  /** The second step of a sign-in (second-factor.ts); without it, the password is enough. */
+  secondFactor?: SecondFactorStep;
 }
 
 /** A sign-in to an existing account (successful or not) or a consent given, with the app's name. */
@@ -68,7 +73,7 @@ function field(body: unknown, name: string): string {
   return typeof value === 'string' ? value : '';
 }
 
-export function interactionRoutes({ provider, users, findApi, render, issuer, cookieSecrets, csrfCookie, logger, signInThrottle, devices, pseudonym, notice = () => {}, audit }: InteractionDeps) {
+export function interactionRoutes({ provider, users, findApi, render, issuer, cookieSecrets, csrfCookie, logger, signInThrottle, devices, pseudonym, notice = () => {}, audit, secondFactor }: InteractionDeps) {
   const router = new Router({ prefix: ROUTES.interaction.path });
   const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
 
@@ -116,6 +121,12 @@ export function interactionRoutes({ provider, users, findApi, render, issuer, co
   router.get('/:uid', async (ctx) => {
     const details = await load(ctx);
     const client = await clientOf(details);
+    if (secondFactor?.stepUpOnly(details)) {
+      // Signed in already, with the password alone: this app needs the second factor too.
+      const sub = details.session!.accountId!;
+      const answer = await secondFactor.needed(details, sub);
+      if (answer.need !== 'none') return secondFactor.ask(ctx, details, sub, answer, client);
+    }
     if (details.prompt.name === 'login') {
       const hint = details.params.login_hint;
       return showLogin(ctx, details, client, typeof hint === 'string' ? hint : '');
@@ -178,17 +189,24 @@ export function interactionRoutes({ provider, users, findApi, render, issuer, co
     });
     log(result.outcome, { ...(result.sub ? { sub: result.sub } : {}), ...(attempt.delayedMs ? { delayedMs: attempt.delayedMs } : {}) });
     const clientId = String(details.params.client_id);
-    audit?.signIn(ctx, { outcome: result.outcome, email: normalized, clientId, sub: result.sub, sessionUid: details.session?.uid });
+    // The one question after a right password; the risk model's verdict goes in here too.
+    const second = result.user && secondFactor ? await secondFactor.needed(details, result.user.sub) : undefined;
+    const done = !second || second.need === 'none';
+    // A sign-in that goes on to a second factor is recorded when that step ends (second-factor.ts).
+    if (done) audit?.signIn(ctx, { outcome: result.outcome, email: normalized, clientId, sub: result.sub, sessionUid: details.session?.uid });
     // Only the account's owner sees this, so a failed attempt on a real account is theirs to know.
-    if (result.sub) notice(ctx, result.sub, { kind: result.user ? 'signin.succeeded' : 'signin.failed', clientId, app: (await clientOf(details)).name });
+    if (result.sub && done) notice(ctx, result.sub, { kind: result.user ? 'signin.succeeded' : 'signin.failed', clientId, app: (await clientOf(details)).name });
     if (!result.user) {
       await attempt.failed();
       return again(401, LOGIN_FAILED);
     }
     await attempt.succeeded();
+    if (second && second.need !== 'none') return secondFactor!.ask(ctx, details, result.user.sub, second, await clientOf(details));
     devices.remember(ctx, device, normalized);
-    await finish(ctx, { login: { accountId: result.user.sub, amr: ['pwd'] } }, false);
+    await finish(ctx, { login: { accountId: result.user.sub, ...authenticationMethods('password') } }, false);
   });
+
+  secondFactor?.routes(router, load, clientOf, (ctx, result) => finish(ctx, result, false), EXPIRED);
 
   router.post('/:uid/consent', form, async (ctx) => {
     verifyCsrf(ctx, cookieSecrets, csrfCookie, field(ctx.request.body, '_csrf'));

@@ -15,6 +15,9 @@ import { sessionTtl } from './session-lifetime.ts';
 import { tokenIsLive } from './token-liveness.ts';
 import { existingGrant } from './existing-grant.ts';
 import { PKCE, pkceMetadataProblem, pkceRequired } from './pkce-policy.ts';
+import { REQUIRE_MFA, requireMfaMetadataProblem } from './mfa-client-policy.ts';
+import { ACR_VALUES } from '../../config/authentication.ts';
+import type { StepUp } from './interaction-policy.ts';
 import { OFFLINE_MARKER } from './offline-access.ts';
 import { fetchWithoutAddressChecks } from './internals.ts';
 import { dpopNonceSecret } from '../crypto/derived-keys.ts';
@@ -52,9 +55,11 @@ export interface ProviderDeps {
   introspected?: (ctx: KoaContextWithOIDC, asker: string, token: { jti?: string; grantId?: string; clientId?: string; accountId?: string; kind?: string }, allowed: boolean) => void;
   /** Latchkey's own apps (the account console): never asked for consent. */
   firstPartyClients: ReadonlySet<string>;
+  /** Whether a browser already signed in must give a second factor first (server/mfa/, through build.ts). */
+  stepUp?: StepUp;
 }
 
-export function buildConfiguration({ config, adapter, findAccount, jwks, cookieKeys, staticClients, findApi, maxAccessTokenTTL, pages, introspected, firstPartyClients }: ProviderDeps): Configuration {
+export function buildConfiguration({ config, adapter, findAccount, jwks, cookieKeys, staticClients, findApi, maxAccessTokenTTL, pages, introspected, firstPartyClients, stepUp }: ProviderDeps): Configuration {
   return {
     adapter,
     clients: staticClients,
@@ -89,9 +94,9 @@ export function buildConfiguration({ config, adapter, findAccount, jwks, cookieK
     },
     // Which APIs a client may get tokens for and which it serves (see resource-access.ts).
     extraClientMetadata: {
-      properties: [...RESOURCE_METADATA, PKCE],
+      properties: [...RESOURCE_METADATA, PKCE, REQUIRE_MFA],
       validator: (_ctx, key, value, metadata) => {
-        const problem = resourceMetadataProblem(key, value, metadata) ?? pkceMetadataProblem(key, value, metadata);
+        const problem = resourceMetadataProblem(key, value, metadata) ?? pkceMetadataProblem(key, value, metadata) ?? requireMfaMetadataProblem(key, value);
         if (problem) throw new errors.InvalidClientMetadata(problem);
       },
     },
@@ -111,7 +116,9 @@ export function buildConfiguration({ config, adapter, findAccount, jwks, cookieK
     pkce: { required: (ctx, client) => pkceRequired(client, ctx.oidc.params ?? {}) },
     // Every refresh rotates; oidc-provider revokes the whole grant when a rotated token comes back.
     rotateRefreshToken: true,
-    interactions: { policy: createPolicy(), url: (_ctx, interaction) => interactionPath(interaction.uid) },
+    // The acr a sign-in gets (urn:latchkey:acr:pwd, urn:latchkey:acr:mfa), set by the login result.
+    acrValues: [...ACR_VALUES],
+    interactions: { policy: createPolicy(stepUp), url: (_ctx, interaction) => interactionPath(interaction.uid) },
     routes: PROVIDER_ROUTES,
     renderError: pages.renderError,
     enabledJWA: {

@@ -7,6 +7,7 @@ import { clientAuthThrottle } from './client-auth-throttle.ts';
 import { devicePolling } from './device-polling.ts';
 import { deviceCookies } from './device-cookie.ts';
 import { createPseudonyms } from './pseudonyms.ts';
+import { secondFactorThrottle } from './second-factor-throttle.ts';
 import { createSignInThrottle } from './sign-in-throttle.ts';
 import { userCodeThrottle } from './user-code-throttle.ts';
 
@@ -24,6 +25,8 @@ export function createSecurity(store: Store, options: SecurityOptions) {
     pseudonym,
     devices: deviceCookies(pseudonym),
     signInThrottle: createSignInThrottle(store, pseudonym),
+    /** TOTP and recovery codes, each apart from the password's budget. */
+    secondFactorThrottle: secondFactorThrottle(store, pseudonym),
     adminThrottle: createAdminThrottle(store, pseudonym),
     clientAuthThrottle: clientAuthThrottle(store, pseudonym),
     userCodeThrottle: userCodeThrottle(store, pseudonym),
