@@ -14,6 +14,8 @@ export type ActivityKind =
   | 'access.removed'
   | 'session.ended'
   | 'password.changed'
+  | 'mfa.changed'
+  | 'signin.second_factor_failed'
   | 'alert';
 
 export interface ActivityItem {
@@ -35,7 +37,10 @@ export function adviceFor(item: ActivityItem): string | undefined {
     case 'signin.succeeded':
     case 'consent.granted':
     case 'password.changed':
+    case 'mfa.changed':
       return 'Not you? Sign out everywhere and change your password.';
+    case 'signin.second_factor_failed':
+      return 'Not you? Someone knows your password: change it now, to one you use nowhere else.';
     case 'signin.failed':
       return 'Not you? Someone may be guessing your password: make sure it is one you use nowhere else.';
     case 'alert':
@@ -63,8 +68,10 @@ export function storedActivity(feeds: Feeds): Activity {
 }
 
 /** The words for what a person did on the sign-in and consent pages. */
-export function signInText(kind: 'signin.succeeded' | 'signin.failed' | 'consent.granted', app: string): string {
+export function signInText(kind: 'signin.succeeded' | 'signin.failed' | 'signin.second_factor_failed' | 'consent.granted', app: string): string {
   switch (kind) {
+    case 'signin.second_factor_failed':
+      return `A sign-in to ${app} gave your password but a wrong code`;
     case 'signin.succeeded':
       return `Signed in to ${app}`;
     case 'signin.failed':

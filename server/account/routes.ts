@@ -4,6 +4,7 @@
 //   /account/sessions           browser sessions; POST /account/sessions/:id/sign-out, /account/sessions/sign-out-others
 //   /account/activity           security activity
 //   /account/password           change the password (a fresh sign-in first)
+//   /account/security           second factors (security.ts)
 //   /account/help               plain-language help (no sign-in needed)
 //   /account/login, /callback   signing in to the console; /account/signed-out after signing out
 import { bodyParser } from '@koa/bodyparser';
@@ -24,6 +25,8 @@ import type { AccountHoldings } from './holdings.ts';
 import { safeBack, type ConsoleAuth, type Viewer } from './console-auth.ts';
 import type { BrowserSessions } from './sessions.ts';
 import type Provider from 'oidc-provider';
+import type { Factors } from '../mfa/factors.ts';
+import { securityPages } from './security.ts';
 
 export interface ConsoleDeps {
   auth: ConsoleAuth;
@@ -33,6 +36,8 @@ export interface ConsoleDeps {
   activity: Activity;
   note: NoteActivity;
   users: Users;
+  /** The person's second factors (security.ts). */
+  factors: Factors;
   revocation: Revocation;
   provider: () => Provider;
   page: Page;
@@ -190,6 +195,8 @@ export function consolePages(deps: ConsoleDeps): Router {
     }
     done(ctx, '', notice);
   });
+
+  securityPages(router, form, { ...deps, show });
 
   return router;
 }

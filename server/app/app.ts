@@ -44,6 +44,11 @@ import { assess } from '../admin/doctor.ts';
 import { gatherFacts } from '../admin/doctor-facts.ts';
 import { interactionAudit } from '../interactions/audit.ts';
 import type { Store } from '../store/types.ts';
+import type { Factors } from '../mfa/factors.ts';
+import { secondFactorStep } from '../interactions/second-factor.ts';
+import { createPage } from '../interactions/page.ts';
+import { CONSOLE_CLIENT_ID } from '../account/console-client.ts';
+import { normalizeEmail } from '../accounts/users.ts';
 
 const methodNotAllowed = () => new LatchkeyError(405, 'invalid_request', 'This page does not accept that method.');
 
@@ -52,6 +57,7 @@ export interface AppDeps {
   logger: Logger;
   store: Store;
   users: Users;
+  factors: Factors;
   clients: ClientRegistry;
   apis: ApiRegistry;
   keystore: Keystore;
@@ -75,7 +81,7 @@ export interface Apps {
   adminApp?: Koa;
 }
 
-export function createApp({ config, logger, store, users, clients, apis, keystore, keys, provider, keysLoaded, revocation, account, auditor, audit, metrics }: AppDeps): Apps {
+export function createApp({ config, logger, store, users, factors, clients, apis, keystore, keys, provider, keysLoaded, revocation, account, auditor, audit, metrics }: AppDeps): Apps {
   // build() gives this app the Provider's cookie keys (app.keys): mounted, the Provider reads and
   // writes cookies through this app's context, and signs them only when this app has keys.
   // The client's address is the X-Forwarded-For entry the trusted proxies appended (Koa keeps
@@ -94,7 +100,37 @@ export function createApp({ config, logger, store, users, clients, apis, keystor
   const render = createRenderer();
   const cookies = cookieNames(config.issuer.startsWith('https://'));
   const notice: InteractionNotice = (ctx, sub, { kind, app }) => account.note(ctx, sub, { kind, text: signInText(kind, app), app });
-  const interactions = interactionRoutes({ provider, users, findApi: (identifier) => apis.get(identifier), render, issuer: config.issuer, cookieSecrets: config.cookieSecrets, csrfCookie: cookies.csrf, logger, notice, audit: interactionAudit(auditor), ...security });
+  const signInAudit = interactionAudit(auditor);
+  const appName = async (clientId: string) => {
+    const client = await provider().Client.find(clientId).catch(() => undefined);
+    return (client?.clientName as string | undefined) ?? clientId;
+  };
+  // The second step of a sign-in (interactions/second-factor.ts), and what it tells the trail and the person.
+  const secondFactor = secondFactorStep({
+    provider,
+    users,
+    factors,
+    throttle: security.secondFactorThrottle,
+    devices: security.devices,
+    policy: config.mfaPolicy,
+    firstPartyClients: new Set([CONSOLE_CLIENT_ID]),
+    page: createPage(render, config.issuer),
+    cookieSecrets: config.cookieSecrets,
+    csrfCookie: cookies.csrf,
+    told: (ctx, what) => {
+      void (async () => {
+        const user = await users.get(what.sub);
+        if (what.outcome === 'succeeded') {
+          signInAudit.signIn(ctx, { outcome: 'succeeded', email: normalizeEmail(user?.email ?? ''), clientId: what.clientId, sub: what.sub, sessionUid: what.sessionUid, amr: what.amr });
+          notice(ctx, what.sub, { kind: 'signin.succeeded', clientId: what.clientId, app: await appName(what.clientId) });
+          return;
+        }
+        signInAudit.secondFactorFailed(ctx, { sub: what.sub, clientId: what.clientId, factor: what.factor, reason: what.outcome === 'throttled' ? 'throttled' : 'wrong' });
+        if (what.outcome === 'failed') notice(ctx, what.sub, { kind: 'signin.second_factor_failed', clientId: what.clientId, app: await appName(what.clientId) });
+      })().catch((err: unknown) => logger.warn({ err }, 'could not record a second-factor step'));
+    },
+  });
+  const interactions = interactionRoutes({ provider, users, findApi: (identifier) => apis.get(identifier), render, issuer: config.issuer, cookieSecrets: config.cookieSecrets, csrfCookie: cookies.csrf, logger, notice, audit: signInAudit, secondFactor, ...security });
 
   app.use(requestContext(logger));
   app.use(metrics.middleware);
@@ -133,7 +169,7 @@ export function createApp({ config, logger, store, users, clients, apis, keystor
         admin: config.adminListen ? elsewhere : adminApi,
         metrics: metricsEndpoint(metrics, config.metricsToken, security.adminThrottle),
         interaction: pages,
-        account: accountStack(app, { ...account, config, provider, users, revocation, render, security, csrfCookie: cookies.csrf }),
+        account: accountStack(app, { ...account, config, provider, users, factors, revocation, render, security, csrfCookie: cookies.csrf }),
         jwks,
         device: compose([deviceSessionRecovery(), security.userCodeThrottle, security.pollingInterval, guarded]),
         token: compose([security.clientAuthThrottle, security.devicePolling, ...(grace ? [grace] : []), oidc]),

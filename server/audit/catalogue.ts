@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { EventDefinition } from './define.ts';
 import * as admin from './events-admin.ts';
 import { alertRaised } from './events-alerts.ts';
+import * as mfa from './events-mfa.ts';
 import * as signin from './events-signin.ts';
 import * as tokens from './events-tokens.ts';
 
@@ -21,6 +22,10 @@ export const EVENT_DEFINITIONS = [
   signin.sessionStarted,
   signin.sessionEnded,
   signin.backchannelLogoutSent,
+  mfa.signinSecondFactorFailed,
+  mfa.mfaEnrolled,
+  mfa.mfaRemoved,
+  mfa.mfaRecoveryCodesGenerated,
   tokens.tokenIssued,
   tokens.tokenRefreshed,
   tokens.refreshReuseDetected,

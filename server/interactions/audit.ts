@@ -8,7 +8,7 @@ import type { SignInOutcome } from '../accounts/users.ts';
 export function interactionAudit(auditor: Auditor) {
   const base = (ctx: Context) => ({ version: 1 as const, ...auditor.envelope(ctx) });
   return {
-    signIn(ctx: Context, what: { outcome: SignInOutcome | 'throttled'; email: string; clientId: string; sub?: string; sessionUid?: string }) {
+    signIn(ctx: Context, what: { outcome: SignInOutcome | 'throttled'; email: string; clientId: string; sub?: string; sessionUid?: string; amr?: string[] }) {
       if (what.outcome === 'succeeded' && what.sub) {
         auditor.record({
           type: 'signin.succeeded',
@@ -17,7 +17,7 @@ export function interactionAudit(auditor: Auditor) {
           account: what.sub,
           client: what.clientId,
           ...(what.sessionUid ? { sessionIdHash: auditor.hashId('session', what.sessionUid) } : {}),
-          amr: ['pwd'],
+          amr: what.amr ?? ['pwd'],
         } as AuditEvent);
         return;
       }
@@ -31,6 +31,10 @@ export function interactionAudit(auditor: Auditor) {
         reason: what.outcome === 'succeeded' ? 'wrong_password' : what.outcome,
         personSees: what.outcome === 'throttled' ? 'too_many_attempts' : 'incorrect_email_or_password',
       } as AuditEvent);
+    },
+    /** A wrong (or throttled) second step: someone got past this account's password. */
+    secondFactorFailed(ctx: Context, what: { sub: string; clientId: string; factor: 'totp' | 'recovery'; reason: 'wrong' | 'throttled' }) {
+      auditor.record({ type: 'signin.second_factor_failed', ...base(ctx), actor: { kind: 'anonymous' }, account: what.sub, client: what.clientId, factor: what.factor, reason: what.reason } as AuditEvent);
     },
     consent(ctx: Context, what: { sub: string; clientId: string; scopes: string[]; grantId?: string; resources?: string[]; denied?: 'denied' | 'cancelled' }) {
       const common = { ...base(ctx), actor: { kind: 'account' as const, sub: what.sub }, account: what.sub, client: what.clientId, scopes: what.scopes.slice(0, 64) };

@@ -55,7 +55,7 @@ export interface InteractionDeps {
 export type InteractionNotice = (
   ctx: Context,
   sub: string,
-  what: { kind: 'signin.succeeded' | 'signin.failed' | 'consent.granted'; clientId: string; app: string },
+  what: { kind: 'signin.succeeded' | 'signin.failed' | 'signin.second_factor_failed' | 'consent.granted'; clientId: string; app: string },
 ) => void;
 
 const LOGIN_FAILED = 'Incorrect email or password.';

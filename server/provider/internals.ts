@@ -249,3 +249,14 @@ export function isRefreshTokenReuse(error: unknown): boolean {
 // lookup) answers 503 temporarily_unavailable, like everywhere else, and provider/mount.ts adds
 // the Retry-After the library does not know of. Nothing to call here: the shape is the contract.
 export const PRESENTED_ERROR_FIELDS = ['statusCode', 'expose', 'message', 'error_description'] as const;
+
+// ---------------------------------------------------------------------------------------------
+// 13. The acr of the browser's session (lib/models/session.js): a login result's `acr` is kept
+// on the Session as `acr` (and `amr`), which is what the ID token's acr claim is read from. The
+// step-up check of the login prompt (interaction-policy.ts) reads it to tell a session that gave
+// a second factor from one signed in with the password alone. Checked by
+// test/provider/internals.test.ts (a finished login's acr is the session's).
+export function sessionAcr(ctx: KoaContextWithOIDC): string | undefined {
+  const acr = (ctx.oidc.session as unknown as { acr?: unknown } | undefined)?.acr;
+  return typeof acr === 'string' ? acr : undefined;
+}
