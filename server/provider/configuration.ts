@@ -65,7 +65,8 @@ export function buildConfiguration({ config, adapter, findAccount, jwks, cookieK
     clients: staticClients,
     findAccount,
     jwks: { keys: jwks as Configuration['jwks'] extends { keys: infer K } | undefined ? K : never },
-    claims: CLAIMS_BY_SCOPE,
+    // acr and amr (what the sign-in used: server/mfa/policy.ts) come with openid: in every ID token.
+    claims: { ...CLAIMS_BY_SCOPE, openid: [...CLAIMS_BY_SCOPE.openid, 'acr', 'amr'] },
     // ID_TOKEN_CLAIMS=scopes (the default) puts the claims of granted scopes in the ID token as
     // well, which is what relying parties read; strict keeps them to userinfo (OIDC Core 5.4).
     conformIdTokenClaims: config.idTokenClaims === 'strict',
