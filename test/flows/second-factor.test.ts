@@ -232,3 +232,27 @@ describe('second factors', function () {
     await eventsOf(person.sub, 'mfa.removed');
   });
 });
+
+describe('second factors with MFA_POLICY=required', function () {
+  this.timeout(60_000);
+  let running: Running;
+  before(async () => {
+    running = await startLatchkey({ env: { MFA_POLICY: 'required' } });
+  });
+  after(() => running.stop());
+
+  it('tells a person without a factor to set one up, lets them into the console to do it, then signs them in with a code', async () => {
+    const { clientId, secret } = await addClient(running);
+    const config = await discover(running, clientId, secret);
+    const user = await addUser(running);
+    const browser = rpBrowser();
+    const url = oidc.buildAuthorizationUrl(config, { redirect_uri: REDIRECT_URI, scope: 'openid', code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()), code_challenge_method: 'S256', state: oidc.randomState() });
+    const refused = await browser.submit(await browser.get(url.href), { Email: user.email, Password: PASSWORD }, 'Sign in');
+    expect(refused.status).to.equal(403);
+    expect(textOf(refused)).to.include('This service asks everyone to confirm who they are with a second factor');
+    // The console lets them in with the password, to set one up.
+    const page = await openConsole(running, browser, '/account/security', { email: user.email });
+    expect(page.url).to.equal(`${running.url}/account/security`);
+    expect(textOf(page)).to.include('Set up an authenticator app');
+  });
+});
