@@ -118,6 +118,9 @@ describe('second factors', function () {
     const claims = (await finish(config, browser, await browser.submit(page, { Email: user.email, Password: PASSWORD }, 'Sign in'), checks)).claims()!;
     expect(claims.amr).to.deep.equal(['pwd']);
     expect(claims.acr).to.equal(ACR_PASSWORD);
+    const discovery = (await (await fetch(`${running.url}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
+    expect(discovery.acr_values_supported).to.deep.equal([ACR_PASSWORD, ACR_MFA]);
+    expect(discovery.claims_supported).to.include.members(['acr', 'amr']);
   });
 
   it('never accepts a code twice, even within its window; the next step’s code works', async () => {
