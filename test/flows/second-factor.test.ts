@@ -12,7 +12,7 @@ import { PERIOD_SECONDS, totpCode } from '../../server/mfa/totp.ts';
 import type { Browser, Page } from '../support/browser.ts';
 import { openConsole, press, textOf } from '../support/account.ts';
 import { rpBrowser, sleep } from '../support/flows.ts';
-import { startLatchkey, type Running } from '../support/latchkey.ts';
+import { startLatchkey, STORES, type Running } from '../support/latchkey.ts';
 import { waitFor } from '../support/wait.ts';
 import { addClient, addUser, discover, PASSWORD, REDIRECT_URI } from '../support/oidc.ts';
 
@@ -56,12 +56,12 @@ async function enrol(running: Running): Promise<Enrolled> {
   return { email: user.email, sub: user.sub, secret, recoveryCodes, browser };
 }
 
-describe('second factors', function () {
+for (const store of STORES) describe(`second factors (${store} store)`, function () {
   this.timeout(60_000);
   let running: Running;
   let config: oidc.Configuration;
   before(async () => {
-    running = await startLatchkey();
+    running = await startLatchkey({ store });
     const { clientId, secret } = await addClient(running);
     config = await discover(running, clientId, secret);
   });
