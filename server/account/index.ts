@@ -6,6 +6,7 @@ import compose from 'koa-compose';
 import type Provider from 'oidc-provider';
 import type { Users } from '../accounts/users.ts';
 import type { Factors } from '../mfa/factors.ts';
+import type { Passkeys } from '../mfa/passkeys.ts';
 import { LatchkeyError } from '../errors.ts';
 import { csrfToken } from '../http/csrf.ts';
 import { isUnder } from '../http/routes.ts';
@@ -25,6 +26,7 @@ export interface AccountConsoleDeps {
   provider: () => Provider;
   users: Users;
   factors: Factors;
+  passkeys: Passkeys;
   revocation: Revocation;
   holdings: AccountHoldings;
   activity: Activity;

@@ -26,6 +26,7 @@ import { safeBack, type ConsoleAuth, type Viewer } from './console-auth.ts';
 import type { BrowserSessions } from './sessions.ts';
 import type Provider from 'oidc-provider';
 import type { Factors } from '../mfa/factors.ts';
+import type { Passkeys } from '../mfa/passkeys.ts';
 import { securityPages } from './security.ts';
 
 export interface ConsoleDeps {
@@ -38,6 +39,7 @@ export interface ConsoleDeps {
   users: Users;
   /** The person's second factors (security.ts). */
   factors: Factors;
+  passkeys: Passkeys;
   revocation: Revocation;
   provider: () => Provider;
   page: Page;

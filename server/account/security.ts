@@ -7,6 +7,10 @@
 //                                            the first recovery codes are shown, once
 //   POST /account/security/totp/remove       off, and the recovery codes with it
 //   POST /account/security/recovery-codes    ten new codes, shown once; the old ones stop working
+//   GET  /account/security/passkeys/new      add a passkey (the page's script, views/static/passkeys.js)
+//   GET  /account/security/passkeys/options  its registration options (JSON)
+//   POST /account/security/passkeys          the new credential (JSON, with the CSRF token)
+//   POST /account/security/passkeys/:id/remove
 import type Router from '@koa/router';
 import type { Middleware } from 'koa';
 import type { Context } from 'koa';
@@ -15,12 +19,16 @@ import type { Auditor } from '../audit/context.ts';
 import { verifyCsrf } from '../http/csrf.ts';
 import { ROUTES } from '../http/routes.ts';
 import type { Factors } from '../mfa/factors.ts';
+import type { Passkeys } from '../mfa/passkeys.ts';
+import { bodyParser } from '@koa/bodyparser';
+import type { RegistrationResponseJSON } from '@simplewebauthn/types';
 import type { NoteActivity } from './activity.ts';
 import type { ConsoleAuth, Viewer } from './console-auth.ts';
 
 export interface SecurityPageDeps {
   auth: ConsoleAuth;
   factors: Factors;
+  passkeys: Passkeys;
   note: NoteActivity;
   auditor?: Auditor;
   cookieSecrets: string[];
@@ -41,7 +49,7 @@ export function securityPages(router: Router, form: Middleware, deps: SecurityPa
     ctx.redirect(`${ROUTES.account.path}/login?${new URLSearchParams({ back, fresh: '1' })}`);
     return undefined;
   }
-  const audit = (ctx: Context, viewer: Viewer, event: { type: 'mfa.enrolled' | 'mfa.removed'; factor: 'totp' } | { type: 'mfa.recovery_codes_generated'; how: 'enrolment' | 'regenerated' }) =>
+  const audit = (ctx: Context, viewer: Viewer, event: { type: 'mfa.enrolled' | 'mfa.removed'; factor: 'totp' | 'passkey' } | { type: 'mfa.recovery_codes_generated'; how: 'enrolment' | 'regenerated' }) =>
     deps.auditor?.record({ version: 1, ...deps.auditor.envelope(ctx), actor: { kind: 'account', sub: viewer.sub }, account: viewer.sub, ...event } as never);
   const changed = (ctx: Context, viewer: Viewer, text: string) => deps.note(ctx, viewer.sub, { kind: 'mfa.changed', text });
   const showCodes = (ctx: Context, viewer: Viewer, codes: string[], first: boolean) =>
@@ -98,11 +106,59 @@ export function securityPages(router: Router, form: Middleware, deps: SecurityPa
     ctx.redirect(`${base}?${new URLSearchParams({ notice: removed ? 'Your authenticator app is removed, and your recovery codes with it. Signing in now asks for your password only.' : 'There was no authenticator app to remove.' })}`);
   });
 
+  const json = bodyParser({ enableTypes: ['json'], jsonLimit: '32kb' });
+  /** For the script's requests: the fresh viewer, or a JSON answer saying to sign in again. */
+  async function freshForScript(ctx: Context): Promise<Viewer | undefined> {
+    ctx.set('Cache-Control', 'no-store');
+    const viewer = await auth.viewer(ctx);
+    if (viewer && auth.isFresh(viewer)) return viewer;
+    ctx.status = 403;
+    ctx.body = { error: 'Sign in again first: adding a passkey needs a sign-in within the last five minutes.', location: `${ROUTES.account.path}/login?${new URLSearchParams({ back: `${base}/passkeys/new`, fresh: '1' })}` };
+    return undefined;
+  }
+
+  router.get('/security/passkeys/new', async (ctx) => {
+    const viewer = await fresh(ctx, `${base}/passkeys/new`);
+    if (viewer) deps.show(ctx, 'security-passkey', viewer, { title: 'Add a passkey', section: 'security' });
+  });
+
+  router.get('/security/passkeys/options', async (ctx) => {
+    const viewer = await freshForScript(ctx);
+    if (viewer) ctx.body = await deps.passkeys.registrationOptions(viewer.sub, viewer.user.email);
+  });
+
+  router.post('/security/passkeys', json, async (ctx) => {
+    const body = ctx.request.body as { _csrf?: unknown; response?: RegistrationResponseJSON; name?: unknown } | undefined;
+    verifyCsrf(ctx, deps.cookieSecrets, deps.csrfCookie, body?._csrf);
+    const viewer = await freshForScript(ctx);
+    if (!viewer) return;
+    const added = body?.response && (await deps.passkeys.register(viewer.sub, body.response, typeof body.name === 'string' ? body.name.trim() : ''));
+    if (!added) {
+      ctx.status = 400;
+      ctx.body = { error: 'The passkey could not be checked, so it was not saved. Try again.' };
+      return;
+    }
+    audit(ctx, viewer, { type: 'mfa.enrolled', factor: 'passkey' });
+    changed(ctx, viewer, 'You added a passkey');
+    ctx.body = { location: `${base}?${new URLSearchParams({ notice: 'Your passkey is added. You can sign in with it, without your password.' })}` };
+  });
+
+  router.post('/security/passkeys/:id/remove', form, async (ctx) => {
+    const viewer = await fresh(ctx);
+    if (!viewer) return;
+    const removed = await deps.passkeys.remove(viewer.sub, ctx.params.id ?? '');
+    if (removed) {
+      audit(ctx, viewer, { type: 'mfa.removed', factor: 'passkey' });
+      changed(ctx, viewer, 'You removed a passkey');
+    }
+    ctx.redirect(`${base}?${new URLSearchParams({ notice: removed ? 'That passkey is removed.' : 'There was no such passkey to remove.' })}`);
+  });
+
   router.post('/security/recovery-codes', form, async (ctx) => {
     const viewer = await fresh(ctx);
     if (!viewer) return;
     const codes = await factors.regenerateRecoveryCodes(viewer.sub);
-    if (!codes) return ctx.redirect(`${base}?${new URLSearchParams({ notice: 'Set up an authenticator app first: recovery codes stand in for it.' })}`);
+    if (!codes) return ctx.redirect(`${base}?${new URLSearchParams({ notice: 'Set up an authenticator app or a passkey first: recovery codes stand in for them.' })}`);
     audit(ctx, viewer, { type: 'mfa.recovery_codes_generated', how: 'regenerated' });
     changed(ctx, viewer, 'You made new recovery codes; the old ones no longer work');
     showCodes(ctx, viewer, codes, false);

@@ -3,7 +3,8 @@
 // answers for any Host, everything else only for the issuer's; then the first path segment picks
 // the stack: static assets, the admin API, the interaction pages, or oidc-provider (with what a
 // few of its paths need first). The route table (http/routes.ts) names the stack of each path.
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import Koa, { type Middleware } from 'koa';
 import compose from 'koa-compose';
 import type Provider from 'oidc-provider';
@@ -46,6 +47,8 @@ import { interactionAudit } from '../interactions/audit.ts';
 import type { Store } from '../store/types.ts';
 import type { Factors } from '../mfa/factors.ts';
 import { secondFactorStep } from '../interactions/second-factor.ts';
+import { passkeySignIn } from '../interactions/passkey-sign-in.ts';
+import { createPasskeys } from '../mfa/passkeys.ts';
 import { createPage } from '../interactions/page.ts';
 import { CONSOLE_CLIENT_ID } from '../account/console-client.ts';
 import { normalizeEmail } from '../accounts/users.ts';
@@ -130,7 +133,24 @@ export function createApp({ config, logger, store, users, factors, clients, apis
       })().catch((err: unknown) => logger.warn({ err }, 'could not record a second-factor step'));
     },
   });
-  const interactions = interactionRoutes({ provider, users, findApi: (identifier) => apis.get(identifier), render, issuer: config.issuer, cookieSecrets: config.cookieSecrets, csrfCookie: cookies.csrf, logger, notice, audit: signInAudit, secondFactor, ...security });
+  const passkeys = createPasskeys({ documents: store.documents, challenges: store.oidc, factors, issuer: config.issuer });
+  const passkeyPages = passkeySignIn({
+    provider,
+    users,
+    passkeys,
+    secondFactor,
+    devices: security.devices,
+    cookieSecrets: config.cookieSecrets,
+    csrfCookie: cookies.csrf,
+    signedIn: (ctx, what) => {
+      void (async () => {
+        const user = await users.get(what.sub);
+        signInAudit.signIn(ctx, { outcome: 'succeeded', email: normalizeEmail(user?.email ?? ''), clientId: what.clientId, sub: what.sub, sessionUid: what.sessionUid, amr: what.amr });
+        notice(ctx, what.sub, { kind: 'signin.succeeded', clientId: what.clientId, app: await appName(what.clientId) });
+      })().catch((err: unknown) => logger.warn({ err }, 'could not record a passkey sign-in'));
+    },
+  });
+  const interactions = interactionRoutes({ provider, users, findApi: (identifier) => apis.get(identifier), render, issuer: config.issuer, cookieSecrets: config.cookieSecrets, csrfCookie: cookies.csrf, logger, notice, audit: signInAudit, secondFactor, passkeys: passkeyPages, ...security });
 
   app.use(requestContext(logger));
   app.use(metrics.middleware);
@@ -165,11 +185,11 @@ export function createApp({ config, logger, store, users, factors, clients, apis
   app.use(
     byPath(
       {
-        static: staticFiles(join(viewsDir, 'static')),
+        static: staticFiles(join(viewsDir, 'static'), { 'simplewebauthn-browser.js': join(dirname(createRequire(import.meta.url).resolve('@simplewebauthn/browser')), 'index.umd.min.js') }),
         admin: config.adminListen ? elsewhere : adminApi,
         metrics: metricsEndpoint(metrics, config.metricsToken, security.adminThrottle),
         interaction: pages,
-        account: accountStack(app, { ...account, config, provider, users, factors, revocation, render, security, csrfCookie: cookies.csrf }),
+        account: accountStack(app, { ...account, config, provider, users, factors, passkeys, revocation, render, security, csrfCookie: cookies.csrf }),
         jwks,
         device: compose([deviceSessionRecovery(), security.userCodeThrottle, security.pollingInterval, guarded]),
         token: compose([security.clientAuthThrottle, security.devicePolling, ...(grace ? [grace] : []), oidc]),

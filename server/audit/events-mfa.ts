@@ -4,15 +4,15 @@ import { z } from 'zod';
 import { defineEvent } from './define.ts';
 import { actorOf, clientId, sub } from './fields.ts';
 
-export const MFA_FACTORS = ['totp'] as const;
+export const MFA_FACTORS = ['totp', 'passkey'] as const;
 export const SECOND_STEP_FACTORS = ['totp', 'recovery'] as const;
 
-const factor = z.enum(MFA_FACTORS).describe('The factor: `totp`, an authenticator app (RFC 6238)');
+const factor = z.enum(MFA_FACTORS).describe('The factor: `totp`, an authenticator app (RFC 6238); `passkey`, a WebAuthn credential');
 
 export const mfaEnrolled = defineEvent('mfa.enrolled', 1, {
   summary: 'A person set up a second factor.',
   audience: 'person',
-  source: 'account console, POST /account/security/totp (after a fresh sign-in and a first code)',
+  source: 'account console, POST /account/security/totp (after a fresh sign-in and a first code) or POST /account/security/passkeys',
   actor: actorOf('account'),
   fields: { account: sub, factor },
 });
@@ -20,7 +20,7 @@ export const mfaEnrolled = defineEvent('mfa.enrolled', 1, {
 export const mfaRemoved = defineEvent('mfa.removed', 1, {
   summary: 'A person removed a second factor (and with the last one, their recovery codes).',
   audience: 'person',
-  source: 'account console, POST /account/security/totp/remove (after a fresh sign-in)',
+  source: 'account console, POST /account/security/totp/remove or /account/security/passkeys/:id/remove (after a fresh sign-in)',
   actor: actorOf('account'),
   fields: { account: sub, factor },
 });

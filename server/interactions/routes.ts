@@ -2,6 +2,7 @@
 //   GET  /interaction/:uid          shows the login or consent page the prompt asks for
 //   POST /interaction/:uid/login    checks the password, finishes the login prompt (or asks for a second factor)
 //   POST /interaction/:uid/second-factor   the second factor (second-factor.ts)
+//   GET|POST /interaction/:uid/passkey…    signing in with a passkey (passkey-sign-in.ts)
 //   POST /interaction/:uid/consent  Allow or Deny, finishes the consent prompt
 //   GET  /interaction/:uid/abort    the person walked away: access_denied to the client
 import { bodyParser } from '@koa/bodyparser';
@@ -26,6 +27,7 @@ import { clientSummary, type ClientSummary } from './client-summary.ts';
 import { consentView, grantFor, resourcesAsked, withoutPkce } from './consent.ts';
 import { createPage } from './page.ts';
 import type { SecondFactorStep } from './second-factor.ts';
+import type { PasskeySignIn } from './passkey-sign-in.ts';
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 
@@ -49,6 +51,8 @@ export interface InteractionDeps {
   audit?: InteractionAudit;
   /** The second step of a sign-in (second-factor.ts); without it, the password is enough. */
   secondFactor?: SecondFactorStep;
+  /** Passkeys on the sign-in page and as the second step (passkey-sign-in.ts). */
+  passkeys?: PasskeySignIn;
 }
 
 /** A sign-in to an existing account (successful or not) or a consent given, with the app's name. */
@@ -73,7 +77,7 @@ function field(body: unknown, name: string): string {
   return typeof value === 'string' ? value : '';
 }
 
-export function interactionRoutes({ provider, users, findApi, render, issuer, cookieSecrets, csrfCookie, logger, signInThrottle, devices, pseudonym, notice = () => {}, audit, secondFactor }: InteractionDeps) {
+export function interactionRoutes({ provider, users, findApi, render, issuer, cookieSecrets, csrfCookie, logger, signInThrottle, devices, pseudonym, notice = () => {}, audit, secondFactor, passkeys }: InteractionDeps) {
   const router = new Router({ prefix: ROUTES.interaction.path });
   const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
 
@@ -115,6 +119,7 @@ export function interactionRoutes({ provider, users, findApi, render, issuer, co
       email,
       error,
       client,
+      ...(passkeys ? { passkeyOptions: `${interactionPath(details.uid)}/passkey/options`, passkeyAction: `${interactionPath(details.uid)}/passkey` } : {}),
     });
   }
 
@@ -207,6 +212,7 @@ export function interactionRoutes({ provider, users, findApi, render, issuer, co
   });
 
   secondFactor?.routes(router, load, clientOf, (ctx, result) => finish(ctx, result, false), EXPIRED);
+  passkeys?.routes(router, load);
 
   router.post('/:uid/consent', form, async (ctx) => {
     verifyCsrf(ctx, cookieSecrets, csrfCookie, field(ctx.request.body, '_csrf'));

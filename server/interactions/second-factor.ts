@@ -73,17 +73,26 @@ export function secondFactorStep(deps: SecondFactorDeps) {
     }
   }
 
-  function show(ctx: Context, details: Details, client: ClientSummary, error?: string) {
+  async function show(ctx: Context, details: Details, sub: string, client: ClientSummary, error?: string) {
+    const status = await factors.status(sub);
     page(ctx, 'second-factor', {
-      title: 'Enter your code',
+      title: status.totp ? 'Enter your code' : 'Confirm it is you',
       action: interactionPath(details.uid, 'second-factor'),
       cancel: interactionPath(details.uid, 'abort'),
+      totp: status.totp !== undefined,
+      passkeys: status.passkeys.length > 0,
+      passkeyOptions: `${interactionPath(details.uid)}/passkey/options`,
+      passkeyAction: `${interactionPath(details.uid)}/passkey`,
       client,
       error,
     });
   }
 
   return {
+    /** The account whose password this browser gave for this interaction, if it did. */
+    pendingSub: (ctx: Context, uid: string) => readPending(ctx, uid)?.sub,
+    clearPending: (ctx: Context) => ctx.cookies.set(cookieName(ctx), null, cookieOptions(ctx)),
+
     /**
      * Whether this sign-in of `sub` needs a second factor: the one question, asked once the
      * password is right. The risk model's verdict goes in as `risk` (server/mfa/policy.ts).
@@ -104,14 +113,14 @@ export function secondFactorStep(deps: SecondFactorDeps) {
     stepUpOnly: (details: Details) => details.prompt.name === 'login' && details.session?.accountId !== undefined && details.prompt.reasons.length === 1 && details.prompt.reasons[0] === STEP_UP_REASON,
 
     /** Shows the second step (or, with no factor to give, says how to set one up). */
-    ask(ctx: Context, details: Details, sub: string, answer: Exclude<SecondFactorAnswer, { need: 'none' }>, client: ClientSummary) {
+    async ask(ctx: Context, details: Details, sub: string, answer: Exclude<SecondFactorAnswer, { need: 'none' }>, client: ClientSummary) {
       if (answer.need === 'enrol') {
         ctx.status = 403;
         return page(ctx, 'second-factor-needed', { title: 'Set up a second factor first', client, cancel: interactionPath(details.uid, 'abort'), security: `${ROUTES.account.path}/security`, why: answer.why });
       }
       const pending: Pending = { uid: details.uid, sub, exp: Math.floor(Date.now() / 1000) + PENDING_SECONDS };
       ctx.cookies.set(cookieName(ctx), Buffer.from(JSON.stringify(pending)).toString('base64url'), cookieOptions(ctx, PENDING_SECONDS * 1000));
-      show(ctx, details, client);
+      await show(ctx, details, sub, client);
     },
 
     routes(router: Router, load: (ctx: Context) => Promise<Details>, clientOf: (details: Details) => Promise<ClientSummary>, finish: (ctx: Context, result: LoginResult) => Promise<void>, expired: Error) {
@@ -127,7 +136,7 @@ export function secondFactorStep(deps: SecondFactorDeps) {
         const clientId = String(details.params.client_id);
         const again = async (status: number, error: string) => {
           ctx.status = status;
-          show(ctx, details, await clientOf(details), error);
+          await show(ctx, details, user.sub, await clientOf(details), error);
         };
         const input = typeof body?.code === 'string' ? body.code.slice(0, 64) : '';
         const kind: SecondFactorKind | undefined = normalizeTotpCode(input) ? 'totp' : looksLikeRecoveryCode(input) ? 'recovery' : undefined;

@@ -16,7 +16,20 @@ const WRITE_ATTEMPTS = 5;
 /** A secret shown for enrolment stays the same this long, so reloading the page keeps the QR code. */
 const PENDING_MS = 15 * 60 * 1000;
 
+/** A passkey: its credential id and COSE public key (base64url), the authenticator's signature counter. */
+export interface StoredPasskey {
+  id: string;
+  publicKey: string;
+  counter: number;
+  transports: string[];
+  /** A platform authenticator (this device's, or synced), not a security key. */
+  platform: boolean;
+  name: string;
+  createdAt: number;
+}
+
 interface Stored {
+  passkeys?: StoredPasskey[];
   totp?: { secret: Sealed; createdAt: number; lastStep?: number };
   pendingTotp?: { secret: Sealed; createdAt: number };
   recovery?: { kek: string; hashes: (string | null)[]; createdAt: number };
@@ -27,6 +40,7 @@ export interface FactorStatus {
   hasFactor: boolean;
   totp?: { createdAt: number };
   recovery?: { remaining: number; createdAt: number };
+  passkeys: { id: string; name: string; createdAt: number }[];
 }
 
 export type TotpCheck = 'ok' | 'wrong' | 'replayed' | 'none';
@@ -44,7 +58,21 @@ export interface Factors {
   regenerateRecoveryCodes(sub: string): Promise<string[] | undefined>;
   /** Spends the code: true once, for a code the account holds. */
   useRecoveryCode(sub: string, code: string): Promise<boolean>;
+  passkeys(sub: string): Promise<StoredPasskey[]>;
+  /** Adds a passkey (recovery codes are made from the console page, where they can be shown). */
+  addPasskey(sub: string, passkey: StoredPasskey): Promise<void>;
+  /** Records a use: false when the counter did not grow (a cloned authenticator). */
+  passkeyUsed(sub: string, id: string, counter: number): Promise<boolean>;
+  removePasskey(sub: string, id: string): Promise<boolean>;
 }
+
+const hasFactor = (stored: Stored) => stored.totp !== undefined || (stored.passkeys ?? []).length > 0;
+/** With the last factor gone, the recovery codes go too: there is nothing left to recover. */
+const withoutOrphanCodes = (stored: Stored): Stored => {
+  if (hasFactor(stored)) return stored;
+  const { recovery: _gone, ...rest } = stored;
+  return rest;
+};
 
 export function createFactors(documents: Documents, box: SealedBox, keys: Buffer[], issuer: string): Factors {
   const peppers = new Map(keys.map((key) => [fingerprint(key), derive(key, 'latchkey recovery code pepper v1')]));
@@ -74,7 +102,8 @@ export function createFactors(documents: Documents, box: SealedBox, keys: Buffer
     async status(sub) {
       const { stored } = await read(sub);
       return {
-        hasFactor: stored.totp !== undefined,
+        hasFactor: hasFactor(stored),
+        passkeys: (stored.passkeys ?? []).map(({ id, name, createdAt }) => ({ id, name, createdAt })),
         ...(stored.totp ? { totp: { createdAt: stored.totp.createdAt } } : {}),
         ...(stored.recovery ? { recovery: { remaining: stored.recovery.hashes.filter(Boolean).length, createdAt: stored.recovery.createdAt } } : {}),
       };
@@ -96,7 +125,7 @@ export function createFactors(documents: Documents, box: SealedBox, keys: Buffer
         if (!pending || nowMs - pending.createdAt >= PENDING_MS) return { result: { ok: false as const } };
         const decision = checkTotp({ secretBase32: box.open(pending.secret, aad(sub)), code, nowMs });
         if (!decision.ok) return { result: { ok: false as const } };
-        const codes = stored.recovery ? undefined : newRecoveryCodes();
+        const codes = stored.recovery && hasFactor(stored) ? undefined : newRecoveryCodes();
         const { pendingTotp: _done, ...rest } = stored;
         return {
           result: { ok: true as const, ...(codes ? { recoveryCodes: codes } : {}) },
@@ -105,9 +134,39 @@ export function createFactors(documents: Documents, box: SealedBox, keys: Buffer
       });
     },
 
-    // With the last factor gone, the recovery codes go too: there is nothing left to recover.
     async removeTotp(sub) {
-      return update(sub, (stored) => (stored.totp ? { result: true, next: {} } : { result: false }));
+      return update(sub, (stored) => {
+        if (!stored.totp) return { result: false };
+        const { totp: _gone, ...rest } = stored;
+        return { result: true, next: withoutOrphanCodes(rest) };
+      });
+    },
+
+    async passkeys(sub) {
+      return (await read(sub)).stored.passkeys ?? [];
+    },
+
+    async addPasskey(sub, passkey) {
+      await update(sub, (stored) => ({ result: undefined, next: { ...stored, passkeys: [...(stored.passkeys ?? []).filter((p) => p.id !== passkey.id), passkey] } }));
+    },
+
+    async passkeyUsed(sub, id, counter) {
+      return update(sub, (stored) => {
+        const passkeys = stored.passkeys ?? [];
+        const passkey = passkeys.find((p) => p.id === id);
+        if (!passkey) return { result: false };
+        // Authenticators that keep no counter always say 0 (passkeys that sync do).
+        if ((counter !== 0 || passkey.counter !== 0) && counter <= passkey.counter) return { result: false };
+        return { result: true, next: { ...stored, passkeys: passkeys.map((p) => (p.id === id ? { ...p, counter } : p)) } };
+      });
+    },
+
+    async removePasskey(sub, id) {
+      return update(sub, (stored) => {
+        const passkeys = stored.passkeys ?? [];
+        if (!passkeys.some((p) => p.id === id)) return { result: false };
+        return { result: true, next: withoutOrphanCodes({ ...stored, passkeys: passkeys.filter((p) => p.id !== id) }) };
+      });
     },
 
     async verifyTotp(sub, code, nowMs = Date.now()) {
@@ -121,7 +180,7 @@ export function createFactors(documents: Documents, box: SealedBox, keys: Buffer
 
     async regenerateRecoveryCodes(sub) {
       return update(sub, (stored) => {
-        if (!stored.totp) return { result: undefined };
+        if (!hasFactor(stored)) return { result: undefined };
         const codes = newRecoveryCodes();
         return { result: codes, next: { ...stored, recovery: hashes(sub, codes) } };
       });
@@ -132,7 +191,7 @@ export function createFactors(documents: Documents, box: SealedBox, keys: Buffer
       return update(sub, (stored) => {
         const recovery = stored.recovery;
         const pepper = recovery && peppers.get(recovery.kek);
-        if (!recovery || !pepper || !stored.totp) return { result: false };
+        if (!recovery || !pepper || !hasFactor(stored)) return { result: false };
         const at = recovery.hashes.indexOf(recoveryCodeHash(pepper, sub, code));
         if (at < 0) return { result: false };
         const left = recovery.hashes.map((hash, i) => (i === at ? null : hash));

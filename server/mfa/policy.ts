@@ -52,6 +52,12 @@ export function secondFactorNeeded({ account, client, params, policy, risk }: Se
   return { need: 'enrol', why };
 }
 
+/** The amr and acr of a sign-in with a passkey: after the password, or alone (passwordless: a
+ * passkey verifies the person too, PIN or biometrics, so it is two factors by itself). */
+export function passkeyMethods(method: 'swk' | 'hwk', afterPassword: boolean): { amr: string[]; acr: string } {
+  return { amr: afterPassword ? ['pwd', method, 'mfa'] : [method, 'mfa'], acr: ACR_MFA };
+}
+
 /** The amr and acr of a finished sign-in. RFC 8176: pwd, otp (a TOTP code), mfa. */
 export function authenticationMethods(used: 'password' | 'totp' | 'recovery'): { amr: string[]; acr: string } {
   if (used === 'totp') return { amr: ['pwd', 'otp', 'mfa'], acr: ACR_MFA };
