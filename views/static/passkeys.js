@@ -8,8 +8,11 @@
   'use strict';
   var W = window.SimpleWebAuthnBrowser;
   if (!W || !W.browserSupportsWebAuthn()) return;
-  var csrfField = document.querySelector('input[name="_csrf"]');
-  var csrf = csrfField ? csrfField.value : '';
+  // Read when used: the page's forms may come after this script.
+  function csrf() {
+    var field = document.querySelector('input[name="_csrf"]');
+    return field ? field.value : '';
+  }
 
   function getJson(url) {
     return fetch(url, { credentials: 'same-origin', headers: { accept: 'application/json' } }).then(function (r) {
@@ -29,10 +32,10 @@
     var run = function (autofill) {
       return getJson(signin.dataset.options)
         .then(function (options) { return W.startAuthentication(options, autofill); })
-        .then(function (response) { return postJson(signin.dataset.action, { _csrf: csrf, response: response }); })
+        .then(function (response) { return postJson(signin.dataset.action, { _csrf: csrf(), response: response }); })
         .then(function (result) {
           if (result.ok && result.answer.location) window.location.assign(result.answer.location);
-          else status.textContent = result.answer.error || 'That passkey was not accepted. Try again, or sign in another way.';
+          else status.textContent = result.answer.error_description || result.answer.error || 'That passkey was not accepted. Try again, or sign in another way.';
         });
     };
     signin.hidden = false;
@@ -59,10 +62,10 @@
       var name = document.getElementById('passkey-name');
       getJson(register.dataset.options)
         .then(function (options) { return W.startRegistration(options); })
-        .then(function (response) { return postJson(register.dataset.action, { _csrf: csrf, response: response, name: name ? name.value : '' }); })
+        .then(function (response) { return postJson(register.dataset.action, { _csrf: csrf(), response: response, name: name ? name.value : '' }); })
         .then(function (result) {
           if (result.ok && result.answer.location) window.location.assign(result.answer.location);
-          else regStatus.textContent = result.answer.error || 'The passkey was not saved. Try again.';
+          else regStatus.textContent = result.answer.error_description || result.answer.error || 'The passkey was not saved. Try again.';
         })
         .catch(function () {
           regStatus.textContent = 'No passkey was made. Try again.';
