@@ -104,7 +104,7 @@ export function createPasskeys({ documents, challenges, factors, issuer }: Passk
      * `sub`, only that account's passkeys count (the second step after its password). */
     async authenticate(interaction: string, response: AuthenticationResponseJSON, sub?: string): Promise<PasskeyUse | undefined> {
       const expectedChallenge = await take(`signin:${interaction}`);
-      if (!expectedChallenge || typeof response?.id !== 'string') return undefined;
+      if (!expectedChallenge || typeof response?.id !== 'string' || response.id.length > 1400) return undefined;
       const owner = await documents.get(INDEX, response.id);
       if (!owner || (sub && owner !== sub)) return undefined;
       const passkey = (await factors.passkeys(owner)).find((p) => p.id === response.id);

@@ -223,6 +223,25 @@ for (const store of STORES) describe(`second factors (${store} store)`, function
     expect(failed.map((e) => e.reason)).to.include.members(['wrong', 'throttled']);
   });
 
+  it('answers a forged or garbled passkey assertion with a 400 and words, never a 500, and signs nothing in', async () => {
+    const browser = rpBrowser();
+    const { page } = await start(config, browser);
+    const uid = new URL(page.url).pathname.split('/')[2]!;
+    const csrf = page.doc.querySelector('input[name="_csrf"]')!.getAttribute('value')!;
+    const options = await browser.request('GET', `${running.url}/interaction/${uid}/passkey/options`);
+    expect(options.status).to.equal(200);
+    expect(((await options.json()) as { challenge?: string }).challenge).to.be.a('string');
+    for (const response of [undefined, {}, { id: 'x'.repeat(5000) }, { id: 'AAAA', rawId: 'AAAA', type: 'public-key', response: { clientDataJSON: 'e30', authenticatorData: 'AA', signature: 'AA' } }]) {
+      const answer = await fetch(`${running.url}/interaction/${uid}/passkey`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', cookie: [...browser.cookies(new URL(running.url).host)].map(([k, v]) => `${k}=${v}`).join('; ') },
+        body: JSON.stringify({ _csrf: csrf, response }),
+      });
+      expect(answer.status, JSON.stringify(response)).to.equal(400);
+      expect(((await answer.json()) as { error: string }).error).to.equal('That passkey was not accepted. Try again, or sign in another way.');
+    }
+  });
+
   it('removing the app from the console (after a fresh sign-in) turns the second step off', async () => {
     const person = await enrol(running);
     let page = await openConsole(running, person.browser, '/account/security');
