@@ -46,12 +46,7 @@ import { gatherFacts } from '../admin/doctor-facts.ts';
 import { interactionAudit } from '../interactions/audit.ts';
 import type { Store } from '../store/types.ts';
 import type { Factors } from '../mfa/factors.ts';
-import { secondFactorStep } from '../interactions/second-factor.ts';
-import { passkeySignIn } from '../interactions/passkey-sign-in.ts';
-import { createPasskeys } from '../mfa/passkeys.ts';
-import { createPage } from '../interactions/page.ts';
-import { CONSOLE_CLIENT_ID } from '../account/console-client.ts';
-import { normalizeEmail } from '../accounts/users.ts';
+import { secondFactorStack } from './second-factor-stack.ts';
 
 const methodNotAllowed = () => new LatchkeyError(405, 'invalid_request', 'This page does not accept that method.');
 
@@ -104,52 +99,8 @@ export function createApp({ config, logger, store, users, factors, clients, apis
   const cookies = cookieNames(config.issuer.startsWith('https://'));
   const notice: InteractionNotice = (ctx, sub, { kind, app }) => account.note(ctx, sub, { kind, text: signInText(kind, app), app });
   const signInAudit = interactionAudit(auditor);
-  const appName = async (clientId: string) => {
-    const client = await provider().Client.find(clientId).catch(() => undefined);
-    return (client?.clientName as string | undefined) ?? clientId;
-  };
-  // The second step of a sign-in (interactions/second-factor.ts), and what it tells the trail and the person.
-  const secondFactor = secondFactorStep({
-    provider,
-    users,
-    factors,
-    throttle: security.secondFactorThrottle,
-    devices: security.devices,
-    policy: config.mfaPolicy,
-    firstPartyClients: new Set([CONSOLE_CLIENT_ID]),
-    page: createPage(render, config.issuer),
-    cookieSecrets: config.cookieSecrets,
-    csrfCookie: cookies.csrf,
-    told: (ctx, what) => {
-      void (async () => {
-        const user = await users.get(what.sub);
-        if (what.outcome === 'succeeded') {
-          signInAudit.signIn(ctx, { outcome: 'succeeded', email: normalizeEmail(user?.email ?? ''), clientId: what.clientId, sub: what.sub, sessionUid: what.sessionUid, amr: what.amr });
-          notice(ctx, what.sub, { kind: 'signin.succeeded', clientId: what.clientId, app: await appName(what.clientId) });
-          return;
-        }
-        signInAudit.secondFactorFailed(ctx, { sub: what.sub, clientId: what.clientId, factor: what.factor, reason: what.outcome === 'throttled' ? 'throttled' : 'wrong' });
-        if (what.outcome === 'failed') notice(ctx, what.sub, { kind: 'signin.second_factor_failed', clientId: what.clientId, app: await appName(what.clientId) });
-      })().catch((err: unknown) => logger.warn({ err }, 'could not record a second-factor step'));
-    },
-  });
-  const passkeys = createPasskeys({ documents: store.documents, challenges: store.oidc, factors, issuer: config.issuer });
-  const passkeyPages = passkeySignIn({
-    provider,
-    users,
-    passkeys,
-    secondFactor,
-    devices: security.devices,
-    cookieSecrets: config.cookieSecrets,
-    csrfCookie: cookies.csrf,
-    signedIn: (ctx, what) => {
-      void (async () => {
-        const user = await users.get(what.sub);
-        signInAudit.signIn(ctx, { outcome: 'succeeded', email: normalizeEmail(user?.email ?? ''), clientId: what.clientId, sub: what.sub, sessionUid: what.sessionUid, amr: what.amr });
-        notice(ctx, what.sub, { kind: 'signin.succeeded', clientId: what.clientId, app: await appName(what.clientId) });
-      })().catch((err: unknown) => logger.warn({ err }, 'could not record a passkey sign-in'));
-    },
-  });
+  // The second step of a sign-in and passkeys (second-factor-stack.ts).
+  const { secondFactor, passkeys, passkeyPages } = secondFactorStack({ config, logger, store, users, factors, provider, render, security, csrfCookie: cookies.csrf, signInAudit, notice });
   const interactions = interactionRoutes({ provider, users, findApi: (identifier) => apis.get(identifier), render, issuer: config.issuer, cookieSecrets: config.cookieSecrets, csrfCookie: cookies.csrf, logger, notice, audit: signInAudit, secondFactor, passkeys: passkeyPages, ...security });
 
   app.use(requestContext(logger));
