@@ -94,6 +94,12 @@ export function createApp({ config, logger, store, users, factors, clients, apis
     doctor: async () =>
       assess(await gatherFacts({ production: config.env === 'production', issuer: config.issuer, adminToken: config.adminToken, rotationSchedule: config.keys.rotationSchedule, store, keystore, clients })),
     throttle: security.adminThrottle,
+    // Support staff's "lost every factor" (admin/people.ts), recorded in the trail.
+    resetSecondFactors: async (sub, ctx) => {
+      const reset = await passkeys.reset(sub);
+      if (reset) auditor.record({ type: 'mfa.reset', version: 1, ...auditor.envelope(ctx), actor: { kind: 'admin', id: 'admin-token' }, account: sub });
+      return reset;
+    },
   });
   const render = createRenderer();
   const cookies = cookieNames(config.issuer.startsWith('https://'));

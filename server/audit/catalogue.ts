@@ -26,6 +26,7 @@ export const EVENT_DEFINITIONS = [
   mfa.mfaEnrolled,
   mfa.mfaRemoved,
   mfa.mfaRecoveryCodesGenerated,
+  mfa.mfaReset,
   tokens.tokenIssued,
   tokens.tokenRefreshed,
   tokens.refreshReuseDetected,

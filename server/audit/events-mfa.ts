@@ -36,6 +36,14 @@ export const mfaRecoveryCodesGenerated = defineEvent('mfa.recovery_codes_generat
   },
 });
 
+export const mfaReset = defineEvent('mfa.reset', 1, {
+  summary: 'Support staff removed every second factor and recovery code of an account (a person who lost them all).',
+  audience: 'person',
+  source: 'POST /admin/users/reset-mfa (`latchkey users reset-mfa`)',
+  actor: actorOf('admin'),
+  fields: { account: sub },
+});
+
 export const signinSecondFactorFailed = defineEvent('signin.second_factor_failed', 1, {
   summary: 'A sign-in got past the password but not the second factor.',
   audience: 'person',

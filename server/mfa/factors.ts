@@ -64,6 +64,9 @@ export interface Factors {
   /** Records a use: false when the counter did not grow (a cloned authenticator). */
   passkeyUsed(sub: string, id: string, counter: number): Promise<boolean>;
   removePasskey(sub: string, id: string): Promise<boolean>;
+  /** Every factor and recovery code gone (support staff, for a person who lost them all); the
+   * passkeys that were removed, for their index. */
+  reset(sub: string): Promise<{ removed: boolean; passkeyIds: string[] }>;
 }
 
 const hasFactor = (stored: Stored) => stored.totp !== undefined || (stored.passkeys ?? []).length > 0;
@@ -159,6 +162,12 @@ export function createFactors(documents: Documents, box: SealedBox, keys: Buffer
         if ((counter !== 0 || passkey.counter !== 0) && counter <= passkey.counter) return { result: false };
         return { result: true, next: { ...stored, passkeys: passkeys.map((p) => (p.id === id ? { ...p, counter } : p)) } };
       });
+    },
+
+    async reset(sub) {
+      return update(sub, (stored) =>
+        Object.keys(stored).length === 0 ? { result: { removed: false, passkeyIds: [] } } : { result: { removed: hasFactor(stored), passkeyIds: (stored.passkeys ?? []).map((p) => p.id) }, next: {} },
+      );
     },
 
     async removePasskey(sub, id) {

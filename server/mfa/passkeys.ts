@@ -123,6 +123,13 @@ export function createPasskeys({ documents, challenges, factors, issuer }: Passk
       return { sub: owner, method: passkey.platform ? 'swk' : 'hwk', userVerified: verified.authenticationInfo.userVerified };
     },
 
+    /** Every second factor of the account gone, passkeys and their index included. */
+    async reset(sub: string): Promise<boolean> {
+      const { removed, passkeyIds } = await factors.reset(sub);
+      await Promise.all(passkeyIds.map((id) => documents.remove(INDEX, id)));
+      return removed;
+    },
+
     async remove(sub: string, id: string): Promise<boolean> {
       const removed = await factors.removePasskey(sub, id);
       if (removed) await documents.remove(INDEX, id);

@@ -31,6 +31,7 @@ export const SAMPLES: { [T in AuditEventType]: AuditEventOf<T> } = {
   'mfa.enrolled': { type: 'mfa.enrolled', version: 1, at: AT, ...seen, actor: { kind: 'account', sub }, account: sub, factor: 'totp' },
   'mfa.removed': { type: 'mfa.removed', version: 1, at: AT, ...seen, actor: { kind: 'account', sub }, account: sub, factor: 'totp' },
   'mfa.recovery_codes_generated': { type: 'mfa.recovery_codes_generated', version: 1, at: AT, ...seen, actor: { kind: 'account', sub }, account: sub, how: 'regenerated' },
+  'mfa.reset': { type: 'mfa.reset', version: 1, at: AT, ...seen, actor: admin, account: sub },
   'token.issued': {
     type: 'token.issued', version: 1, at: AT, ...seen, actor: { kind: 'client', clientId: client }, account: sub, client, grantType: 'authorization_code',
     tokenKind: 'access_token', format: 'jwt', scopes: ['openid'], resource: 'https://api.example.com', tokenIdHash: token, grantIdHash: grant, expiresAt: AT + 3_600_000, boundTo: 'dpop',

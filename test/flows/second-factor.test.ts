@@ -14,6 +14,7 @@ import { openConsole, press, textOf } from '../support/account.ts';
 import { rpBrowser, sleep } from '../support/flows.ts';
 import { startLatchkey, STORES, type Running } from '../support/latchkey.ts';
 import { waitFor } from '../support/wait.ts';
+import { cliAt } from '../support/cli.ts';
 import { addClient, addUser, discover, PASSWORD, REDIRECT_URI } from '../support/oidc.ts';
 
 const CODE_FIELD = 'Code from your authenticator app';
@@ -240,6 +241,19 @@ for (const store of STORES) describe(`second factors (${store} store)`, function
       expect(answer.status, JSON.stringify(response)).to.equal(400);
       expect(((await answer.json()) as { error: string }).error).to.equal('That passkey was not accepted. Try again, or sign in another way.');
     }
+  });
+
+  it('support staff reset the second factors of a person who lost them all (latchkey users reset-mfa): password alone again, and the person is told', async () => {
+    const person = await enrol(running);
+    const run = await cliAt(running.url, ['users', 'reset-mfa', '--email', person.email]);
+    expect(run.code, run.stderr).to.equal(0);
+    expect(run.stdout).to.equal(`removed the second factors of ${person.email}: they sign in with their password alone until they set up a new one\n`);
+    expect((await cliAt(running.url, ['users', 'reset-mfa', '--email', person.email])).stdout).to.equal(`${person.email} had no second factor\n`);
+    const browser = rpBrowser();
+    const { page: login, checks } = await start(config, browser);
+    expect((await finish(config, browser, await browser.submit(login, { Email: person.email, Password: PASSWORD }, 'Sign in'), checks)).claims()!.amr).to.deep.equal(['pwd']);
+    await eventsOf(person.sub, 'mfa.reset');
+    expect((await running.latchkey.activity.recent(person.sub, 10)).map((a) => a.text)).to.include('An administrator removed your second factors and recovery codes');
   });
 
   it('removing the app from the console (after a fresh sign-in) turns the second step off', async () => {
