@@ -21,7 +21,7 @@ import { ROUTES } from '../http/routes.ts';
 import type { Factors } from '../mfa/factors.ts';
 import type { Passkeys } from '../mfa/passkeys.ts';
 import { bodyParser } from '@koa/bodyparser';
-import type { RegistrationResponseJSON } from '@simplewebauthn/types';
+import type { RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { NoteActivity } from './activity.ts';
 import type { ConsoleAuth, Viewer } from './console-auth.ts';
 

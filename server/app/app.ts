@@ -142,7 +142,7 @@ export function createApp({ config, logger, store, users, factors, clients, apis
   app.use(
     byPath(
       {
-        static: staticFiles(join(viewsDir, 'static'), { 'simplewebauthn-browser.js': join(dirname(createRequire(import.meta.url).resolve('@simplewebauthn/browser')), 'index.umd.min.js') }),
+        static: staticFiles(join(viewsDir, 'static'), { 'simplewebauthn-browser.js': join(dirname(createRequire(import.meta.url).resolve('@simplewebauthn/browser')), '..', 'dist', 'bundle', 'index.umd.min.js') }),
         admin: config.adminListen ? elsewhere : adminApi,
         metrics: metricsEndpoint(metrics, config.metricsToken, security.adminThrottle),
         interaction: pages,

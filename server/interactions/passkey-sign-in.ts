@@ -9,7 +9,7 @@ import { bodyParser } from '@koa/bodyparser';
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
-import type { AuthenticationResponseJSON } from '@simplewebauthn/types';
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { normalizeEmail, type Users } from '../accounts/users.ts';
 import { verifyCsrf } from '../http/csrf.ts';
 import type { Passkeys } from '../mfa/passkeys.ts';

@@ -14,7 +14,7 @@ import {
   verifyAuthenticationResponse,
   verifyRegistrationResponse,
 } from '@simplewebauthn/server';
-import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/types';
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { Documents, OidcStore } from '../store/types.ts';
 import type { Factors, StoredPasskey } from './factors.ts';
 
@@ -24,6 +24,7 @@ const INDEX = 'passkey-credentials';
 
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64url');
 const bytes = (text: string) => new Uint8Array(Buffer.from(text, 'base64url'));
+const utf8 = (text: string) => new Uint8Array(Buffer.from(text, 'utf8'));
 
 export interface PasskeyDeps {
   documents: Documents;
@@ -50,14 +51,14 @@ export function createPasskeys({ documents, challenges, factors, issuer }: Passk
     await challenges.destroy(CHALLENGES, slot(what));
     return typeof found?.challenge === 'string' ? found.challenge : undefined;
   }
-  const descriptors = (passkeys: StoredPasskey[]) => passkeys.map((p) => ({ id: bytes(p.id), type: 'public-key' as const, transports: p.transports as never }));
+  const descriptors = (passkeys: StoredPasskey[]) => passkeys.map((p) => ({ id: p.id, transports: p.transports as never }));
 
   return {
     async registrationOptions(sub: string, userName: string) {
       const options = await generateRegistrationOptions({
         rpName,
         rpID,
-        userID: sub,
+        userID: utf8(sub),
         userName,
         attestationType: 'none',
         excludeCredentials: descriptors(await factors.passkeys(sub)),
@@ -75,12 +76,12 @@ export function createPasskeys({ documents, challenges, factors, issuer }: Passk
       const verified = await verifyRegistrationResponse({ response, expectedChallenge, expectedOrigin: origin, expectedRPID: rpID, requireUserVerification: true }).catch(() => undefined);
       const info = verified?.verified ? verified.registrationInfo : undefined;
       if (!info) return false;
-      const id = b64(info.credentialID);
+      const id = info.credential.id;
       if (!(await documents.insert(INDEX, id, sub))) return false;
       await factors.addPasskey(sub, {
         id,
-        publicKey: b64(info.credentialPublicKey),
-        counter: info.counter,
+        publicKey: b64(info.credential.publicKey),
+        counter: info.credential.counter,
         transports: (response.response.transports ?? []) as string[],
         platform: response.authenticatorAttachment === 'platform' || (response.response.transports ?? []).includes('internal'),
         name: name.slice(0, 100) || 'Passkey',
@@ -114,7 +115,7 @@ export function createPasskeys({ documents, challenges, factors, issuer }: Passk
         expectedChallenge,
         expectedOrigin: origin,
         expectedRPID: rpID,
-        authenticator: { credentialID: bytes(passkey.id), credentialPublicKey: bytes(passkey.publicKey), counter: passkey.counter, transports: passkey.transports as never },
+        credential: { id: passkey.id, publicKey: bytes(passkey.publicKey), counter: passkey.counter, transports: passkey.transports as never },
         requireUserVerification: !sub,
       }).catch(() => undefined);
       if (!verified?.verified) return undefined;

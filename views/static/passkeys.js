@@ -31,7 +31,7 @@
     var status = signin.querySelector('[role="status"]');
     var run = function (autofill) {
       return getJson(signin.dataset.options)
-        .then(function (options) { return W.startAuthentication(options, autofill); })
+        .then(function (options) { return W.startAuthentication({ optionsJSON: options, useBrowserAutofill: autofill }); })
         .then(function (response) { return postJson(signin.dataset.action, { _csrf: csrf(), response: response }); })
         .then(function (result) {
           if (result.ok && result.answer.location) window.location.assign(result.answer.location);
@@ -61,7 +61,7 @@
       regStatus.textContent = '';
       var name = document.getElementById('passkey-name');
       getJson(register.dataset.options)
-        .then(function (options) { return W.startRegistration(options); })
+        .then(function (options) { return W.startRegistration({ optionsJSON: options }); })
         .then(function (response) { return postJson(register.dataset.action, { _csrf: csrf(), response: response, name: name ? name.value : '' }); })
         .then(function (result) {
           if (result.ok && result.answer.location) window.location.assign(result.answer.location);
