@@ -111,6 +111,8 @@ function configSchema(devSecrets: () => DevSecrets) {
       /** `scopes`: the claims of granted scopes go in the ID token too (what RPs expect);
        * `strict`: with an access token they go to userinfo only (OIDC Core 5.4). */
       idTokenClaims: e.ID_TOKEN_CLAIMS,
+      /** `optional`: who set up a second factor is asked for it; `required`: everyone needs one (server/mfa/policy.ts). */
+      mfaPolicy: e.MFA_POLICY,
       keys: {
         /** Cron expression (UTC) of scheduled rotations; undefined when "off". */
         rotationSchedule: e.KEY_ROTATION_SCHEDULE === 'off' ? undefined : e.KEY_ROTATION_SCHEDULE,

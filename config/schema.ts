@@ -2,6 +2,7 @@
 // here. The README's configuration table documents exactly these variables (a test holds them in
 // step); config/index.ts turns the parsed variables into the Config the server reads.
 import { Cron } from 'croner';
+import { MFA_POLICIES } from './authentication.ts';
 import { z } from 'zod';
 
 /** The algorithms Latchkey signs with, one key each (keys/keyset.ts); shared by the keys and
@@ -117,6 +118,7 @@ export const envSchema = z.object({
   SIGNING_ALG: z.enum(['ES256', 'RS256']).default('ES256'),
   ID_TOKEN_SIGNING_ALG: z.enum(SIGNING_ALGS).default('RS256'),
   ID_TOKEN_CLAIMS: z.enum(['scopes', 'strict']).default('scopes'),
+  MFA_POLICY: z.enum(MFA_POLICIES).default('optional'),
   KEY_ROTATION_SCHEDULE: z
     .string()
     .default('0 3 * * 1')

@@ -14,6 +14,8 @@ export type ActivityKind =
   | 'access.removed'
   | 'session.ended'
   | 'password.changed'
+  | 'mfa.changed'
+  | 'signin.second_factor_failed'
   | 'alert'
   | 'signin.feedback';
 
@@ -49,7 +51,10 @@ export function adviceFor(item: ActivityItem): string | undefined {
     case 'signin.succeeded':
     case 'consent.granted':
     case 'password.changed':
+    case 'mfa.changed':
       return 'Not you? Sign out everywhere and change your password.';
+    case 'signin.second_factor_failed':
+      return 'Not you? Someone knows your password: change it now, to one you use nowhere else.';
     case 'signin.failed':
       return 'Not you? Someone may be guessing your password: make sure it is one you use nowhere else.';
     case 'alert':
@@ -80,11 +85,13 @@ export function storedActivity(feeds: Feeds): Activity {
 const listed = (reasons: string[]) => (reasons.length <= 1 ? (reasons[0] ?? '') : `${reasons.slice(0, -1).join(', ')} and ${reasons.at(-1)}`);
 
 /** The words for what a person did on the sign-in and consent pages (with what the risk model made of a sign-in). */
-export function signInText(kind: 'signin.succeeded' | 'signin.failed' | 'consent.granted', app: string, risk?: Pick<ActivityRisk, 'decision' | 'reasons'>): string {
+export function signInText(kind: 'signin.succeeded' | 'signin.failed' | 'signin.second_factor_failed' | 'consent.granted', app: string, risk?: Pick<ActivityRisk, 'decision' | 'reasons'>): string {
   if (risk?.decision === 'deny' && kind === 'signin.failed') {
     return `A sign-in to ${app} with your password was stopped because it did not look like you${risk.reasons.length ? `: ${listed(risk.reasons)}` : ''}`;
   }
   switch (kind) {
+    case 'signin.second_factor_failed':
+      return `A sign-in to ${app} gave your password but a wrong code`;
     case 'signin.succeeded':
       return risk?.decision === 'require' && risk.reasons.length ? `Signed in to ${app}, which looked unusual: ${listed(risk.reasons)}` : `Signed in to ${app}`;
     case 'signin.failed':

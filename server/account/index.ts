@@ -5,6 +5,8 @@ import type { Middleware } from 'koa';
 import compose from 'koa-compose';
 import type Provider from 'oidc-provider';
 import type { Users } from '../accounts/users.ts';
+import type { Factors } from '../mfa/factors.ts';
+import type { Passkeys } from '../mfa/passkeys.ts';
 import { LatchkeyError } from '../errors.ts';
 import { csrfToken } from '../http/csrf.ts';
 import { isUnder } from '../http/routes.ts';
@@ -24,6 +26,8 @@ export interface AccountConsoleDeps {
   auth: ConsoleAuth;
   provider: () => Provider;
   users: Users;
+  factors: Factors;
+  passkeys: Passkeys;
   revocation: Revocation;
   holdings: AccountHoldings;
   activity: Activity;

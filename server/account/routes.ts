@@ -5,6 +5,7 @@
 //   /account/activity           security activity; POST /account/activity/:key/was-me, /account/activity/:key/not-me
 //                               (the person's word on a sign-in, for the risk model)
 //   /account/password           change the password (a fresh sign-in first)
+//   /account/security           second factors (security.ts)
 //   /account/help               plain-language help (no sign-in needed)
 //   /account/login, /callback   signing in to the console; /account/signed-out after signing out
 import { bodyParser } from '@koa/bodyparser';
@@ -27,6 +28,9 @@ import type { BrowserSessions } from './sessions.ts';
 import type Provider from 'oidc-provider';
 import { notFound } from '../errors.ts';
 import type { RiskEngine } from '../risk/engine.ts';
+import type { Factors } from '../mfa/factors.ts';
+import type { Passkeys } from '../mfa/passkeys.ts';
+import { securityPages } from './security.ts';
 
 export interface ConsoleDeps {
   auth: ConsoleAuth;
@@ -36,6 +40,9 @@ export interface ConsoleDeps {
   activity: Activity;
   note: NoteActivity;
   users: Users;
+  /** The person's second factors (security.ts). */
+  factors: Factors;
+  passkeys: Passkeys;
   revocation: Revocation;
   provider: () => Provider;
   page: Page;
@@ -217,6 +224,8 @@ export function consolePages(deps: ConsoleDeps): Router {
     }
     done(ctx, '', notice);
   });
+
+  securityPages(router, form, { ...deps, show });
 
   return router;
 }

@@ -63,6 +63,8 @@ const ClientBody = z
     id_token_signed_response_alg: z.enum(SIGNING_ALGS).optional(),
     // "optional": a confidential client may leave PKCE out of OpenID requests that carry a nonce.
     pkce: z.enum(PKCE_POLICIES).optional(),
+    // true: every sign-in to this client needs a second factor (provider/mfa-client-policy.ts).
+    require_mfa: z.boolean().optional(),
     // private_key_jwt: the client's public keys, inline or where Latchkey fetches them.
     jwks: z.looseObject({ keys: z.array(z.record(z.string(), z.unknown())).min(1).max(20) }).optional(),
     jwks_uri: z.string().min(1).max(2000).optional(),

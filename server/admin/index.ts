@@ -31,7 +31,7 @@ import type { Finding } from './doctor.ts';
 import { tokenInspector } from './token-inspect.ts';
 import { tokenRoutes } from './tokens.ts';
 import type Provider from 'oidc-provider';
-import { peopleRoutes } from './people.ts';
+import { peopleRoutes, type ResetSecondFactors } from './people.ts';
 import { userRoutes } from './users.ts';
 
 const methodNotAllowed = () => new LatchkeyError(405, 'invalid_request', 'method not allowed on this endpoint');
@@ -40,6 +40,8 @@ export interface AdminApiDeps {
   /** Undefined disables the admin API. */
   adminToken?: string;
   users: Users;
+  /** Support staff's reset of a person's second factors (admin/people.ts). */
+  resetSecondFactors?: ResetSecondFactors;
   clients: ClientRegistry;
   apis: ApiRegistry;
   keystore: Keystore;
@@ -82,7 +84,7 @@ export function createAdminApi(deps: AdminApiDeps): Middleware {
   const router = new Router({ prefix: ROUTES.admin.path });
   const record = adminRecorder(deps.auditor);
   userRoutes(router, deps.users, deps.revocation, deps.activity, record);
-  peopleRoutes(router, deps.users, deps.people, deps.activity);
+  peopleRoutes(router, deps.users, deps.people, deps.activity, deps.resetSecondFactors);
   clientRoutes(router, deps.clients, deps.apis, deps.revocation, record);
   if (deps.provider && deps.issuer) {
     registrationTokenRoutes(router, { enabled: deps.registration ?? false, provider: deps.provider, endpoint: `${deps.issuer}${ROUTES.registration.path}`, hashId: deps.auditor?.hashId }, record);

@@ -3,6 +3,7 @@
 // browser sessions, and taking any of them back, exactly as the person can in the console.
 // Each action appears in the person's security activity, saying an administrator did it.
 import type { Router } from '@koa/router';
+import type { Context } from 'koa';
 import { z } from 'zod';
 import type { AccountHoldings } from '../account/holdings.ts';
 import type { Activity, ActivityItem } from '../account/activity.ts';
@@ -14,10 +15,14 @@ const email = z.string().trim().min(3).max(254);
 const id = z.string().min(1).max(200);
 const RevokeAppBody = z.strictObject({ email, client: id });
 const SignOutBody = z.strictObject({ email, session: id.optional() });
+const ResetBody = z.strictObject({ email });
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
-export function peopleRoutes(router: Router, users: Users, people: AccountHoldings, activity: Activity): void {
+/** Removes every second factor of an account; true when it had one (server/mfa/). */
+export type ResetSecondFactors = (sub: string, ctx: Context) => Promise<boolean>;
+
+export function peopleRoutes(router: Router, users: Users, people: AccountHoldings, activity: Activity, resetSecondFactors?: ResetSecondFactors): void {
   async function person(address: string): Promise<User> {
     const user = await users.findByEmail(address);
     if (!user) throw new UserNotFoundError(`no user with email ${normalizeEmail(address)}`);
@@ -44,6 +49,17 @@ export function peopleRoutes(router: Router, users: Users, people: AccountHoldin
     await tell(user.sub, { kind: 'access.removed', text: `An administrator removed ${apps[0]!.name}'s access to your account`, app: apps[0]!.name });
     ctx.body = { removed, client: input.client };
   });
+
+  // "I lost my phone and my recovery codes": once support staff are sure who is asking, the
+  // account signs in with its password alone again, until the person sets up a new factor.
+  if (resetSecondFactors) {
+    router.post('/users/reset-mfa', async (ctx) => {
+      const user = await person(readBody(ctx, ResetBody).email);
+      const reset = await resetSecondFactors(user.sub, ctx);
+      if (reset) await tell(user.sub, { kind: 'mfa.changed', text: 'An administrator removed your second factors and recovery codes' });
+      ctx.body = { reset };
+    });
+  }
 
   router.post('/users/sign-out', async (ctx) => {
     const input = readBody(ctx, SignOutBody);

@@ -11,6 +11,8 @@ import { accountConsole } from '../account/index.ts';
 import { selfClient, type Handler } from '../account/self-client.ts';
 import type { AccountHoldings } from '../account/holdings.ts';
 import type { Users } from '../accounts/users.ts';
+import type { Factors } from '../mfa/factors.ts';
+import type { Passkeys } from '../mfa/passkeys.ts';
 import type { Render } from '../http/render.ts';
 import { createPage } from '../interactions/page.ts';
 import type { Revocation } from '../provider/revocation.ts';
@@ -31,7 +33,7 @@ export interface AccountDeps {
 
 export function accountStack(
   app: Koa,
-  deps: AccountDeps & { config: Config; provider: () => Provider; users: Users; revocation: Revocation; render: Render; security: Pick<Security, 'signInThrottle' | 'devices'>; csrfCookie: string },
+  deps: AccountDeps & { config: Config; provider: () => Provider; users: Users; factors: Factors; passkeys: Passkeys; revocation: Revocation; render: Render; security: Pick<Security, 'signInThrottle' | 'devices'>; csrfCookie: string },
 ): Middleware {
   const { config } = deps;
   const https = config.issuer.startsWith('https://');

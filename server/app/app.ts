@@ -3,7 +3,8 @@
 // answers for any Host, everything else only for the issuer's; then the first path segment picks
 // the stack: static assets, the admin API, the interaction pages, or oidc-provider (with what a
 // few of its paths need first). The route table (http/routes.ts) names the stack of each path.
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import Koa, { type Middleware } from 'koa';
 import compose from 'koa-compose';
 import type Provider from 'oidc-provider';
@@ -47,6 +48,8 @@ import { assess } from '../admin/doctor.ts';
 import { gatherFacts } from '../admin/doctor-facts.ts';
 import { interactionAudit } from '../interactions/audit.ts';
 import type { Store } from '../store/types.ts';
+import type { Factors } from '../mfa/factors.ts';
+import { secondFactorStack } from './second-factor-stack.ts';
 
 const methodNotAllowed = () => new LatchkeyError(405, 'invalid_request', 'This page does not accept that method.');
 
@@ -55,6 +58,7 @@ export interface AppDeps {
   logger: Logger;
   store: Store;
   users: Users;
+  factors: Factors;
   clients: ClientRegistry;
   apis: ApiRegistry;
   keystore: Keystore;
@@ -80,7 +84,7 @@ export interface Apps {
   adminApp?: Koa;
 }
 
-export function createApp({ config, logger, store, users, clients, apis, keystore, keys, provider, keysLoaded, revocation, account, auditor, audit, metrics, risk }: AppDeps): Apps {
+export function createApp({ config, logger, store, users, factors, clients, apis, keystore, keys, provider, keysLoaded, revocation, account, auditor, audit, metrics, risk }: AppDeps): Apps {
   // build() gives this app the Provider's cookie keys (app.keys): mounted, the Provider reads and
   // writes cookies through this app's context, and signs them only when this app has keys.
   // The client's address is the X-Forwarded-For entry the trusted proxies appended (Koa keeps
@@ -96,12 +100,21 @@ export function createApp({ config, logger, store, users, clients, apis, keystor
       assess(await gatherFacts({ production: config.env === 'production', issuer: config.issuer, adminToken: config.adminToken, rotationSchedule: config.keys.rotationSchedule, store, keystore, clients })),
     throttle: security.adminThrottle,
     registration: config.dynamicRegistration,
+    // Support staff's "lost every factor" (admin/people.ts), recorded in the trail.
+    resetSecondFactors: async (sub, ctx) => {
+      const reset = await passkeys.reset(sub);
+      if (reset) auditor.record({ type: 'mfa.reset', version: 1, ...auditor.envelope(ctx), actor: { kind: 'admin', id: 'admin-token' }, account: sub });
+      return reset;
+    },
   });
   const render = createRenderer();
   const cookies = cookieNames(config.issuer.startsWith('https://'));
   const notice: InteractionNotice = (ctx, sub, { kind, app, risk: verdict }) =>
     account.note(ctx, sub, { kind, text: signInText(kind, app, verdict), app, ...(verdict ? { risk: { key: verdict.key, decision: verdict.decision, score: verdict.score, reasons: verdict.reasons } } : {}) });
-  const interactions = interactionRoutes({ provider, users, findApi: (identifier) => apis.get(identifier), render, issuer: config.issuer, cookieSecrets: config.cookieSecrets, csrfCookie: cookies.csrf, logger, notice, audit: interactionAudit(auditor), ...security,
+  const signInAudit = interactionAudit(auditor);
+  // The second step of a sign-in and passkeys (second-factor-stack.ts).
+  const { secondFactor, passkeys, passkeyPages } = secondFactorStack({ config, logger, store, users, factors, provider, render, security, csrfCookie: cookies.csrf, signInAudit, notice });
+  const interactions = interactionRoutes({ provider, users, findApi: (identifier) => apis.get(identifier), render, issuer: config.issuer, cookieSecrets: config.cookieSecrets, csrfCookie: cookies.csrf, logger, notice, audit: signInAudit, secondFactor, passkeys: passkeyPages, ...security,
     risk: riskChecks({ engine: risk.engine, geo: risk.geo, pseudonym: security.pseudonym, logger }) });
 
   app.use(requestContext(logger));
@@ -140,11 +153,11 @@ export function createApp({ config, logger, store, users, clients, apis, keystor
   app.use(
     byPath(
       {
-        static: staticFiles(join(viewsDir, 'static')),
+        static: staticFiles(join(viewsDir, 'static'), { 'simplewebauthn-browser.js': join(dirname(createRequire(import.meta.url).resolve('@simplewebauthn/browser')), '..', 'dist', 'bundle', 'index.umd.min.js') }),
         admin: config.adminListen ? elsewhere : adminApi,
         metrics: metricsEndpoint(metrics, config.metricsToken, security.adminThrottle),
         interaction: pages,
-        account: accountStack(app, { ...account, config, provider, users, revocation, render, security, csrfCookie: cookies.csrf }),
+        account: accountStack(app, { ...account, config, provider, users, factors, passkeys, revocation, render, security, csrfCookie: cookies.csrf }),
         jwks,
         device: compose([deviceSessionRecovery(), security.userCodeThrottle, security.pollingInterval, guarded]),
         token: compose([security.clientAuthThrottle, security.devicePolling, ...(grace ? [grace] : []), oidc]),

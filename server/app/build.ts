@@ -43,6 +43,12 @@ import { introspectionEvent } from '../audit/provider-events.ts';
 import { riskEngine, type RiskEngine } from '../risk/engine.ts';
 import { riskOptions } from '../risk/options.ts';
 import { riskHistoryStore } from '../risk/store.ts';
+import { createFactors, type Factors } from '../mfa/factors.ts';
+import { secondFactorNeeded } from '../mfa/policy.ts';
+import { ACR_MFA } from '../../config/authentication.ts';
+import { clientRequiresMfa } from '../provider/mfa-client-policy.ts';
+import { sessionAcr } from '../provider/internals.ts';
+import type { StepUp } from '../provider/interaction-policy.ts';
 
 export interface Latchkey {
   app: Koa;
@@ -58,6 +64,8 @@ export interface Latchkey {
   /** Ends what an account or a client holds. */
   revocation: Revocation;
   users: Users;
+  /** Each person's second factors (mfa/factors.ts). */
+  factors: Factors;
   clients: ClientRegistry;
   apis: ApiRegistry;
   /** The people's own recent events, for the account console. */
@@ -87,6 +95,21 @@ export async function build(config: Config, logger: Logger, options: { store?: S
   try {
     const box = createSealedBox(config.keysEncryptionKeys);
     const users = createUsers(store.documents, createPasswords(config.bcryptCost, config.keysEncryptionKeys));
+    const factors = createFactors(store.documents, box, config.keysEncryptionKeys, config.issuer);
+    const firstPartyClients = new Set([CONSOLE_CLIENT_ID]);
+    // A browser signed in already, by password alone, reaching an app that needs a second factor
+    // (mfa/policy.ts): oidc-provider's login prompt asks for it (provider/interaction-policy.ts).
+    const stepUp: StepUp = async (ctx) => {
+      const sub = ctx.oidc.session?.accountId;
+      if (!sub || sessionAcr(ctx) === ACR_MFA || !ctx.oidc.client) return false;
+      const answer = secondFactorNeeded({
+        account: { hasFactor: (await factors.status(sub)).hasFactor },
+        client: { requireMfa: clientRequiresMfa(ctx.oidc.client), firstParty: firstPartyClients.has(ctx.oidc.client.clientId) },
+        params: { acr_values: ctx.oidc.params?.acr_values },
+        policy: config.mfaPolicy,
+      });
+      return answer.need !== 'none';
+    };
     const keystore = createKeystore(store.documents, box, config.cookieSecrets);
     const clientPolicy = { production: config.env === 'production' };
     // The account console is a static client of its own issuer (account/console-client.ts).
@@ -164,7 +187,7 @@ export async function build(config: Config, logger: Logger, options: { store?: S
       createProvider({ config, adapter, findAccount, jwks: keystore.privateJwks(keyset), cookieKeys: keystore.cookieKeys(keyset), staticClients, findApi, maxAccessTokenTTL, pages, introspected: (ctx, asker, token, allowed) => {
           if (allowed && token.grantId) usage.introspected(token.grantId);
           introspectionEvent(auditor, ctx, asker, token, allowed);
-        }, firstPartyClients: new Set([CONSOLE_CLIENT_ID]), registration });
+        }, firstPartyClients, stepUp, registration });
 
     const initial = await keystore.loadOrCreate();
     live.install(providerFor(initial));
@@ -185,6 +208,7 @@ export async function build(config: Config, logger: Logger, options: { store?: S
       logger,
       store,
       users,
+      factors,
       clients,
       apis,
       keystore,
@@ -219,6 +243,7 @@ export async function build(config: Config, logger: Logger, options: { store?: S
       records,
       revocation,
       users,
+      factors,
       clients,
       apis,
       activity,

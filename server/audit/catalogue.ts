@@ -10,6 +10,7 @@ import type { EventDefinition } from './define.ts';
 import * as admin from './events-admin.ts';
 import * as registration from './events-registration.ts';
 import { alertRaised } from './events-alerts.ts';
+import * as mfa from './events-mfa.ts';
 import * as signin from './events-signin.ts';
 import * as tokens from './events-tokens.ts';
 
@@ -23,6 +24,11 @@ export const EVENT_DEFINITIONS = [
   signin.sessionStarted,
   signin.sessionEnded,
   signin.backchannelLogoutSent,
+  mfa.signinSecondFactorFailed,
+  mfa.mfaEnrolled,
+  mfa.mfaRemoved,
+  mfa.mfaRecoveryCodesGenerated,
+  mfa.mfaReset,
   tokens.tokenIssued,
   tokens.tokenRefreshed,
   tokens.refreshReuseDetected,

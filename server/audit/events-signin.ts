@@ -15,15 +15,15 @@ export const signInRisk = z
   .meta({ id: 'SignInRisk', description: 'The risk model’s view of a sign-in: score, decision and reasons.' });
 
 export const signinSucceeded = defineEvent('signin.succeeded', 1, {
-  summary: 'A person signed in with their password.',
+  summary: 'A person signed in: with their password, and a second factor when one was asked for (see `amr`).',
   audience: 'person',
-  source: 'login form (server/interactions/routes.ts), after users.authenticate succeeds',
+  source: 'login form (server/interactions/routes.ts), after users.authenticate succeeds; or the second-factor form (server/interactions/second-factor.ts) after the code',
   actor: actorOf('account'),
   fields: {
     account: sub.describe('The account signed in to'),
     client: clientId.describe('The client the person was signing in to'),
     sessionIdHash: sessionIdHash.optional(),
-    amr: z.array(z.string().min(1).max(32)).max(8).describe('Authentication methods used, e.g. `["pwd"]`'),
+    amr: z.array(z.string().min(1).max(32)).max(8).describe('Authentication methods used (RFC 8176): `["pwd"]`, `["pwd", "otp", "mfa"]` with an authenticator code, `["pwd", "mfa"]` with a recovery code'),
     risk: signInRisk.optional().describe('What the risk model made of it (absent with `RISK=false`)'),
   },
 });

@@ -32,6 +32,7 @@ interface AddOptions {
   jwksUri?: string;
   idTokenAlg?: string;
   pkce?: string;
+  requireMfa?: boolean;
   backchannelLogoutUri?: string;
 }
 
@@ -85,6 +86,7 @@ export function clientMetadata(options: AddOptions): Record<string, unknown> {
     ...(options.jwksUri === undefined ? {} : { jwks_uri: options.jwksUri }),
     ...(options.idTokenAlg === undefined ? {} : { id_token_signed_response_alg: options.idTokenAlg }),
     ...(options.pkce === undefined ? {} : { pkce: options.pkce }),
+    ...(options.requireMfa ? { require_mfa: true } : {}),
     // With the session's sid in every logout token, so the app can end just that session.
     ...(options.backchannelLogoutUri === undefined ? {} : { backchannel_logout_uri: options.backchannelLogoutUri, backchannel_logout_session_required: true }),
     ...(options.secret === undefined ? {} : { client_secret: options.secret }),
@@ -135,6 +137,7 @@ export function registerClients(program: Command, cli: CommandContext): void {
     .option('--jwks-uri <uri>', 'private_key_jwt: where Latchkey fetches the client\'s public keys')
     .addOption(new Option('--id-token-alg <alg>', 'ID token signing algorithm (default ID_TOKEN_SIGNING_ALG, RS256)').choices(SIGNING_ALGS))
     .addOption(new Option('--pkce <policy>', 'optional: a confidential client may sign in without PKCE, with a nonce (RFC 9700 §2.1.1)').choices(['required', 'optional']).conflicts('public'))
+    .option('--require-mfa', 'every sign-in to this client needs a second factor (an authenticator app), whatever MFA_POLICY says')
     .option('--backchannel-logout-uri <uri>', 'where Latchkey tells the app that a session ended (OIDC Back-Channel Logout)')
     .action(async (options: AddOptions) => {
       const body = (await (await cli.api()).request('POST', 'clients', clientMetadata(options))) as ClientBody;

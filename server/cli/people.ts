@@ -1,4 +1,4 @@
-// latchkey users show | revoke-app | sign-out: for support staff, what a person holds (their
+// latchkey users show | revoke-app | sign-out | reset-mfa: for support staff, what a person holds (their
 // connected apps and browser sessions) and taking any of it back, as the person can in the
 // account console. The person sees each action in their security activity.
 import type { Command } from 'commander';
@@ -69,5 +69,12 @@ export function registerPeople(users: Command, cli: CommandContext): void {
     .action(async (options: Options) => {
       const body = (await (await cli.api()).request('POST', 'users/sign-out', { email: options.email, ...(options.session ? { session: options.session } : {}) })) as { signedOut: number };
       cli.print(options.json, body, () => `signed ${options.email} out of ${plural(body.signedOut, 'session', 'sessions')}`);
+    });
+
+  leaf(users, 'reset-mfa', "remove every second factor and recovery code of a user who lost them all (check who is asking first)")
+    .requiredOption('--email <email>', 'email address of the user')
+    .action(async (options: Options) => {
+      const body = (await (await cli.api()).request('POST', 'users/reset-mfa', { email: options.email })) as { reset: boolean };
+      cli.print(options.json, body, () => (body.reset ? `removed the second factors of ${options.email}: they sign in with their password alone until they set up a new one` : `${options.email} had no second factor`));
     });
 }

@@ -9,7 +9,7 @@ import type { RiskVerdict } from './risk-check.ts';
 export function interactionAudit(auditor: Auditor) {
   const base = (ctx: Context) => ({ version: 1 as const, ...auditor.envelope(ctx) });
   return {
-    signIn(ctx: Context, what: { outcome: SignInOutcome | 'throttled' | 'risk_denied'; email: string; clientId: string; sub?: string; sessionUid?: string; risk?: RiskVerdict }) {
+    signIn(ctx: Context, what: { outcome: SignInOutcome | 'throttled' | 'risk_denied'; email: string; clientId: string; sub?: string; sessionUid?: string; amr?: string[]; risk?: RiskVerdict }) {
       const risk = what.risk ? { risk: { score: what.risk.score, decision: what.risk.decision, reasons: what.risk.reasons.slice(0, 12) } } : {};
       if (what.outcome === 'succeeded' && what.sub) {
         auditor.record({
@@ -19,7 +19,7 @@ export function interactionAudit(auditor: Auditor) {
           account: what.sub,
           client: what.clientId,
           ...(what.sessionUid ? { sessionIdHash: auditor.hashId('session', what.sessionUid) } : {}),
-          amr: ['pwd'],
+          amr: what.amr ?? ['pwd'],
           ...risk,
         } as AuditEvent);
         return;
@@ -35,6 +35,10 @@ export function interactionAudit(auditor: Auditor) {
         personSees: what.outcome === 'throttled' ? 'too_many_attempts' : 'incorrect_email_or_password',
         ...(what.outcome === 'risk_denied' ? risk : {}),
       } as AuditEvent);
+    },
+    /** A wrong (or throttled) second step: someone got past this account's password. */
+    secondFactorFailed(ctx: Context, what: { sub: string; clientId: string; factor: 'totp' | 'recovery'; reason: 'wrong' | 'throttled' }) {
+      auditor.record({ type: 'signin.second_factor_failed', ...base(ctx), actor: { kind: 'anonymous' }, account: what.sub, client: what.clientId, factor: what.factor, reason: what.reason } as AuditEvent);
     },
     consent(ctx: Context, what: { sub: string; clientId: string; scopes: string[]; grantId?: string; resources?: string[]; denied?: 'denied' | 'cancelled' }) {
       const common = { ...base(ctx), actor: { kind: 'account' as const, sub: what.sub }, account: what.sub, client: what.clientId, scopes: what.scopes.slice(0, 64) };

@@ -1,6 +1,8 @@
 // Login and consent: the interactions oidc-provider hands over to Latchkey's own pages.
 //   GET  /interaction/:uid          shows the login or consent page the prompt asks for
-//   POST /interaction/:uid/login    checks the password, finishes the login prompt
+//   POST /interaction/:uid/login    checks the password, finishes the login prompt (or asks for a second factor)
+//   POST /interaction/:uid/second-factor   the second factor (second-factor.ts)
+//   GET|POST /interaction/:uid/passkey…    signing in with a passkey (passkey-sign-in.ts)
 //   POST /interaction/:uid/consent  Allow or Deny, finishes the consent prompt
 //   GET  /interaction/:uid/abort    the person walked away: access_denied to the client
 import { bodyParser } from '@koa/bodyparser';
@@ -14,6 +16,7 @@ import { normalizeEmail, type SignInOutcome, type Users } from '../accounts/user
 import { verifyCsrf } from '../http/csrf.ts';
 import { badRequest, LatchkeyError, StoreUnavailableError, temporarilyUnavailable } from '../errors.ts';
 import { inWords } from '../security/decisions.ts';
+import { authenticationMethods } from '../mfa/policy.ts';
 import type { InteractionAudit } from './audit.ts';
 import type { DeviceCookies } from '../security/device-cookie.ts';
 import type { Pseudonym } from '../security/pseudonyms.ts';
@@ -24,6 +27,8 @@ import { clientSummary, type ClientSummary } from './client-summary.ts';
 import { consentView, grantFor, resourcesAsked, withoutPkce } from './consent.ts';
 import { createPage } from './page.ts';
 import { nextStep, type RiskChecks, type RiskVerdict } from './risk-check.ts';
+import type { SecondFactorStep } from './second-factor.ts';
+import type { PasskeySignIn } from './passkey-sign-in.ts';
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 
@@ -47,13 +52,17 @@ export interface InteractionDeps {
   audit?: InteractionAudit;
   /** The learned risk model's check of a sign-in with the right password (risk-check.ts). */
   risk?: RiskChecks;
+  /** The second step of a sign-in (second-factor.ts); without it, the password is enough. */
+  secondFactor?: SecondFactorStep;
+  /** Passkeys on the sign-in page and as the second step (passkey-sign-in.ts). */
+  passkeys?: PasskeySignIn;
 }
 
 /** A sign-in to an existing account (successful or not) or a consent given, with the app's name. */
 export type InteractionNotice = (
   ctx: Context,
   sub: string,
-  what: { kind: 'signin.succeeded' | 'signin.failed' | 'consent.granted'; clientId: string; app: string; risk?: RiskVerdict },
+  what: { kind: 'signin.succeeded' | 'signin.failed' | 'signin.second_factor_failed' | 'consent.granted'; clientId: string; app: string; risk?: RiskVerdict },
 ) => void;
 
 const LOGIN_FAILED = 'Incorrect email or password.';
@@ -71,7 +80,7 @@ function field(body: unknown, name: string): string {
   return typeof value === 'string' ? value : '';
 }
 
-export function interactionRoutes({ provider, users, findApi, render, issuer, cookieSecrets, csrfCookie, logger, signInThrottle, devices, pseudonym, notice = () => {}, audit, risk: risks }: InteractionDeps) {
+export function interactionRoutes({ provider, users, findApi, render, issuer, cookieSecrets, csrfCookie, logger, signInThrottle, devices, pseudonym, notice = () => {}, audit, risk: risks, secondFactor, passkeys }: InteractionDeps) {
   const router = new Router({ prefix: ROUTES.interaction.path });
   const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
 
@@ -115,12 +124,19 @@ export function interactionRoutes({ provider, users, findApi, render, issuer, co
       email,
       error,
       client,
+      ...(passkeys ? { passkeyOptions: `${interactionPath(details.uid)}/passkey/options`, passkeyAction: `${interactionPath(details.uid)}/passkey` } : {}),
     });
   }
 
   router.get('/:uid', async (ctx) => {
     const details = await load(ctx);
     const client = await clientOf(details);
+    if (secondFactor?.stepUpOnly(details)) {
+      // Signed in already, with the password alone: this app needs the second factor too.
+      const sub = details.session!.accountId!;
+      const answer = await secondFactor.needed(details, sub);
+      if (answer.need !== 'none') return secondFactor.ask(ctx, details, sub, answer, client);
+    }
     if (details.prompt.name === 'login') {
       const hint = details.params.login_hint;
       return showLogin(ctx, details, client, typeof hint === 'string' ? hint : '');
@@ -192,19 +208,34 @@ export function interactionRoutes({ provider, users, findApi, render, issuer, co
     const verdict = risk?.verdict;
     log(outcome, { ...(result.sub ? { sub: result.sub } : {}), ...(attempt.delayedMs ? { delayedMs: attempt.delayedMs } : {}), ...(verdict ? { risk: { decision: verdict.decision, score: verdict.score } } : {}) });
     const clientId = String(details.params.client_id);
-    audit?.signIn(ctx, { outcome, email: normalized, clientId, sub: result.sub, sessionUid: details.session?.uid, risk: verdict });
+    // The one question after a right password (the app's and the global policy, acr_values, a
+    // factor the person has, the risk model's verdict); a refused sign-in asks nothing.
+    const second = result.user && secondFactor && !refused ? await secondFactor.needed(details, result.user.sub, verdict?.decision === 'require' ? 'require' : 'allow') : undefined;
+    const done = !second || second.need === 'none';
+    // A sign-in that goes on to a second factor is recorded when that step ends (second-factor.ts).
+    if (done) audit?.signIn(ctx, { outcome, email: normalized, clientId, sub: result.sub, sessionUid: details.session?.uid, risk: verdict });
     // Only the account's owner sees this, so a failed attempt on a real account is theirs to know.
-    if (result.sub) notice(ctx, result.sub, { kind: result.user && !refused ? 'signin.succeeded' : 'signin.failed', clientId, app: (await clientOf(details)).name, risk: verdict });
+    if (result.sub && done) notice(ctx, result.sub, { kind: result.user && !refused ? 'signin.succeeded' : 'signin.failed', clientId, app: (await clientOf(details)).name, risk: verdict });
     if (!result.user || refused) {
       await attempt.failed();
       if (refused) void risk!.refused().catch(quiet('could not keep a refused sign-in for feedback'));
       return again(401, LOGIN_FAILED);
     }
     await attempt.succeeded();
+    if (second && second.need !== 'none') return secondFactor!.ask(ctx, details, result.user.sub, second, await clientOf(details));
     const deviceId = devices.remember(ctx, device, normalized);
-    await finish(ctx, { login: { accountId: result.user.sub, amr: ['pwd'] } }, false);
+    await finish(ctx, { login: { accountId: result.user.sub, ...authenticationMethods('password') } }, false);
     await risk?.admitted(deviceId).catch(quiet('could not record a sign-in in its risk history'));
   });
+
+  // A sign-in finished by its second factor is learnt by the risk model then, as one finished
+  // by the password alone is above (scored again: the features are this request's).
+  secondFactor?.routes(router, load, clientOf, async (ctx, result, deviceId) => {
+    const risk = risks && result.login ? await risks.check(ctx, result.login.accountId, devices.read(ctx)).catch(() => undefined) : undefined;
+    await finish(ctx, result, false);
+    if (deviceId) await risk?.admitted(deviceId).catch(quiet('could not record a sign-in in its risk history'));
+  }, EXPIRED);
+  passkeys?.routes(router, load);
 
   router.post('/:uid/consent', form, async (ctx) => {
     verifyCsrf(ctx, cookieSecrets, csrfCookie, field(ctx.request.body, '_csrf'));

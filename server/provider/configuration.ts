@@ -15,6 +15,9 @@ import { sessionTtl } from './session-lifetime.ts';
 import { tokenIsLive } from './token-liveness.ts';
 import { existingGrant } from './existing-grant.ts';
 import { PKCE, pkceMetadataProblem, pkceRequired } from './pkce-policy.ts';
+import { REQUIRE_MFA, requireMfaMetadataProblem } from './mfa-client-policy.ts';
+import { ACR_VALUES } from '../../config/authentication.ts';
+import type { StepUp } from './interaction-policy.ts';
 import { OFFLINE_MARKER } from './offline-access.ts';
 import { fetchWithoutAddressChecks } from './internals.ts';
 import { registrationFeatures, type RegistrationDeps } from './registration.ts';
@@ -55,15 +58,18 @@ export interface ProviderDeps {
   firstPartyClients: ReadonlySet<string>;
   /** Dynamic client registration (registration.ts): off unless DYNAMIC_REGISTRATION. */
   registration?: RegistrationDeps;
+  /** Whether a browser already signed in must give a second factor first (server/mfa/, through build.ts). */
+  stepUp?: StepUp;
 }
 
-export function buildConfiguration({ config, adapter, findAccount, jwks, cookieKeys, staticClients, findApi, maxAccessTokenTTL, pages, introspected, firstPartyClients, registration }: ProviderDeps): Configuration {
+export function buildConfiguration({ config, adapter, findAccount, jwks, cookieKeys, staticClients, findApi, maxAccessTokenTTL, pages, introspected, firstPartyClients, registration, stepUp }: ProviderDeps): Configuration {
   return {
     adapter,
     clients: staticClients,
     findAccount,
     jwks: { keys: jwks as Configuration['jwks'] extends { keys: infer K } | undefined ? K : never },
-    claims: CLAIMS_BY_SCOPE,
+    // acr and amr (what the sign-in used: server/mfa/policy.ts) come with openid: in every ID token.
+    claims: { ...CLAIMS_BY_SCOPE, openid: [...CLAIMS_BY_SCOPE.openid, 'acr', 'amr'] },
     // ID_TOKEN_CLAIMS=scopes (the default) puts the claims of granted scopes in the ID token as
     // well, which is what relying parties read; strict keeps them to userinfo (OIDC Core 5.4).
     conformIdTokenClaims: config.idTokenClaims === 'strict',
@@ -92,9 +98,9 @@ export function buildConfiguration({ config, adapter, findAccount, jwks, cookieK
     },
     // Which APIs a client may get tokens for and which it serves (see resource-access.ts).
     extraClientMetadata: {
-      properties: [...RESOURCE_METADATA, PKCE],
+      properties: [...RESOURCE_METADATA, PKCE, REQUIRE_MFA],
       validator: (_ctx, key, value, metadata) => {
-        const problem = resourceMetadataProblem(key, value, metadata) ?? pkceMetadataProblem(key, value, metadata);
+        const problem = resourceMetadataProblem(key, value, metadata) ?? pkceMetadataProblem(key, value, metadata) ?? requireMfaMetadataProblem(key, value);
         if (problem) throw new errors.InvalidClientMetadata(problem);
       },
     },
@@ -114,7 +120,9 @@ export function buildConfiguration({ config, adapter, findAccount, jwks, cookieK
     pkce: { required: (ctx, client) => pkceRequired(client, ctx.oidc.params ?? {}) },
     // Every refresh rotates; oidc-provider revokes the whole grant when a rotated token comes back.
     rotateRefreshToken: true,
-    interactions: { policy: createPolicy(), url: (_ctx, interaction) => interactionPath(interaction.uid) },
+    // The acr a sign-in gets (urn:latchkey:acr:pwd, urn:latchkey:acr:mfa), set by the login result.
+    acrValues: [...ACR_VALUES],
+    interactions: { policy: createPolicy(stepUp), url: (_ctx, interaction) => interactionPath(interaction.uid) },
     routes: PROVIDER_ROUTES,
     renderError: pages.renderError,
     enabledJWA: {

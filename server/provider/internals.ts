@@ -272,3 +272,13 @@ export function presentedInitialAccessToken(ctx: KoaContextWithOIDC): { jti: str
   const iat = (ctx.oidc.entities as { InitialAccessToken?: { jti: string; policies?: string[] } }).InitialAccessToken;
   return iat ? { jti: iat.jti, policies: iat.policies } : undefined;
 }
+
+// 14. The acr of the browser's session (lib/models/session.js): a login result's `acr` is kept
+// on the Session as `acr` (and `amr`), which is what the ID token's acr claim is read from. The
+// step-up check of the login prompt (interaction-policy.ts) reads it to tell a session that gave
+// a second factor from one signed in with the password alone. Checked by
+// test/provider/internals.test.ts (a finished login's acr is the session's).
+export function sessionAcr(ctx: KoaContextWithOIDC): string | undefined {
+  const acr = (ctx.oidc.session as unknown as { acr?: unknown } | undefined)?.acr;
+  return typeof acr === 'string' ? acr : undefined;
+}

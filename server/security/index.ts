@@ -8,6 +8,7 @@ import { devicePolling } from './device-polling.ts';
 import { deviceCookies } from './device-cookie.ts';
 import { createPseudonyms } from './pseudonyms.ts';
 import { registrationThrottle } from './registration-throttle.ts';
+import { secondFactorThrottle } from './second-factor-throttle.ts';
 import { createSignInThrottle } from './sign-in-throttle.ts';
 import { userCodeThrottle } from './user-code-throttle.ts';
 
@@ -25,6 +26,8 @@ export function createSecurity(store: Store, options: SecurityOptions) {
     pseudonym,
     devices: deviceCookies(pseudonym),
     signInThrottle: createSignInThrottle(store, pseudonym),
+    /** TOTP and recovery codes, each apart from the password's budget. */
+    secondFactorThrottle: secondFactorThrottle(store, pseudonym),
     adminThrottle: createAdminThrottle(store, pseudonym),
     clientAuthThrottle: clientAuthThrottle(store, pseudonym),
     userCodeThrottle: userCodeThrottle(store, pseudonym),

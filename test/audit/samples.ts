@@ -31,6 +31,11 @@ export const SAMPLES: { [T in AuditEventType]: AuditEventOf<T> } = {
   'session.started': { type: 'session.started', version: 1, at: AT, actor: { kind: 'account', sub }, account: sub, sessionIdHash: session, client },
   'session.ended': { type: 'session.ended', version: 1, at: AT, actor: { kind: 'account', sub }, account: sub, sessionIdHash: session, cause: 'logout' },
   'logout.backchannel_sent': { type: 'logout.backchannel_sent', version: 1, at: AT, actor: { kind: 'system', component: 'logout' }, account: sub, client, delivered: false, error: 'expected 200 OK, got: 500' },
+  'signin.second_factor_failed': { type: 'signin.second_factor_failed', version: 1, at: AT, ...seen, actor: { kind: 'anonymous' }, account: sub, client, factor: 'totp', reason: 'wrong' },
+  'mfa.enrolled': { type: 'mfa.enrolled', version: 1, at: AT, ...seen, actor: { kind: 'account', sub }, account: sub, factor: 'totp' },
+  'mfa.removed': { type: 'mfa.removed', version: 1, at: AT, ...seen, actor: { kind: 'account', sub }, account: sub, factor: 'totp' },
+  'mfa.recovery_codes_generated': { type: 'mfa.recovery_codes_generated', version: 1, at: AT, ...seen, actor: { kind: 'account', sub }, account: sub, how: 'regenerated' },
+  'mfa.reset': { type: 'mfa.reset', version: 1, at: AT, ...seen, actor: admin, account: sub },
   'token.issued': {
     type: 'token.issued', version: 1, at: AT, ...seen, actor: { kind: 'client', clientId: client }, account: sub, client, grantType: 'authorization_code',
     tokenKind: 'access_token', format: 'jwt', scopes: ['openid'], resource: 'https://api.example.com', tokenIdHash: token, grantIdHash: grant, expiresAt: AT + 3_600_000, boundTo: 'dpop',

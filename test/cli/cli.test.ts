@@ -183,13 +183,13 @@ describe('latchkey CLI', () => {
         const id = uniqueId('pkjwt');
         const run = await cli([
           'clients', 'add', '--id', id, '--redirect-uri', 'https://web.example/cb', '--post-logout-redirect-uri', 'https://web.example/',
-          '--auth-method', 'private_key_jwt', '--jwks', given, '--id-token-alg', 'ES256', '--pkce', 'optional',
+          '--auth-method', 'private_key_jwt', '--jwks', given, '--id-token-alg', 'ES256', '--pkce', 'optional', '--require-mfa',
           '--backchannel-logout-uri', 'https://web.example/backchannel',
         ]);
         expect(run.code, run.stderr).to.equal(0);
         expect(run.stdout, 'no secret for private_key_jwt').to.equal(`created client ${id}\n`);
         const stored = await clients.adapter().find(id);
-        expect(stored).to.include({ token_endpoint_auth_method: 'private_key_jwt', id_token_signed_response_alg: 'ES256', pkce: 'optional', backchannel_logout_uri: 'https://web.example/backchannel', backchannel_logout_session_required: true });
+        expect(stored).to.include({ token_endpoint_auth_method: 'private_key_jwt', id_token_signed_response_alg: 'ES256', pkce: 'optional', require_mfa: true, backchannel_logout_uri: 'https://web.example/backchannel', backchannel_logout_session_required: true });
         expect(stored).to.not.have.property('client_secret');
         expect(stored?.jwks).to.deep.equal(jwks);
         expect(stored?.post_logout_redirect_uris).to.deep.equal(['https://web.example/']);

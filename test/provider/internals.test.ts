@@ -10,10 +10,13 @@ import { expect } from 'chai';
 import { exportJWK, generateKeyPair } from 'jose';
 import Provider, { errors, interactionPolicy, type Adapter, type AdapterPayload } from 'oidc-provider';
 import { StoreUnavailableError } from '../../server/errors.ts';
-import { alreadyConsumed, CHECKED_AGAINST, isRefreshTokenReuse, issueInitialAccessToken, presentedInitialAccessToken, PRESENTED_ERROR_FIELDS, PROVIDER_BODY_LIMIT, reuseClientInstances } from '../../server/provider/internals.ts';
+import { alreadyConsumed, CHECKED_AGAINST, isRefreshTokenReuse, issueInitialAccessToken, presentedInitialAccessToken, PRESENTED_ERROR_FIELDS, PROVIDER_BODY_LIMIT, reuseClientInstances, sessionAcr } from '../../server/provider/internals.ts';
+import { buildAuthorizationUrl, calculatePKCECodeChallenge, randomPKCECodeVerifier } from 'openid-client';
+import { ACR_PASSWORD } from '../../config/authentication.ts';
+import { rpBrowser } from '../support/flows.ts';
 import { Browser } from '../support/browser.ts';
 import { startLatchkey, type Running } from '../support/latchkey.ts';
-import { addClient, addUser, discover, signIn } from '../support/oidc.ts';
+import { addClient, addUser, discover, PASSWORD, REDIRECT_URI, signIn } from '../support/oidc.ts';
 
 const LIB = dirname(fileURLToPath(import.meta.resolve('oidc-provider')));
 const source = (file: string) => readFileSync(join(LIB, file), 'utf8');
@@ -208,5 +211,25 @@ describe('1. Client instances reused per metadata object', () => {
   it('answers nothing for ids that are not strings or empty', async () => {
     expect(await provider.Client.find('')).to.equal(undefined);
     expect(await provider.Client.find(undefined as unknown as string)).to.equal(undefined);
+  });
+});
+
+describe('14. The acr of a finished login is the session\'s', () => {
+  it('sessionAcr reads the acr a login result set', async () => {
+    const running = await startLatchkey();
+    try {
+      const seen: (string | undefined)[] = [];
+      running.latchkey.onBuild((provider) => provider.on('authorization.success', (ctx) => seen.push(sessionAcr(ctx))));
+      const { clientId, secret } = await addClient(running);
+      const config = await discover(running, clientId, secret);
+      const user = await addUser(running);
+      const browser = rpBrowser();
+      const url = buildAuthorizationUrl(config, { redirect_uri: REDIRECT_URI, scope: 'openid', code_challenge: await calculatePKCECodeChallenge(randomPKCECodeVerifier()), code_challenge_method: 'S256' });
+      let page = await browser.submit(await browser.get(url.href), { Email: user.email, Password: PASSWORD }, 'Sign in');
+      if (page.html.includes('name="decision"')) page = await browser.submit(page, {}, 'Allow');
+      expect(seen).to.deep.equal([ACR_PASSWORD]);
+    } finally {
+      await running.stop();
+    }
   });
 });

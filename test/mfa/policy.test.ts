@@ -1,0 +1,45 @@
+// The one decision "does this sign-in need a second factor", with data.
+import { expect } from 'chai';
+import { ACR_MFA, ACR_PASSWORD } from '../../config/authentication.ts';
+import { authenticationMethods, secondFactorNeeded, type SecondFactorQuestion } from '../../server/mfa/policy.ts';
+
+const ask = (over: Partial<SecondFactorQuestion> & { hasFactor?: boolean; requireMfa?: boolean; firstParty?: boolean; acr?: string } = {}) =>
+  secondFactorNeeded({
+    account: { hasFactor: over.hasFactor ?? false },
+    client: { requireMfa: over.requireMfa ?? false, firstParty: over.firstParty ?? false },
+    params: { acr_values: over.acr },
+    policy: over.policy ?? 'optional',
+    ...(over.risk ? { risk: over.risk } : {}),
+  });
+
+describe('secondFactorNeeded', () => {
+  it('asks a person who set up a factor for it, and no one else, under the optional policy', () => {
+    expect(ask({ hasFactor: true })).to.deep.equal({ need: 'factor', why: 'enrolled' });
+    expect(ask()).to.deep.equal({ need: 'none' });
+  });
+
+  it('acr_values naming the mfa acr, a require_mfa client or the required policy need a factor; without one, the person is told to set one up', () => {
+    expect(ask({ acr: `${ACR_PASSWORD} ${ACR_MFA}` })).to.deep.equal({ need: 'enrol', why: 'acr_values' });
+    expect(ask({ acr: ACR_PASSWORD })).to.deep.equal({ need: 'none' });
+    expect(ask({ requireMfa: true })).to.deep.equal({ need: 'enrol', why: 'client' });
+    expect(ask({ policy: 'required' })).to.deep.equal({ need: 'enrol', why: 'policy' });
+    expect(ask({ requireMfa: true, hasFactor: true })).to.deep.equal({ need: 'factor', why: 'client' });
+  });
+
+  it('lets a person without a factor into the account console under the required policy: that is where they set one up', () => {
+    expect(ask({ policy: 'required', firstParty: true })).to.deep.equal({ need: 'none' });
+    expect(ask({ policy: 'required', firstParty: true, hasFactor: true })).to.deep.equal({ need: 'factor', why: 'enrolled' });
+  });
+
+  it("takes the risk model's require: a factor when there is one, and no refusal when there is none", () => {
+    expect(ask({ risk: 'require', hasFactor: true })).to.deep.equal({ need: 'factor', why: 'risk' });
+    expect(ask({ risk: 'require' })).to.deep.equal({ need: 'none' });
+    expect(ask({ risk: 'allow' })).to.deep.equal({ need: 'none' });
+  });
+
+  it('gives the amr (RFC 8176) and acr of what was used', () => {
+    expect(authenticationMethods('password')).to.deep.equal({ amr: ['pwd'], acr: ACR_PASSWORD });
+    expect(authenticationMethods('totp')).to.deep.equal({ amr: ['pwd', 'otp', 'mfa'], acr: ACR_MFA });
+    expect(authenticationMethods('recovery')).to.deep.equal({ amr: ['pwd', 'mfa'], acr: ACR_MFA });
+  });
+});
