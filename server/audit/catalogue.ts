@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { EventDefinition } from './define.ts';
 import * as admin from './events-admin.ts';
 import { alertRaised } from './events-alerts.ts';
+import * as mail from './events-mail.ts';
 import * as signin from './events-signin.ts';
 import * as tokens from './events-tokens.ts';
 
@@ -42,6 +43,10 @@ export const EVENT_DEFINITIONS = [
   admin.userEnabled,
   admin.userPasswordChanged,
   admin.adminApiCalled,
+  mail.passwordReset,
+  mail.emailVerified,
+  mail.signedUp,
+  mail.mailFailed,
   alertRaised,
 ] as const;
 
