@@ -22,7 +22,7 @@ import { hostCheck } from '../http/host-check.ts';
 import { health } from '../http/health.ts';
 import { createRenderer, viewsDir } from '../http/render.ts';
 import { requestContext } from '../http/request-context.ts';
-import { isApiPath } from '../http/routes.ts';
+import { isApiPath, ROUTES } from '../http/routes.ts';
 import { securityHeaders } from '../http/security-headers.ts';
 import { staticFiles } from '../http/static-files.ts';
 import { interactionRoutes, type InteractionNotice } from '../interactions/routes.ts';
@@ -36,6 +36,9 @@ import { refreshGrace } from '../provider/refresh-grace.ts';
 import type { Revocation } from '../provider/revocation.ts';
 import { createSecurity } from '../security/index.ts';
 import { accountStack, type AccountDeps } from './account-stack.ts';
+import { lifecycle } from './lifecycle-stack.ts';
+import type { Mail } from '../mail/index.ts';
+import type { Notify } from '../lifecycle/index.ts';
 import type { Auditor } from '../audit/context.ts';
 import type { AuditTrail } from '../audit/trail.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -66,6 +69,9 @@ export interface AppDeps {
   auditor: Auditor;
   audit: AuditTrail;
   metrics: Metrics;
+  /** Outgoing mail and the security notices sent by it (server/mail/, server/lifecycle/). */
+  mail: Mail;
+  notify: Notify;
 }
 
 export interface Apps {
@@ -75,7 +81,7 @@ export interface Apps {
   adminApp?: Koa;
 }
 
-export function createApp({ config, logger, store, users, clients, apis, keystore, keys, provider, keysLoaded, revocation, account, auditor, audit, metrics }: AppDeps): Apps {
+export function createApp({ config, logger, store, users, clients, apis, keystore, keys, provider, keysLoaded, revocation, account, auditor, audit, metrics, mail, notify }: AppDeps): Apps {
   // build() gives this app the Provider's cookie keys (app.keys): mounted, the Provider reads and
   // writes cookies through this app's context, and signs them only when this app has keys.
   // The client's address is the X-Forwarded-For entry the trusted proxies appended (Koa keeps
@@ -94,7 +100,10 @@ export function createApp({ config, logger, store, users, clients, apis, keystor
   const render = createRenderer();
   const cookies = cookieNames(config.issuer.startsWith('https://'));
   const notice: InteractionNotice = (ctx, sub, { kind, app }) => account.note(ctx, sub, { kind, text: signInText(kind, app), app });
-  const interactions = interactionRoutes({ provider, users, findApi: (identifier) => apis.get(identifier), render, issuer: config.issuer, cookieSecrets: config.cookieSecrets, csrfCookie: cookies.csrf, logger, notice, audit: interactionAudit(auditor), ...security });
+  const interactions = interactionRoutes({ provider, users, findApi: (identifier) => apis.get(identifier), render, issuer: config.issuer, cookieSecrets: config.cookieSecrets, csrfCookie: cookies.csrf, logger, notice, audit: interactionAudit(auditor), ...security,
+    forgotPasswordPath: mail.enabled ? ROUTES.forgotPassword.path : undefined,
+    newDevice: (ctx, sub, app) => notify(sub, 'new-device', { ctx, app }),
+  });
 
   app.use(requestContext(logger));
   app.use(metrics.middleware);
@@ -134,6 +143,7 @@ export function createApp({ config, logger, store, users, clients, apis, keystor
         metrics: metricsEndpoint(metrics, config.metricsToken, security.adminThrottle),
         interaction: pages,
         account: accountStack(app, { ...account, config, provider, users, revocation, render, security, csrfCookie: cookies.csrf }),
+        lifecycle: lifecycle({ config, store, users, mail, notify, holdings: account.holdings, revocation, render, pseudonym: security.pseudonym, csrfCookie: cookies.csrf, auditor, logger }),
         jwks,
         device: compose([deviceSessionRecovery(), security.userCodeThrottle, security.pollingInterval, guarded]),
         token: compose([security.clientAuthThrottle, security.devicePolling, ...(grace ? [grace] : []), oidc]),

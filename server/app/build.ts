@@ -40,6 +40,8 @@ import { createRecordProtection } from '../crypto/record-protection.ts';
 import type { AuditTrail } from '../audit/trail.ts';
 import { observe } from './observe.ts';
 import { introspectionEvent } from '../audit/provider-events.ts';
+import { createMail, type Mail } from '../mail/index.ts';
+import { createNotify, mailPreferences, type Notify, type Preferences } from '../lifecycle/index.ts';
 
 export interface Latchkey {
   app: Koa;
@@ -71,12 +73,19 @@ export interface Latchkey {
   keys: KeyManager;
   /** The keyset version the current Provider was built from. */
   keysetVersion: () => number;
+  /** Outgoing mail: the queue, the transport, development's outbox (server/mail/). */
+  mail: Mail;
+  /** Security notices by mail: `notify(account, kind, facts)` (lifecycle/notify.ts). */
+  notify: Notify;
+  /** Which optional notices each person turned off. */
+  mailPreferences: Preferences;
   close(): Promise<void>;
 }
 
 export async function build(config: Config, logger: Logger, options: { store?: Store } = {}): Promise<Latchkey> {
   const store = options.store ?? (await openStore(config.redis, storeLogging(logger)));
   let watch: Awaited<ReturnType<typeof observe>> | undefined;
+  let mail: Mail | undefined;
   try {
     const box = createSealedBox(config.keysEncryptionKeys);
     const users = createUsers(store.documents, createPasswords(config.bcryptCost, config.keysEncryptionKeys));
@@ -129,11 +138,11 @@ export async function build(config: Config, logger: Logger, options: { store?: S
     const revocation = createRevocation(records);
     const holdings = accountHoldings({ provider, records, usage, infos, revocation, apis, logger, auditor });
     const activity = storedActivity(store.feeds);
-    const note = activityNotes(
-      activity,
-      (ip, userAgent) => ({ device: userAgent ? describeUserAgent(parseUserAgent(userAgent)) : undefined, place: describePlace(placeOf(geo, ip)) }),
-      (err) => logger.warn({ err }, 'could not record an activity item'),
-    );
+    const where = (ip: string, userAgent: string | undefined) => ({ device: userAgent ? describeUserAgent(parseUserAgent(userAgent)) : undefined, place: describePlace(placeOf(geo, ip)) });
+    const note = activityNotes(activity, where, (err) => logger.warn({ err }, 'could not record an activity item'));
+    mail = await createMail(config, store.streams, logger, auditor);
+    const preferences = mailPreferences(store.documents);
+    const notify = createNotify({ mail, users, preferences, issuer: config.issuer, where, logger });
     live.onBuild((built) => {
       built.on('authorization.success', (ctx) => void infos.seen(ctx).catch((err: unknown) => logger.warn({ err }, 'could not record where a session is')));
       built.on('grant.success', (ctx) => usage.granted(ctx));
@@ -177,7 +186,11 @@ export async function build(config: Config, logger: Logger, options: { store?: S
       audit,
       metrics,
       keysLoaded: () => (keyset?.keys.length ?? 0) > 0,
+      mail,
+      notify,
     });
+    // Every kind of mail has its handler now (the app registered them): sending starts.
+    mail.queue.start();
     app.keys = keystore.cookieKeys(initial);
     await keys.start(initial, (next) => {
       try {
@@ -209,8 +222,12 @@ export async function build(config: Config, logger: Logger, options: { store?: S
       keystore,
       keys,
       keysetVersion: () => keyset!.version,
+      mail,
+      notify,
+      mailPreferences: preferences,
       async close() {
         await keys.stop();
+        await mail?.queue.stop();
         await watch?.close();
         await stopFollowingClients();
         await stopFollowingApis();
@@ -219,6 +236,7 @@ export async function build(config: Config, logger: Logger, options: { store?: S
     };
   } catch (error) {
     await watch?.close().catch(() => undefined);
+    await mail?.queue.stop().catch(() => undefined);
     await store.close();
     throw error;
   }

@@ -44,6 +44,10 @@ export interface InteractionDeps {
   notice?: InteractionNotice;
   /** The audit trail's events of these pages. */
   audit?: InteractionAudit;
+  /** The forgot-password page, linked from the login page when mail can be sent (lifecycle/). */
+  forgotPasswordPath?: string;
+  /** A successful sign-in from a browser that never signed in to the account (a security notice). */
+  newDevice?: (ctx: Context, sub: string, app: string) => void;
 }
 
 /** A sign-in to an existing account (successful or not) or a consent given, with the app's name. */
@@ -68,7 +72,7 @@ function field(body: unknown, name: string): string {
   return typeof value === 'string' ? value : '';
 }
 
-export function interactionRoutes({ provider, users, findApi, render, issuer, cookieSecrets, csrfCookie, logger, signInThrottle, devices, pseudonym, notice = () => {}, audit }: InteractionDeps) {
+export function interactionRoutes({ provider, users, findApi, render, issuer, cookieSecrets, csrfCookie, logger, signInThrottle, devices, pseudonym, notice = () => {}, audit, forgotPasswordPath, newDevice }: InteractionDeps) {
   const router = new Router({ prefix: ROUTES.interaction.path });
   const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
 
@@ -110,6 +114,7 @@ export function interactionRoutes({ provider, users, findApi, render, issuer, co
       email,
       error,
       client,
+      forgot: forgotPasswordPath,
     });
   }
 
@@ -186,6 +191,7 @@ export function interactionRoutes({ provider, users, findApi, render, issuer, co
       return again(401, LOGIN_FAILED);
     }
     await attempt.succeeded();
+    if (knownDevice === undefined) newDevice?.(ctx, result.user.sub, (await clientOf(details)).name);
     devices.remember(ctx, device, normalized);
     await finish(ctx, { login: { accountId: result.user.sub, amr: ['pwd'] } }, false);
   });

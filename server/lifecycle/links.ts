@@ -25,17 +25,18 @@ export interface Links {
   /** A new link's token (for the mail only). */
   mint(link: Link, ttlSeconds: number): Promise<string>;
   /** The link, while it is unused and unexpired and for this purpose; nothing is consumed. */
-  peek(purpose: LinkPurpose, token: string): Promise<Link | undefined>;
+  peek(purpose: LinkPurpose | LinkPurpose[], token: string): Promise<Link | undefined>;
   /** The link, used up: undefined when it was used already, expired, or is not for this purpose. */
-  consume(purpose: LinkPurpose, token: string): Promise<Link | undefined>;
+  consume(purpose: LinkPurpose | LinkPurpose[], token: string): Promise<Link | undefined>;
 }
 
 export function mailLinks(oidc: OidcStore): Links {
   const peek: Links['peek'] = async (purpose, token) => {
     if (!SHAPE.test(token)) return undefined;
     const payload = await oidc.find(MODEL, idOf(token));
-    if (!payload || payload.consumed || payload.purpose !== purpose) return undefined;
-    return { purpose, sub: String(payload.sub), email: String(payload.email) };
+    const wanted = Array.isArray(purpose) ? purpose : [purpose];
+    if (!payload || payload.consumed || !wanted.includes(payload.purpose as LinkPurpose)) return undefined;
+    return { purpose: payload.purpose as LinkPurpose, sub: String(payload.sub), email: String(payload.email) };
   };
   return {
     async mint(link, ttlSeconds) {

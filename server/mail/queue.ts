@@ -49,6 +49,8 @@ export interface MailQueue {
   enqueue(job: Omit<MailJob, 'queuedAt'>): Promise<void>;
   /** Registers the handler of a kind of job (before start). */
   handle(kind: string, handler: MailHandler): void;
+  /** Starts sending, once every handler is registered (a job read before would have none). */
+  start(): void;
   poll(): Promise<void>;
   counts: { sent: number; failed: number };
   /** Jobs this instance holds, waiting for a retry. */
@@ -70,6 +72,7 @@ export async function createMailQueue({ streams, transport, logger, auditor, cla
   let busy = false;
   let failing = false;
   let stopped = false;
+  let started = false;
 
   const audit = (job: MailJob, attempts: number, gaveUp: boolean, err: unknown) =>
     auditor?.record({ type: 'mail.failed', version: 1, at: now(), actor: { kind: 'system', component: 'mail' }, kind: job.kind.slice(0, 64), ...(job.account ? { account: job.account } : {}), attempts, gaveUp, reason: reasonOf(err) } as AuditEvent);
@@ -122,7 +125,7 @@ export async function createMailQueue({ streams, transport, logger, auditor, cla
   }
 
   async function poll(): Promise<void> {
-    if (busy || stopped) return;
+    if (busy || stopped || !started) return;
     busy = true;
     try {
       const due = [...retries.values()].filter((r) => r.nextAt <= now()).map((r) => r.entry);
@@ -141,9 +144,15 @@ export async function createMailQueue({ streams, transport, logger, auditor, cla
     }
   }
 
-  const timer = setInterval(() => void poll(), pollMs);
-  timer.unref();
+  let timer: NodeJS.Timeout | undefined;
   return {
+    start() {
+      if (started || stopped) return;
+      started = true;
+      timer = setInterval(() => void poll(), pollMs);
+      timer.unref();
+      void poll();
+    },
     async enqueue(job) {
       await streams.append(MAIL_STREAM, [JSON.stringify({ ...job, queuedAt: now() })], BOUNDS);
       // Sent as soon as this instance is free, not at the next tick.

@@ -24,6 +24,7 @@ const configFor = (smtp: string, claim = '1') => loadConfig(testEnv('http://127.
 
 function withTestHandler(mail: Mail) {
   mail.queue.handle('test', async (job) => ({ to: String(job.data.to), ...mail.render('test', { issuer: 'https://id.example' }) }));
+  mail.queue.start();
   return mail;
 }
 
