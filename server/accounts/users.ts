@@ -72,6 +72,9 @@ export interface Users {
    * it is. */
   register(input: NewUser): Promise<{ created: boolean; user: User }>;
   setEmailVerified(email: string, verified: boolean): Promise<User>;
+  /** Moves the account to another address (verified or not, as said): the new address is claimed
+   * first (UserExistsError when taken), the old one freed after. */
+  changeEmail(email: string, newEmail: string, options?: { verified?: boolean }): Promise<User>;
   get(sub: string): Promise<User | undefined>;
   findByEmail(email: string): Promise<User | undefined>;
   /** Users in email order, a page at a time, from after the cursor (an email). */
@@ -177,6 +180,25 @@ export function createUsers(documents: Documents, passwords: Passwords, now = ()
         if (user.emailVerified === verified) return false;
         user.emailVerified = verified;
       });
+    },
+    async changeEmail(email, newEmail, { verified = true } = {}) {
+      const from = normalizeEmail(email);
+      const to = normalizeEmail(newEmail);
+      if (from === to) return update(from, () => false);
+      const sub = await documents.get(EMAILS, from);
+      if (sub === undefined) throw new UserNotFoundError(`no user with email ${from}`);
+      if (!(await documents.insert(EMAILS, to, sub))) throw new UserExistsError(`a user with email ${to} already exists`);
+      try {
+        const user = await update(from, (stored) => {
+          stored.email = to;
+          stored.emailVerified = verified;
+        });
+        await documents.remove(EMAILS, from);
+        return user;
+      } catch (err) {
+        await documents.remove(EMAILS, to);
+        throw err;
+      }
     },
     get,
     findByEmail,
