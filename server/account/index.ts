@@ -18,6 +18,7 @@ import { consoleApi } from './api.ts';
 import type { ConsoleAuth } from './console-auth.ts';
 import type { AccountHoldings } from './holdings.ts';
 import { consolePages } from './routes.ts';
+import type { ConsoleMail } from './email-settings.ts';
 
 export interface AccountConsoleDeps {
   auth: ConsoleAuth;
@@ -33,6 +34,8 @@ export interface AccountConsoleDeps {
   auditor?: Auditor;
   cookieSecrets: string[];
   csrfCookie: string;
+  /** Email address, notification settings and security notices (email-settings.ts), when mail can be sent. */
+  mail?: ConsoleMail;
 }
 
 const methodNotAllowed = () => new LatchkeyError(405, 'invalid_request', 'This address does not accept that method.');

@@ -16,6 +16,7 @@ import { createPage } from '../interactions/page.ts';
 import type { Revocation } from '../provider/revocation.ts';
 import type { Security } from '../security/index.ts';
 import type { Auditor } from '../audit/context.ts';
+import type { ConsoleMail } from '../account/email-settings.ts';
 
 export interface AccountDeps {
   holdings: AccountHoldings;
@@ -28,7 +29,7 @@ export interface AccountDeps {
 
 export function accountStack(
   app: Koa,
-  deps: AccountDeps & { config: Config; provider: () => Provider; users: Users; revocation: Revocation; render: Render; security: Pick<Security, 'signInThrottle' | 'devices'>; csrfCookie: string },
+  deps: AccountDeps & { config: Config; provider: () => Provider; users: Users; revocation: Revocation; render: Render; security: Pick<Security, 'signInThrottle' | 'devices'>; csrfCookie: string; mail?: ConsoleMail },
 ): Middleware {
   const { config } = deps;
   const https = config.issuer.startsWith('https://');

@@ -38,7 +38,7 @@ import { createSecurity } from '../security/index.ts';
 import { accountStack, type AccountDeps } from './account-stack.ts';
 import { lifecycle } from './lifecycle-stack.ts';
 import type { Mail } from '../mail/index.ts';
-import type { Notify } from '../lifecycle/index.ts';
+import { NOTICES, type Notify, type Preferences } from '../lifecycle/index.ts';
 import type { Auditor } from '../audit/context.ts';
 import type { AuditTrail } from '../audit/trail.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -48,6 +48,7 @@ import { gatherFacts } from '../admin/doctor-facts.ts';
 import { interactionAudit } from '../interactions/audit.ts';
 import type { Store } from '../store/types.ts';
 
+const NOTICE_LIST = Object.entries(NOTICES).map(([kind, n]) => ({ kind, label: n.label, optional: n.optional }));
 const methodNotAllowed = () => new LatchkeyError(405, 'invalid_request', 'This page does not accept that method.');
 
 export interface AppDeps {
@@ -72,6 +73,7 @@ export interface AppDeps {
   /** Outgoing mail and the security notices sent by it (server/mail/, server/lifecycle/). */
   mail: Mail;
   notify: Notify;
+  mailPreferences: Preferences;
 }
 
 export interface Apps {
@@ -81,7 +83,7 @@ export interface Apps {
   adminApp?: Koa;
 }
 
-export function createApp({ config, logger, store, users, clients, apis, keystore, keys, provider, keysLoaded, revocation, account, auditor, audit, metrics, mail, notify }: AppDeps): Apps {
+export function createApp({ config, logger, store, users, clients, apis, keystore, keys, provider, keysLoaded, revocation, account, auditor, audit, metrics, mail, notify, mailPreferences }: AppDeps): Apps {
   // build() gives this app the Provider's cookie keys (app.keys): mounted, the Provider reads and
   // writes cookies through this app's context, and signs them only when this app has keys.
   // The client's address is the X-Forwarded-For entry the trusted proxies appended (Koa keeps
@@ -102,7 +104,7 @@ export function createApp({ config, logger, store, users, clients, apis, keystor
   const notice: InteractionNotice = (ctx, sub, { kind, app }) => account.note(ctx, sub, { kind, text: signInText(kind, app), app });
   const interactions = interactionRoutes({ provider, users, findApi: (identifier) => apis.get(identifier), render, issuer: config.issuer, cookieSecrets: config.cookieSecrets, csrfCookie: cookies.csrf, logger, notice, audit: interactionAudit(auditor), ...security,
     forgotPasswordPath: mail.enabled ? ROUTES.forgotPassword.path : undefined,
-    newDevice: (ctx, sub, app) => notify(sub, 'new-device', { ctx, app }),
+    securityNotice: (ctx, sub, kind, app) => notify(sub, kind, { ctx, app }),
   });
 
   app.use(requestContext(logger));
@@ -123,6 +125,7 @@ export function createApp({ config, logger, store, users, clients, apis, keystor
     interactions.routes() as Middleware,
     interactions.allowedMethods({ throw: true, notImplemented: methodNotAllowed, methodNotAllowed }) as Middleware,
   ]);
+  const life = lifecycle({ config, store, users, mail, notify, holdings: account.holdings, revocation, render, pseudonym: security.pseudonym, csrfCookie: cookies.csrf, auditor, logger });
   const mounted = mountProvider(provider);
   const freshProofs = dpopFreshness();
   const oidc: Middleware = (ctx, next) => freshProofs(ctx, () => mounted(ctx, next));
@@ -142,8 +145,8 @@ export function createApp({ config, logger, store, users, clients, apis, keystor
         admin: config.adminListen ? elsewhere : adminApi,
         metrics: metricsEndpoint(metrics, config.metricsToken, security.adminThrottle),
         interaction: pages,
-        account: accountStack(app, { ...account, config, provider, users, revocation, render, security, csrfCookie: cookies.csrf }),
-        lifecycle: lifecycle({ config, store, users, mail, notify, holdings: account.holdings, revocation, render, pseudonym: security.pseudonym, csrfCookie: cookies.csrf, auditor, logger }),
+        account: accountStack(app, { ...account, config, provider, users, revocation, render, security, csrfCookie: cookies.csrf, mail: { enabled: mail.enabled, notify, preferences: mailPreferences, requestEmailChange: life.requestEmailChange, throttle: life.throttle, notices: NOTICE_LIST } }),
+        lifecycle: life.stack,
         jwks,
         device: compose([deviceSessionRecovery(), security.userCodeThrottle, security.pollingInterval, guarded]),
         token: compose([security.clientAuthThrottle, security.devicePolling, ...(grace ? [grace] : []), oidc]),

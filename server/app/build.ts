@@ -188,6 +188,7 @@ export async function build(config: Config, logger: Logger, options: { store?: S
       keysLoaded: () => (keyset?.keys.length ?? 0) > 0,
       mail,
       notify,
+      mailPreferences: preferences,
     });
     // Every kind of mail has its handler now (the app registered them): sending starts.
     mail.queue.start();

@@ -7,10 +7,10 @@ import type { AccountHoldings } from '../account/holdings.ts';
 import type { Auditor } from '../audit/context.ts';
 import type { Render } from '../http/render.ts';
 import { createPage } from '../interactions/page.ts';
-import { lifecycleStack, mailLinks, type Notify } from '../lifecycle/index.ts';
+import { emailChange, lifecycleStack, mailLinks, type Notify, type RequestEmailChange } from '../lifecycle/index.ts';
 import type { Mail } from '../mail/index.ts';
 import type { Revocation } from '../provider/revocation.ts';
-import { createMailThrottle } from '../security/mail-throttle.ts';
+import { createMailThrottle, type MailThrottle } from '../security/mail-throttle.ts';
 import type { Pseudonym } from '../security/pseudonyms.ts';
 import type { Store } from '../store/types.ts';
 import type { Logger } from 'pino';
@@ -30,16 +30,18 @@ export interface LifecycleWiring {
   logger: Logger;
 }
 
-export function lifecycle(w: LifecycleWiring): Middleware {
-  return lifecycleStack({
+export function lifecycle(w: LifecycleWiring): { stack: Middleware; requestEmailChange: RequestEmailChange; throttle: MailThrottle } {
+  const links = mailLinks(w.store.oidc);
+  const throttle = createMailThrottle(w.store, w.pseudonym);
+  const stack = lifecycleStack({
     issuer: w.config.issuer,
     cookieSecrets: w.config.cookieSecrets,
     csrfCookie: w.csrfCookie,
     users: w.users,
     mail: w.mail,
-    links: mailLinks(w.store.oidc),
+    links,
     page: createPage(w.render, w.config.issuer),
-    throttle: createMailThrottle(w.store, w.pseudonym),
+    throttle,
     revocation: w.revocation,
     endSessions: (sub) => w.holdings.sessions.endOthers(sub, undefined, 'person'),
     notify: w.notify,
@@ -49,4 +51,5 @@ export function lifecycle(w: LifecycleWiring): Middleware {
     emailVerificationTtl: w.config.emailVerificationTtl,
     passwordResetRemovesOfflineAccess: w.config.passwordResetRemovesOfflineAccess,
   });
+  return { stack, requestEmailChange: emailChange({ mail: w.mail, users: w.users, links, issuer: w.config.issuer }), throttle };
 }

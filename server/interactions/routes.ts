@@ -46,8 +46,9 @@ export interface InteractionDeps {
   audit?: InteractionAudit;
   /** The forgot-password page, linked from the login page when mail can be sent (lifecycle/). */
   forgotPasswordPath?: string;
-  /** A successful sign-in from a browser that never signed in to the account (a security notice). */
-  newDevice?: (ctx: Context, sub: string, app: string) => void;
+  /** Security notices by mail (lifecycle/notify.ts): a sign-in from a browser that never signed in
+   * to the account, a consent that gives an app offline access. Never waited on. */
+  securityNotice?: (ctx: Context, sub: string, kind: 'new-device' | 'offline-access', app: string) => void;
 }
 
 /** A sign-in to an existing account (successful or not) or a consent given, with the app's name. */
@@ -72,7 +73,7 @@ function field(body: unknown, name: string): string {
   return typeof value === 'string' ? value : '';
 }
 
-export function interactionRoutes({ provider, users, findApi, render, issuer, cookieSecrets, csrfCookie, logger, signInThrottle, devices, pseudonym, notice = () => {}, audit, forgotPasswordPath, newDevice }: InteractionDeps) {
+export function interactionRoutes({ provider, users, findApi, render, issuer, cookieSecrets, csrfCookie, logger, signInThrottle, devices, pseudonym, notice = () => {}, audit, forgotPasswordPath, securityNotice }: InteractionDeps) {
   const router = new Router({ prefix: ROUTES.interaction.path });
   const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
 
@@ -191,7 +192,7 @@ export function interactionRoutes({ provider, users, findApi, render, issuer, co
       return again(401, LOGIN_FAILED);
     }
     await attempt.succeeded();
-    if (knownDevice === undefined) newDevice?.(ctx, result.user.sub, (await clientOf(details)).name);
+    if (knownDevice === undefined && securityNotice) securityNotice(ctx, result.user.sub, 'new-device', (await clientOf(details)).name);
     devices.remember(ctx, device, normalized);
     await finish(ctx, { login: { accountId: result.user.sub, amr: ['pwd'] } }, false);
   });
@@ -214,6 +215,7 @@ export function interactionRoutes({ provider, users, findApi, render, issuer, co
     // The operator allowed this client to sign in without PKCE; say so where consents are logged.
     if (withoutPkce(details)) logger.info({ event: 'consent.without_pkce', clientId, requestId: ctx.state.requestId }, 'consent to a client signing in without PKCE (nonce instead)');
     if (sub) notice(ctx, sub, { kind: 'consent.granted', clientId, app: (await clientOf(details)).name });
+    if (sub && securityNotice && scopes.includes('offline_access')) securityNotice(ctx, sub, 'offline-access', (await clientOf(details)).name);
     if (sub) audit?.consent(ctx, { sub, clientId, scopes, grantId, resources: [...resourcesAsked(details)] });
     await finish(ctx, { consent: { grantId } }, true);
   });

@@ -10,11 +10,13 @@ import { ROUTES } from '../http/routes.ts';
 import type { LifecycleDeps } from './deps.ts';
 import { passwordResetRoutes } from './password-reset.ts';
 import { signupRoutes } from './signup.ts';
+import { emailChangeRoutes } from './email-change.ts';
 
 export type { LifecycleDeps } from './deps.ts';
 export { createNotify, NOTICES, OPTIONAL_NOTICES, type Notify, type NoticeKind, type Facts } from './notify.ts';
 export { mailPreferences, type Preferences } from './preferences.ts';
 export { mailLinks, type Links } from './links.ts';
+export { emailChange, type RequestEmailChange } from './email-change.ts';
 
 const methodNotAllowed = () => new LatchkeyError(405, 'invalid_request', 'This page does not accept that method.');
 
@@ -28,6 +30,7 @@ export function lifecycleStack(deps: LifecycleDeps): Middleware {
   });
   passwordResetRoutes(router, deps);
   signupRoutes(router, deps);
+  emailChangeRoutes(router, deps);
   router.get(ROUTES.devMail.path, async (ctx) => {
     if (!deps.mail.outbox) throw notFound();
     deps.page(ctx, 'lifecycle/dev-mail', { title: 'Outbox', messages: deps.mail.outbox.list() });

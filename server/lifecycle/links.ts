@@ -7,13 +7,15 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { OidcStore } from '../store/types.ts';
 
-export type LinkPurpose = 'reset' | 'verify' | 'invite';
+export type LinkPurpose = 'reset' | 'verify' | 'invite' | 'email-change' | 'email-undo';
 
 export interface Link {
   purpose: LinkPurpose;
   sub: string;
   /** The address the link was mailed to: the link is good only while the account has it. */
   email: string;
+  /** An email change: the address the account moves to (or, undoing it, back to). */
+  newEmail?: string;
 }
 
 const MODEL = 'MailLink';
@@ -36,7 +38,7 @@ export function mailLinks(oidc: OidcStore): Links {
     const payload = await oidc.find(MODEL, idOf(token));
     const wanted = Array.isArray(purpose) ? purpose : [purpose];
     if (!payload || payload.consumed || !wanted.includes(payload.purpose as LinkPurpose)) return undefined;
-    return { purpose: payload.purpose as LinkPurpose, sub: String(payload.sub), email: String(payload.email) };
+    return { purpose: payload.purpose as LinkPurpose, sub: String(payload.sub), email: String(payload.email), ...(typeof payload.newEmail === 'string' ? { newEmail: payload.newEmail } : {}) };
   };
   return {
     async mint(link, ttlSeconds) {

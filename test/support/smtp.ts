@@ -22,7 +22,7 @@ export interface TestSmtp {
   /** The mails sent to an address so far. */
   to(address: string): ReceivedMail[];
   /** Waits until `count` mails reached the address; the newest. */
-  waitFor(address: string, options?: { count?: number; within?: number }): Promise<ReceivedMail>;
+  waitFor(address: string, options?: { count?: number; within?: number; subject?: string }): Promise<ReceivedMail>;
   /** The first link of a mail's text that starts with `base`. */
   link(mail: ReceivedMail, base: string): string;
   /** Stops listening (connections refused) until start(). */
@@ -54,9 +54,10 @@ export async function startSmtp(): Promise<TestSmtp> {
     port,
     mails,
     to: (address) => mails.filter((m) => m.to === address.toLowerCase()),
-    async waitFor(address, { count = 1, within = 10_000 } = {}) {
-      const found = await waitFor(async () => smtp.to(address).length, (n) => n >= count, { within, what: `${count} mail(s) to ${address}` });
-      return smtp.to(address)[found - 1]!;
+    async waitFor(address, { count = 1, within = 10_000, subject } = {}) {
+      const of = () => smtp.to(address).filter((m) => subject === undefined || m.subject === subject);
+      const found = await waitFor(async () => of().length, (n) => n >= count, { within, what: `${count} mail(s)${subject ? ` "${subject}"` : ''} to ${address}` });
+      return of()[found - 1]!;
     },
     link(mail, base) {
       const match = mail.text.match(new RegExp(`${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[^\\s<>"]*`));
