@@ -32,6 +32,8 @@ import { tokenRoutes } from './tokens.ts';
 import type Provider from 'oidc-provider';
 import { peopleRoutes } from './people.ts';
 import { userRoutes } from './users.ts';
+import { mailRoutes } from './mail.ts';
+import type { Mail } from '../mail/index.ts';
 
 const methodNotAllowed = () => new LatchkeyError(405, 'invalid_request', 'method not allowed on this endpoint');
 
@@ -59,6 +61,8 @@ export interface AdminApiDeps {
   issuer?: string;
   /** Counts wrong tokens per address (server/security/). */
   throttle?: AdminThrottle;
+  /** For /admin/users/invite, /admin/users/verify, /admin/mail/test (mail.ts). */
+  mail?: Mail;
 }
 
 const isAdminPath = (path: string) => isUnder(path, 'admin');
@@ -79,6 +83,7 @@ export function createAdminApi(deps: AdminApiDeps): Middleware {
   const router = new Router({ prefix: ROUTES.admin.path });
   const record = adminRecorder(deps.auditor);
   userRoutes(router, deps.users, deps.revocation, deps.activity, record);
+  if (deps.mail) mailRoutes(router, deps.users, deps.mail, deps.issuer ?? '', record);
   peopleRoutes(router, deps.users, deps.people, deps.activity);
   clientRoutes(router, deps.clients, deps.apis, deps.revocation, record);
   apiRoutes(router, deps.apis);

@@ -98,6 +98,7 @@ export function createApp({ config, logger, store, users, clients, apis, keystor
     doctor: async () =>
       assess(await gatherFacts({ production: config.env === 'production', issuer: config.issuer, adminToken: config.adminToken, rotationSchedule: config.keys.rotationSchedule, store, keystore, clients })),
     throttle: security.adminThrottle,
+    mail,
   });
   const render = createRenderer();
   const cookies = cookieNames(config.issuer.startsWith('https://'));

@@ -19,6 +19,7 @@ import type { LinkPurpose } from './links.ts';
 export const RESET_TTL_SECONDS = 30 * 60;
 // An invitation (`latchkey users invite`) is a first password set the same way.
 const RESETS: LinkPurpose[] = ['reset', 'invite'];
+const INVITE_TTL_SECONDS = 7 * 86_400;
 const EMAIL = /^[^\s@]{1,200}@[^\s@]{1,200}$/;
 
 export const linkGone = (deps: Pick<LifecycleDeps, 'page'>, ctx: Context, again: { href: string; text: string }) => {
@@ -41,6 +42,13 @@ export function passwordResetRoutes(router: Router, deps: LifecycleDeps): void {
     const token = await links.mint({ purpose: 'reset', sub: user.sub, email: user.email }, RESET_TTL_SECONDS);
     const url = `${deps.issuer}${ROUTES.resetPassword.path}/${token}`;
     return { to: user.email, ...mail.render('password-reset', { issuer: deps.issuer, email: user.email, url, removesOfflineAccess: deps.passwordResetRemovesOfflineAccess }) };
+  });
+
+  mail.queue.handle('invite', async (job) => {
+    const user = job.account ? await users.get(job.account) : undefined;
+    if (!user || user.disabled || user.email !== job.data.email) return undefined;
+    const token = await links.mint({ purpose: 'invite', sub: user.sub, email: user.email }, INVITE_TTL_SECONDS);
+    return { to: user.email, ...mail.render('invite', { issuer: deps.issuer, email: user.email, url: `${deps.issuer}${ROUTES.resetPassword.path}/${token}`, validFor: '7 days' }) };
   });
 
   router.get(ROUTES.forgotPassword.path, async (ctx) => forgotPage(ctx, {}));
