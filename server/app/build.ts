@@ -86,6 +86,8 @@ export async function build(config: Config, logger: Logger, options: { store?: S
   const store = options.store ?? (await openStore(config.redis, storeLogging(logger)));
   let watch: Awaited<ReturnType<typeof observe>> | undefined;
   let mail: Mail | undefined;
+  // Alerts (made before mail, which needs their audit trail) mail the person once mail exists.
+  let notifyLater: Notify | undefined;
   try {
     const box = createSealedBox(config.keysEncryptionKeys);
     const users = createUsers(store.documents, createPasswords(config.bcryptCost, config.keysEncryptionKeys));
@@ -131,7 +133,7 @@ export async function build(config: Config, logger: Logger, options: { store?: S
     const geo = config.geoip ? await sharedGeo() : undefined;
 
     // The audit trail, metrics, alerts and the webhook (observe.ts).
-    watch = await observe({ config, store, logger, geo, live, keyset: () => keyset, activity: () => activity });
+    watch = await observe({ config, store, logger, geo, live, keyset: () => keyset, activity: () => activity, mailAlert: (account, message, at) => notifyLater?.(account, 'unusual-access', { detail: message, at }) });
     const { audit, auditor, metrics, alerts, webhook } = watch;
     const infos = sessionInfos(records, () => geo, config.ttl.sessionMax);
     const usage = grantUsage(records, () => geo, config.ttl.grant, logger);
@@ -143,6 +145,7 @@ export async function build(config: Config, logger: Logger, options: { store?: S
     mail = await createMail(config, store.streams, logger, auditor);
     const preferences = mailPreferences(store.documents);
     const notify = createNotify({ mail, users, preferences, issuer: config.issuer, where, logger });
+    notifyLater = notify;
     live.onBuild((built) => {
       built.on('authorization.success', (ctx) => void infos.seen(ctx).catch((err: unknown) => logger.warn({ err }, 'could not record where a session is')));
       built.on('grant.success', (ctx) => usage.granted(ctx));
