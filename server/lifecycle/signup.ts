@@ -23,7 +23,7 @@ export function signupRoutes(router: Router, deps: LifecycleDeps): void {
   const { page, users, mail, links, throttle } = deps;
   const validFor = duration(deps.emailVerificationTtl);
 
-  // Also used by `latchkey users verify`'s counterpart flows: a fresh link to the account's address.
+  // A link to the account's address, while it is unverified and still has that address.
   mail.queue.handle('verify-email', async (job) => {
     const user = job.account ? await users.get(job.account) : undefined;
     if (!user || user.emailVerified || user.email !== job.data.email) return undefined;
