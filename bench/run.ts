@@ -13,6 +13,7 @@ import { Pools, type Scenario, type ScenarioResult, type Settings } from './scen
 import { attackScenario } from './scenarios/attack.ts';
 import { clientCredentialsScenarios } from './scenarios/client-credentials.ts';
 import { endpointScenarios } from './scenarios/endpoints.ts';
+import { latencyScenario } from './scenarios/latency.ts';
 import { authCodeScenario, loginStormScenario } from './scenarios/login.ts';
 import { memoryScenario } from './scenarios/memory.ts';
 import { mixedScenario } from './scenarios/mixed.ts';
@@ -85,6 +86,7 @@ const ALL: Scenario[] = [
   ...clientCredentialsScenarios,
   refreshScenario,
   ...endpointScenarios,
+  latencyScenario,
   authCodeScenario(SERVER_CPU),
   loginStormScenario,
   mixedScenario,

@@ -36,6 +36,7 @@ function crossChecks(e: Env, issuer: string, devSeed: boolean): string[] {
   if (e.KEY_PREPUBLICATION_SECONDS <= e.JWKS_MAX_AGE_SECONDS) {
     problems.push(`KEY_PREPUBLICATION_SECONDS: must be longer than JWKS_MAX_AGE_SECONDS (${e.JWKS_MAX_AGE_SECONDS}), or relying parties could meet a signing key they have not fetched`);
   }
+  if (e.RISK_DENY_THRESHOLD <= e.RISK_STEP_UP_THRESHOLD) problems.push(`RISK_DENY_THRESHOLD: must be above RISK_STEP_UP_THRESHOLD (${e.RISK_STEP_UP_THRESHOLD}): a sign-in too unusual to allow with a second factor is more unusual than one that asks for it`);
   if (e.AUDIT_WEBHOOK_URL && !e.AUDIT_WEBHOOK_SECRET) problems.push('AUDIT_WEBHOOK_SECRET: required with AUDIT_WEBHOOK_URL, to sign each delivery (at least 32 characters)');
   if (e.NODE_ENV === 'production') {
     if (!redis) problems.push('REDIS_URL: required in production; the in-memory store loses everything on restart');
@@ -125,6 +126,9 @@ function configSchema(devSecrets: () => DevSecrets) {
       refreshTokenReuseGrace: e.REFRESH_TOKEN_REUSE_GRACE_SECONDS,
       /** Require DPoP proofs to carry a server nonce (RFC 9449 §8). */
       dpopNonce: e.DPOP_NONCE,
+      /** Dynamic client registration (RFC 7591) and management (RFC 7592), with initial access
+       * tokens from `latchkey clients registration-token`. */
+      dynamicRegistration: e.DYNAMIC_REGISTRATION,
       /** The audit trail: on, and the stream's bounds (the JSON lines in the log are not bounded here). */
       audit: {
         enabled: e.AUDIT,
@@ -134,6 +138,8 @@ function configSchema(devSecrets: () => DevSecrets) {
       },
       /** Overrides of the alert rules' thresholds (server/alerts/thresholds.ts). */
       alertThresholds: e.ALERT_THRESHOLDS ?? {},
+      /** The learned risk model at sign-in (server/risk/): on, and its thresholds on the score. */
+      risk: { enabled: e.RISK, stepUp: e.RISK_STEP_UP_THRESHOLD, deny: e.RISK_DENY_THRESHOLD },
       /** Place addresses with the offline GeoIP databases (account console, risk, audit). */
       geoip: e.GEOIP,
       /** Outgoing requests (back-channel logout, jwks_uri, sector_identifier_uri) may reach

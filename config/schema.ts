@@ -147,8 +147,12 @@ export const envSchema = z.object({
   DEV_SEED: optionalBoolean,
 
   DPOP_NONCE: boolean(false),
+  DYNAMIC_REGISTRATION: boolean(false),
   GEOIP: boolean(true),
   AUDIT: boolean(true),
+  RISK: boolean(true),
+  RISK_STEP_UP_THRESHOLD: z.coerce.number().finite().min(-50).max(50).default(-0.5),
+  RISK_DENY_THRESHOLD: z.coerce.number().finite().min(-50).max(50).default(11),
   // Checked against the rules' own schema when Latchkey builds (server/alerts/thresholds.ts).
   ALERT_THRESHOLDS: z
     .string()

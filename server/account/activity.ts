@@ -14,7 +14,18 @@ export type ActivityKind =
   | 'access.removed'
   | 'session.ended'
   | 'password.changed'
-  | 'alert';
+  | 'alert'
+  | 'signin.feedback';
+
+/** What the risk model made of a sign-in with the right password (interactions/risk-check.ts). */
+export interface ActivityRisk {
+  /** What the "this was me / this wasn't me" buttons name the sign-in by. */
+  key: string;
+  decision: 'allow' | 'require' | 'deny';
+  /** The model's score (higher: less like the owner), for support staff reading the feed. */
+  score: number;
+  reasons: string[];
+}
 
 export interface ActivityItem {
   kind: ActivityKind;
@@ -27,10 +38,13 @@ export interface ActivityItem {
   ip?: string;
   /** The app concerned, by name. */
   app?: string;
+  /** On sign-ins with the right password: the risk model's view, and what feedback refers to. */
+  risk?: ActivityRisk;
 }
 
 /** What a person should do about an item that may not have been them. */
 export function adviceFor(item: ActivityItem): string | undefined {
+  if (item.risk?.decision === 'deny') return 'Not you? Someone knows your password: change it now, and sign out of your other sessions.';
   switch (item.kind) {
     case 'signin.succeeded':
     case 'consent.granted':
@@ -62,11 +76,17 @@ export function storedActivity(feeds: Feeds): Activity {
   };
 }
 
-/** The words for what a person did on the sign-in and consent pages. */
-export function signInText(kind: 'signin.succeeded' | 'signin.failed' | 'consent.granted', app: string): string {
+/** "first sign-in from Brazil, and new browser (Firefox on Linux)". */
+const listed = (reasons: string[]) => (reasons.length <= 1 ? (reasons[0] ?? '') : `${reasons.slice(0, -1).join(', ')} and ${reasons.at(-1)}`);
+
+/** The words for what a person did on the sign-in and consent pages (with what the risk model made of a sign-in). */
+export function signInText(kind: 'signin.succeeded' | 'signin.failed' | 'consent.granted', app: string, risk?: Pick<ActivityRisk, 'decision' | 'reasons'>): string {
+  if (risk?.decision === 'deny' && kind === 'signin.failed') {
+    return `A sign-in to ${app} with your password was stopped because it did not look like you${risk.reasons.length ? `: ${listed(risk.reasons)}` : ''}`;
+  }
   switch (kind) {
     case 'signin.succeeded':
-      return `Signed in to ${app}`;
+      return risk?.decision === 'require' && risk.reasons.length ? `Signed in to ${app}, which looked unusual: ${listed(risk.reasons)}` : `Signed in to ${app}`;
     case 'signin.failed':
       return `A sign-in to ${app} failed: wrong password, or the account is disabled`;
     case 'consent.granted':
@@ -76,7 +96,7 @@ export function signInText(kind: 'signin.succeeded' | 'signin.failed' | 'consent
 
 /** Records an item for a request, with its device and approximate place; never waits on the
  * store (a failure is logged, the request goes on). */
-export type NoteActivity = (ctx: { ip: string; get(header: string): string }, sub: string, item: Pick<ActivityItem, 'kind' | 'text' | 'app'>) => void;
+export type NoteActivity = (ctx: { ip: string; get(header: string): string }, sub: string, item: Pick<ActivityItem, 'kind' | 'text' | 'app' | 'risk'>) => void;
 
 export function activityNotes(activity: Activity, describe: (ip: string, userAgent: string) => { device?: string; place?: string }, onError: (err: unknown) => void): NoteActivity {
   return (ctx, sub, item) => {

@@ -13,6 +13,7 @@ import type { Revocation } from '../provider/revocation.ts';
 import type { Auditor } from '../audit/context.ts';
 import type { DeviceCookies } from '../security/device-cookie.ts';
 import type { SignInThrottle } from '../security/sign-in-throttle.ts';
+import type { RiskEngine } from '../risk/engine.ts';
 import type { Activity, NoteActivity } from './activity.ts';
 import { consoleApi } from './api.ts';
 import type { ConsoleAuth } from './console-auth.ts';
@@ -36,6 +37,8 @@ export interface AccountConsoleDeps {
   csrfCookie: string;
   /** Email address, notification settings and security notices (email-settings.ts), when mail can be sent. */
   mail?: ConsoleMail;
+  /** Told the person's "this was me / this wasn't me" on a sign-in (undefined with RISK=false). */
+  risk?: RiskEngine;
 }
 
 const methodNotAllowed = () => new LatchkeyError(405, 'invalid_request', 'This address does not accept that method.');

@@ -2,7 +2,8 @@
 //   /account                    overview: apps, sessions, recent activity
 //   /account/apps               connected apps; POST /account/apps/:grant/remove
 //   /account/sessions           browser sessions; POST /account/sessions/:id/sign-out, /account/sessions/sign-out-others
-//   /account/activity           security activity
+//   /account/activity           security activity; POST /account/activity/:key/was-me, /account/activity/:key/not-me
+//                               (the person's word on a sign-in, for the risk model)
 //   /account/password           change the password (a fresh sign-in first)
 //   /account/help               plain-language help (no sign-in needed)
 //   /account/login, /callback   signing in to the console; /account/signed-out after signing out
@@ -25,6 +26,8 @@ import { safeBack, type ConsoleAuth, type Viewer } from './console-auth.ts';
 import type { BrowserSessions } from './sessions.ts';
 import type Provider from 'oidc-provider';
 import { emailSettingsPages, type ConsoleMail } from './email-settings.ts';
+import { notFound } from '../errors.ts';
+import type { RiskEngine } from '../risk/engine.ts';
 
 export interface ConsoleDeps {
   auth: ConsoleAuth;
@@ -46,7 +49,16 @@ export interface ConsoleDeps {
   csrfCookie: string;
   /** The mail pages (email-settings.ts) and security notices, when mail can be sent. */
   mail?: ConsoleMail;
+  /** The risk model, told the person's "this was me / this wasn't me" (undefined with RISK=false). */
+  risk?: RiskEngine;
 }
+
+const VERDICTS = { 'was-me': 'was_me', 'not-me': 'not_me' } as const;
+const FEEDBACK_DONE = {
+  was_me: 'Thank you. Sign-ins like that one will look less unusual from now on.',
+  not_me:
+    'Thank you. Sign-ins from that network and device will be stopped or questioned from now on. Someone else may know your password: change it now (tick “sign out everywhere else” on that page), and look at where you are signed in.',
+} as const;
 
 const advised = (items: ActivityItem[]) => items.map((item) => ({ ...item, advice: adviceFor(item) }));
 
@@ -148,6 +160,21 @@ export function consolePages(deps: ConsoleDeps): Router {
   router.get('/activity', async (ctx) => {
     const viewer = await signedIn(ctx);
     if (viewer) show(ctx, 'activity', viewer, { title: 'Security activity', activity: advised(await activity.recent(viewer.sub, 50)) });
+  });
+
+  router.post('/activity/:key/:verdict', form, async (ctx) => {
+    const viewer = await act(ctx);
+    if (!viewer) return;
+    const verdict = VERDICTS[ctx.params.verdict as keyof typeof VERDICTS];
+    const key = ctx.params.key ?? '';
+    if (!verdict || !/^[0-9a-z]{1,12}$/.test(key)) throw notFound();
+    // Only a sign-in of this very account is found: another person's key answers like an old one.
+    const taken = deps.risk ? await deps.risk.feedback(viewer.sub, key, verdict) : false;
+    if (!taken) return done(ctx, '/activity', 'That sign-in is too old to change now. If something looks wrong, change your password.');
+    const when = new Date(Number.parseInt(key, 36)).toISOString().slice(0, 16).replace('T', ' ');
+    deps.note(ctx, viewer.sub, { kind: 'signin.feedback', text: verdict === 'was_me' ? `You said the sign-in of ${when} UTC was you` : `You said the sign-in of ${when} UTC was not you` });
+    deps.auditor?.record({ type: 'signin.feedback', version: 1, ...deps.auditor.envelope(ctx), actor: { kind: 'account', sub: viewer.sub }, account: viewer.sub, verdict, signInAt: Number.parseInt(key, 36) });
+    done(ctx, verdict === 'not_me' ? '/sessions' : '/activity', FEEDBACK_DONE[verdict]);
   });
 
   router.get('/password', async (ctx) => {

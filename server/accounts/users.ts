@@ -44,6 +44,8 @@ export class UserNotFoundError extends NotFoundError {
 }
 
 const USERS = 'users';
+/** Where a user's document lives: records of an account name it, to be read along with them. */
+export const userDocument = (sub: string) => ({ collection: USERS, id: sub });
 const EMAILS = 'user-emails';
 const UPDATE_ATTEMPTS = 5;
 

@@ -22,6 +22,7 @@ import type { AdminThrottle } from '../security/admin-throttle.ts';
 import { requireBearerToken } from './auth.ts';
 import { parseJsonBody } from './body.ts';
 import { clientRoutes } from './clients.ts';
+import { registrationTokenRoutes } from './registration-tokens.ts';
 import { handleErrors, notFound, type ErrorBody } from './errors.ts';
 import { keyRoutes } from './keys.ts';
 import { auditRoutes } from './audit.ts';
@@ -63,6 +64,8 @@ export interface AdminApiDeps {
   throttle?: AdminThrottle;
   /** For /admin/users/invite, /admin/users/verify, /admin/mail/test (mail.ts). */
   mail?: Mail;
+  /** DYNAMIC_REGISTRATION: initial access tokens may be issued. */
+  registration?: boolean;
 }
 
 const isAdminPath = (path: string) => isUnder(path, 'admin');
@@ -86,6 +89,9 @@ export function createAdminApi(deps: AdminApiDeps): Middleware {
   if (deps.mail) mailRoutes(router, deps.users, deps.mail, deps.issuer ?? '', record);
   peopleRoutes(router, deps.users, deps.people, deps.activity);
   clientRoutes(router, deps.clients, deps.apis, deps.revocation, record);
+  if (deps.provider && deps.issuer) {
+    registrationTokenRoutes(router, { enabled: deps.registration ?? false, provider: deps.provider, endpoint: `${deps.issuer}${ROUTES.registration.path}`, hashId: deps.auditor?.hashId }, record);
+  }
   apiRoutes(router, deps.apis);
   keyRoutes(router, deps.keystore, deps.keys, deps.clients);
   if (deps.trail) auditRoutes(router, deps.trail, deps.users);

@@ -37,6 +37,8 @@ export const thresholdsSchema = z.strictObject({
   }),
   impossibleTravel: z.strictObject({ maxSpeedKmh: z.number().positive(), minDistanceKm: z.number().min(0), cooldownMs: ms }),
   signingKeyRevoked: z.strictObject({ cooldownMs: ms }),
+  unusualSignIn: z.strictObject({ cooldownMs: ms }),
+  unusualSignInRefused: z.strictObject({ cooldownMs: ms }),
   adminOffHours: z
     .strictObject({
       enabled: z.boolean(),
@@ -74,6 +76,8 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
   newCountry: { learningSignIns: 3, cooldownMs: DAY },
   impossibleTravel: { maxSpeedKmh: 1000, minDistanceKm: 300, cooldownMs: 6 * HOUR },
   signingKeyRevoked: { cooldownMs: HOUR },
+  unusualSignIn: { cooldownMs: 0 },
+  unusualSignInRefused: { cooldownMs: 0 },
   adminOffHours: { enabled: true, timeZone: 'UTC', days: [1, 2, 3, 4, 5], start: '07:00', end: '20:00', cooldownMs: HOUR },
   limits: {
     accounts: 10_000,

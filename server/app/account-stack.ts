@@ -17,6 +17,7 @@ import type { Revocation } from '../provider/revocation.ts';
 import type { Security } from '../security/index.ts';
 import type { Auditor } from '../audit/context.ts';
 import type { ConsoleMail } from '../account/email-settings.ts';
+import type { RiskEngine } from '../risk/engine.ts';
 
 export interface AccountDeps {
   holdings: AccountHoldings;
@@ -25,6 +26,8 @@ export interface AccountDeps {
   /** The console client's secret (account/console-client.ts). */
   consoleSecret: string;
   auditor?: Auditor;
+  /** Where the owner's "this was me / this wasn't me" goes (undefined with RISK=false). */
+  risk?: RiskEngine;
 }
 
 export function accountStack(

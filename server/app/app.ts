@@ -26,6 +26,9 @@ import { isApiPath, ROUTES } from '../http/routes.ts';
 import { securityHeaders } from '../http/security-headers.ts';
 import { staticFiles } from '../http/static-files.ts';
 import { interactionRoutes, type InteractionNotice } from '../interactions/routes.ts';
+import { riskChecks } from '../interactions/risk-check.ts';
+import type { GeoLookup } from '../geo/lookup.ts';
+import type { RiskEngine } from '../risk/engine.ts';
 import { signInText } from '../account/activity.ts';
 import type { Keystore } from '../keys/keystore.ts';
 import type { KeyManager } from '../keys/manager.ts';
@@ -74,6 +77,8 @@ export interface AppDeps {
   mail: Mail;
   notify: Notify;
   mailPreferences: Preferences;
+  /** The risk model (undefined with RISK=false) and the places of addresses it scores by. */
+  risk: { engine?: RiskEngine; geo: () => GeoLookup | undefined };
 }
 
 export interface Apps {
@@ -83,7 +88,7 @@ export interface Apps {
   adminApp?: Koa;
 }
 
-export function createApp({ config, logger, store, users, clients, apis, keystore, keys, provider, keysLoaded, revocation, account, auditor, audit, metrics, mail, notify, mailPreferences }: AppDeps): Apps {
+export function createApp({ config, logger, store, users, clients, apis, keystore, keys, provider, keysLoaded, revocation, account, auditor, audit, metrics, risk, mail, notify, mailPreferences }: AppDeps): Apps {
   // build() gives this app the Provider's cookie keys (app.keys): mounted, the Provider reads and
   // writes cookies through this app's context, and signs them only when this app has keys.
   // The client's address is the X-Forwarded-For entry the trusted proxies appended (Koa keeps
@@ -98,17 +103,22 @@ export function createApp({ config, logger, store, users, clients, apis, keystor
     doctor: async () =>
       assess(await gatherFacts({ production: config.env === 'production', issuer: config.issuer, adminToken: config.adminToken, rotationSchedule: config.keys.rotationSchedule, store, keystore, clients })),
     throttle: security.adminThrottle,
+    registration: config.dynamicRegistration,
     mail,
   });
   const render = createRenderer();
   const cookies = cookieNames(config.issuer.startsWith('https://'));
-  const notice: InteractionNotice = (ctx, sub, { kind, app }) => account.note(ctx, sub, { kind, text: signInText(kind, app), app });
+  const notice: InteractionNotice = (ctx, sub, { kind, app, risk: verdict }) =>
+    account.note(ctx, sub, { kind, text: signInText(kind, app, verdict), app, ...(verdict ? { risk: { key: verdict.key, decision: verdict.decision, score: verdict.score, reasons: verdict.reasons } } : {}) });
   const interactions = interactionRoutes({ provider, users, findApi: (identifier) => apis.get(identifier), render, issuer: config.issuer, cookieSecrets: config.cookieSecrets, csrfCookie: cookies.csrf, logger, notice, audit: interactionAudit(auditor), ...security,
+    risk: riskChecks({ engine: risk.engine, geo: risk.geo, pseudonym: security.pseudonym, logger }),
     forgotPasswordPath: mail.enabled ? ROUTES.forgotPassword.path : undefined,
     securityNotice: (ctx, sub, kind, app) => notify(sub, kind, { ctx, app }),
   });
 
   app.use(requestContext(logger));
+  // A token's grant and account come with it in one round trip, for this request only.
+  app.use((_ctx, next) => store.readAhead(next));
   app.use(metrics.middleware);
   app.use(securityHeaders(config.issuer.startsWith('https://'), isApiPath));
   app.use(errorHandler(render, config.issuer, logger));
@@ -137,8 +147,9 @@ export function createApp({ config, logger, store, users, clients, apis, keystor
     return oidc(ctx, next);
   };
   const grace = config.refreshTokenReuseGrace > 0 ? refreshGrace(config.refreshTokenReuseGrace, provider, store.oidc) : undefined;
-  // Every endpoint where a client authenticates counts its failures first (server/security/).
-  const guarded = compose([security.clientAuthThrottle, oidc]);
+  // Every endpoint where a client authenticates counts its failures first, and /reg its bad
+  // tokens and registrations (server/security/).
+  const guarded = compose([security.clientAuthThrottle, security.registrationThrottle, oidc]);
   app.use(
     byPath(
       {

@@ -1,12 +1,12 @@
 // Wires a Config into a running Latchkey: store, accounts, clients, keys, Provider and app.
 // main.ts and the tests both build through here, so tests exercise exactly what ships.
 import type Koa from 'koa';
-import type Provider from 'oidc-provider';
+import type { ClientMetadata, default as Provider } from 'oidc-provider';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/index.ts';
 import { createFindAccount } from '../accounts/find-account.ts';
 import { createPasswords } from '../accounts/passwords.ts';
-import { createUsers, type Users } from '../accounts/users.ts';
+import { createUsers, userDocument, type Users } from '../accounts/users.ts';
 import { createApp } from './app.ts';
 import { createApiRegistry, type ApiRegistry } from '../apis/registry.ts';
 import { createClientRegistry, type ClientRegistry } from '../clients/registry.ts';
@@ -17,8 +17,8 @@ import { consoleClient, CONSOLE_CLIENT_ID } from '../account/console-client.ts';
 import { accountHoldings, type AccountHoldings } from '../account/holdings.ts';
 import { sessionInfos } from '../account/session-info.ts';
 import { grantUsage } from '../account/usage.ts';
-import { checkClient } from '../clients/policy.ts';
-import { PolicyError } from '../errors.ts';
+import { checkClient, clientProblems } from '../clients/policy.ts';
+import { PolicyError, StoreUnavailableError } from '../errors.ts';
 import { sharedGeo } from '../geo/shared.ts';
 import { readClientsFile } from '../clients/static-file.ts';
 import { createRenderer } from '../http/render.ts';
@@ -42,6 +42,9 @@ import { observe } from './observe.ts';
 import { introspectionEvent } from '../audit/provider-events.ts';
 import { createMail, type Mail } from '../mail/index.ts';
 import { createNotify, mailPreferences, type Notify, type Preferences } from '../lifecycle/index.ts';
+import { riskEngine, type RiskEngine } from '../risk/engine.ts';
+import { riskOptions } from '../risk/options.ts';
+import { riskHistoryStore } from '../risk/store.ts';
 
 export interface Latchkey {
   app: Koa;
@@ -67,6 +70,8 @@ export interface Latchkey {
   audit: AuditTrail;
   /** The alert rules over the trail, when auditing is on (alerts/runner.ts). */
   alerts?: { poll(): Promise<void> };
+  /** The learned risk model at sign-in (risk/engine.ts), unless RISK=false. */
+  risk?: RiskEngine;
   /** The webhook sink, when AUDIT_WEBHOOK_URL is set (audit/webhook.ts). */
   webhook?: { poll(): Promise<void>; stop(): Promise<void> };
   keystore: Keystore;
@@ -88,6 +93,7 @@ export async function build(config: Config, logger: Logger, options: { store?: S
   let mail: Mail | undefined;
   // Alerts (made before mail, which needs their audit trail) mail the person once mail exists.
   let notifyLater: Notify | undefined;
+  let risk: RiskEngine | undefined;
   try {
     const box = createSealedBox(config.keysEncryptionKeys);
     const users = createUsers(store.documents, createPasswords(config.bcryptCost, config.keysEncryptionKeys));
@@ -119,7 +125,7 @@ export async function build(config: Config, logger: Logger, options: { store?: S
     await apis.checkStaticApis();
     const stopFollowingApis = await apis.follow();
     const findApi = (identifier: string) => apis.get(identifier);
-    const records = protectRecords(store.oidc, createRecordProtection(config.keysEncryptionKeys));
+    const records = protectRecords(store.oidc, createRecordProtection(config.keysEncryptionKeys), { accountDocument: userDocument });
     const oidcAdapter = createAdapter(records);
     const adapter = (name: string) => {
       if (name === 'Client') return clients.adapter();
@@ -146,7 +152,19 @@ export async function build(config: Config, logger: Logger, options: { store?: S
     const preferences = mailPreferences(store.documents);
     const notify = createNotify({ mail, users, preferences, issuer: config.issuer, where, logger });
     notifyLater = notify;
+    // Dynamic registration (provider/registration.ts): the same client rules as the admin API's;
+    // a client deleted through RFC 7592 takes its grants and tokens with it, as `clients remove`.
+    const registration = { problems: (metadata: ClientMetadata) => clientProblems(metadata, clientPolicy), consumeInitialAccessToken: (jti: string) => records.consume('InitialAccessToken', jti) };
+    // The risk model's histories and prior, and the thresholds its decisions are made by.
+    if (config.risk.enabled) {
+      const options = riskOptions({ thresholds: { stepUp: config.risk.stepUp, deny: config.risk.deny } });
+      risk = riskEngine(riskHistoryStore(store.risk, store.feeds, options), store.locks, options, (err) =>
+        // Redis away is logged once, where the store notices it (observability/store-outage.ts).
+        err instanceof StoreUnavailableError ? logger.debug({ err }, 'the risk model could not update its global prior') : logger.warn({ err }, 'the risk model could not update its global prior'),
+      );
+    }
     live.onBuild((built) => {
+      built.on('registration_delete.success', (_ctx, client) => void revocation.client(client.clientId).catch((err: unknown) => logger.warn({ err }, 'could not revoke a deleted client\'s grants')));
       built.on('authorization.success', (ctx) => void infos.seen(ctx).catch((err: unknown) => logger.warn({ err }, 'could not record where a session is')));
       built.on('grant.success', (ctx) => usage.granted(ctx));
     });
@@ -157,7 +175,7 @@ export async function build(config: Config, logger: Logger, options: { store?: S
       createProvider({ config, adapter, findAccount, jwks: keystore.privateJwks(keyset), cookieKeys: keystore.cookieKeys(keyset), staticClients, findApi, maxAccessTokenTTL, pages, introspected: (ctx, asker, token, allowed) => {
           if (allowed && token.grantId) usage.introspected(token.grantId);
           introspectionEvent(auditor, ctx, asker, token, allowed);
-        }, firstPartyClients: new Set([CONSOLE_CLIENT_ID]) });
+        }, firstPartyClients: new Set([CONSOLE_CLIENT_ID]), registration });
 
     const initial = await keystore.loadOrCreate();
     live.install(providerFor(initial));
@@ -184,7 +202,8 @@ export async function build(config: Config, logger: Logger, options: { store?: S
       keys,
       provider,
       revocation,
-      account: { holdings, activity, note, consoleSecret: String(console.client_secret), auditor },
+      account: { holdings, activity, note, consoleSecret: String(console.client_secret), auditor, risk },
+      risk: { engine: risk, geo: () => geo },
       auditor,
       audit,
       metrics,
@@ -222,6 +241,7 @@ export async function build(config: Config, logger: Logger, options: { store?: S
       people: holdings,
       audit,
       alerts,
+      risk,
       webhook,
       keystore,
       keys,
@@ -232,6 +252,7 @@ export async function build(config: Config, logger: Logger, options: { store?: S
       async close() {
         await keys.stop();
         await mail?.queue.stop();
+        await risk?.stop();
         await watch?.close();
         await stopFollowingClients();
         await stopFollowingApis();
@@ -241,6 +262,7 @@ export async function build(config: Config, logger: Logger, options: { store?: S
   } catch (error) {
     await watch?.close().catch(() => undefined);
     await mail?.queue.stop().catch(() => undefined);
+    await risk?.stop().catch(() => undefined);
     await store.close();
     throw error;
   }

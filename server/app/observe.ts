@@ -12,6 +12,7 @@ import { envelopeOf, type Auditor } from '../audit/context.ts';
 import { createIdHasher } from '../audit/ids.ts';
 import { keyEvents } from '../audit/key-events.ts';
 import { auditProviderEvents } from '../audit/provider-events.ts';
+import { auditRegistrationEvents } from '../audit/registration-events.ts';
 import { createAuditTrail } from '../audit/trail.ts';
 import { startWebhook } from '../audit/webhook.ts';
 import { derive } from '../crypto/derived-keys.ts';
@@ -61,7 +62,12 @@ export async function observe({ config, store, logger, geo, live, keyset, activi
     envelope: (ctx) => envelopeOf(ctx, () => geo),
   };
   // Off, nothing is built at all: no envelope, no hashing, no listener on oidc-provider's events.
-  if (config.audit.enabled) live.onBuild((built) => auditProviderEvents(built, auditor));
+  if (config.audit.enabled) {
+    live.onBuild((built) => {
+      auditProviderEvents(built, auditor);
+      auditRegistrationEvents(built, auditor);
+    });
+  }
 
   const alerts = config.audit.enabled
     ? startAlerts({

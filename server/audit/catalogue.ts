@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import type { EventDefinition } from './define.ts';
 import * as admin from './events-admin.ts';
+import * as registration from './events-registration.ts';
 import { alertRaised } from './events-alerts.ts';
 import * as mail from './events-mail.ts';
 import * as signin from './events-signin.ts';
@@ -17,6 +18,7 @@ import * as tokens from './events-tokens.ts';
 export const EVENT_DEFINITIONS = [
   signin.signinSucceeded,
   signin.signinFailed,
+  signin.signinFeedback,
   signin.consentGranted,
   signin.consentDenied,
   signin.sessionStarted,
@@ -36,6 +38,10 @@ export const EVENT_DEFINITIONS = [
   admin.clientCreated,
   admin.clientChanged,
   admin.clientRemoved,
+  registration.registrationTokenIssued,
+  registration.clientRegistered,
+  registration.clientRegistrationUpdated,
+  registration.clientRegistrationDeleted,
   admin.userCreated,
   admin.userChanged,
   admin.userRemoved,

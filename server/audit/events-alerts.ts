@@ -12,6 +12,8 @@ export const ALERT_RULES = [
   'refresh_token_reuse',
   'new_country',
   'impossible_travel',
+  'unusual_signin',
+  'unusual_signin_refused',
   'signing_key_revoked',
   'admin_off_hours',
 ] as const;

@@ -3,7 +3,16 @@ import { z } from 'zod';
 import { defineEvent } from './define.ts';
 import { actorOf, clientId, idHash, scopes, sessionIdHash, sub } from './fields.ts';
 
-export const SIGNIN_FAILURE_REASONS = ['unknown_account', 'wrong_password', 'disabled', 'throttled'] as const;
+export const SIGNIN_FAILURE_REASONS = ['unknown_account', 'wrong_password', 'disabled', 'throttled', 'risk_denied'] as const;
+
+/** What the risk model (server/risk/) made of a sign-in with the right password. */
+export const signInRisk = z
+  .strictObject({
+    score: z.number().min(-1000).max(1000).describe('Natural log of the likelihood ratio, someone else : the owner (Freeman et al.); higher is more unusual'),
+    decision: z.enum(['allow', 'require', 'deny']).describe('`require`: a second factor is asked for (allowed, with an alert, for an account that has none)'),
+    reasons: z.array(z.string().min(1).max(256)).max(12).describe('What made it unusual, in words, strongest first ("first sign-in from Brazil", "new browser (Firefox on Linux)")'),
+  })
+  .meta({ id: 'SignInRisk', description: 'The risk model’s view of a sign-in: score, decision and reasons.' });
 
 export const signinSucceeded = defineEvent('signin.succeeded', 1, {
   summary: 'A person signed in with their password.',
@@ -15,13 +24,14 @@ export const signinSucceeded = defineEvent('signin.succeeded', 1, {
     client: clientId.describe('The client the person was signing in to'),
     sessionIdHash: sessionIdHash.optional(),
     amr: z.array(z.string().min(1).max(32)).max(8).describe('Authentication methods used, e.g. `["pwd"]`'),
+    risk: signInRisk.optional().describe('What the risk model made of it (absent with `RISK=false`)'),
   },
 });
 
 export const signinFailed = defineEvent('signin.failed', 1, {
   summary: 'A sign-in attempt failed.',
   audience: 'person',
-  source: 'login form (server/interactions/routes.ts), when users.authenticate finds no active account with that password',
+  source: 'login form (server/interactions/routes.ts), when users.authenticate finds no active account with that password, or the risk model refuses the sign-in (server/interactions/risk-check.ts)',
   actor: actorOf('anonymous'),
   fields: {
     account: sub.optional().describe('The account the attempt named, when one exists (absent for an unknown email)'),
@@ -32,9 +42,22 @@ export const signinFailed = defineEvent('signin.failed', 1, {
     reason: z.enum(SIGNIN_FAILURE_REASONS).describe('Why it failed. Operator only: telling the person would reveal which emails have accounts.'),
     personSees: z
       .enum(['incorrect_email_or_password', 'too_many_attempts'])
-      .describe('What the page told the person, and all they may learn: the same words for an unknown email, a wrong password and a disabled account.'),
+      .describe('What the page told the person, and all they may learn: the same words for an unknown email, a wrong password, a disabled account and a sign-in the risk model refused.'),
+    risk: signInRisk.optional().describe('With `risk_denied`: why the risk model refused a sign-in with the right password'),
   },
-  operatorOnly: ['reason', 'loginHash'],
+  operatorOnly: ['reason', 'loginHash', 'risk'],
+});
+
+export const signinFeedback = defineEvent('signin.feedback', 1, {
+  summary: 'A person said a sign-in shown in their security activity was them, or was not: the risk model learns it.',
+  audience: 'person',
+  source: 'account console, “This was me” / “This wasn’t me” (server/account/routes.ts)',
+  actor: actorOf('account'),
+  fields: {
+    account: sub,
+    verdict: z.enum(['was_me', 'not_me']).describe('`not_me`: the sign-in is taken out of the history, and its network and device count against later ones'),
+    signInAt: z.number().int().nonnegative().describe('When the sign-in was, epoch ms (what the console names it by)'),
+  },
 });
 
 export const consentGranted = defineEvent('consent.granted', 1, {

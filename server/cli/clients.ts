@@ -1,4 +1,4 @@
-// latchkey clients add | list | remove
+// latchkey clients add | list | remove | registration-token
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { SIGNING_ALGS } from '../../config/schema.ts';
@@ -147,10 +147,11 @@ export function registerClients(program: Command, cli: CommandContext): void {
       body.clients.length === 0
         ? 'no clients'
         : `${table(
-            ['CLIENT ID', 'NAME', 'AUTH', 'GRANTS', 'CREATED', 'APIS', 'SERVES', 'REDIRECT URIS'],
-            body.clients.map(({ clientId, metadata, createdAt }) => [
+            ['CLIENT ID', 'NAME', 'BY', 'AUTH', 'GRANTS', 'CREATED', 'APIS', 'SERVES', 'REDIRECT URIS'],
+            body.clients.map(({ clientId, metadata, createdAt, registered }) => [
               clientId,
               metadata.client_name,
+              registered ? 'registration' : 'admin',
               metadata.token_endpoint_auth_method ?? 'client_secret_basic',
               (metadata.grant_types ?? DEFAULT_GRANTS).join(','),
               date(createdAt),
@@ -161,6 +162,27 @@ export function registerClients(program: Command, cli: CommandContext): void {
           )}${morePages('latchkey clients list', body.next)}`,
     );
   });
+
+  leaf(clients, 'registration-token', 'issue an initial access token for dynamic client registration (DYNAMIC_REGISTRATION=true)')
+    .option('--ttl <seconds>', 'how long it works (default 86400, one day; 60 to 2592000)', (value) => {
+      if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a whole number of seconds');
+      return Number(value);
+    })
+    .option('--reusable', 'may register several clients until it expires (default: one)')
+    .action(async (options: { json?: boolean; ttl?: number; reusable?: boolean }) => {
+      const body = (await (await cli.api()).request('POST', 'clients/registration-tokens', {
+        ...(options.ttl === undefined ? {} : { ttl: options.ttl }),
+        ...(options.reusable ? { reusable: true } : {}),
+      })) as { token: string; expiresAt: number; reusable: boolean; registrationEndpoint: string };
+      cli.print(options.json, body, () =>
+        [
+          `initial access token: ${body.token}`,
+          `registration endpoint: ${body.registrationEndpoint}`,
+          `${body.reusable ? 'registers clients' : 'registers one client'} until ${date(body.expiresAt)}`,
+          'This token cannot be shown again; hand it to the app now.',
+        ].join('\n'),
+      );
+    });
 
   leaf(clients, 'remove', 'delete a client; its tokens stop working')
     .requiredOption('--id <id>', 'client_id')

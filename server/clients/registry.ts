@@ -7,7 +7,7 @@
 // client announces it to every instance, which drop their cached copy at once; a lost
 // announcement is bounded by the cache lifetime.
 import { randomBytes } from 'node:crypto';
-import type { Adapter, AdapterPayload, ClientMetadata } from 'oidc-provider';
+import { errors, type Adapter, type AdapterPayload, type ClientMetadata } from 'oidc-provider';
 import { AlreadyExistsError } from '../errors.ts';
 import type { SealedBox, Sealed } from '../crypto/sealed-box.ts';
 import type { Documents, Events } from '../store/types.ts';
@@ -22,6 +22,8 @@ interface StoredClient {
   metadata: ClientMetadata;
   secret?: Sealed;
   createdAt: number;
+  /** Made by dynamic registration, not by an administrator. */
+  registered?: true;
 }
 
 export interface ClientView {
@@ -29,6 +31,8 @@ export interface ClientView {
   /** Never holds client_secret: that is sealed apart. */
   metadata: ClientMetadata;
   createdAt: number;
+  /** Made by dynamic registration (RFC 7591), not by an administrator. */
+  registered?: true;
 }
 
 export class ClientExistsError extends AlreadyExistsError {
@@ -78,9 +82,33 @@ export function createClientRegistry(
     clientId: stored.metadata.client_id,
     metadata: stored.metadata,
     createdAt: stored.createdAt,
+    ...(stored.registered ? { registered: true as const } : {}),
   });
   const unsupported = async () => {
     throw new Error('clients are managed through the admin API, not by oidc-provider');
+  };
+  // Registration (oidc-provider has validated the metadata and run Latchkey's policy on it).
+  const registered = async (clientId: string, payload: AdapterPayload) => {
+    const { client_secret: secret, ...metadata } = payload as ClientMetadata;
+    if (metadata.client_id !== clientId) throw new errors.InvalidClientMetadata('client_id mismatch');
+    const raw = await documents.get(CLIENTS, clientId);
+    const before = raw === undefined ? undefined : (JSON.parse(raw) as StoredClient);
+    if (before && !before.registered) throw new errors.InvalidClientMetadata('this client is managed by an administrator');
+    const stored: StoredClient = {
+      metadata,
+      secret: typeof secret === 'string' ? box.seal(secret, `client:${clientId}`) : undefined,
+      createdAt: before?.createdAt ?? now(),
+      registered: true,
+    };
+    const written = raw === undefined ? await documents.insert(CLIENTS, clientId, JSON.stringify(stored)) : await documents.replace(CLIENTS, clientId, raw, JSON.stringify(stored));
+    if (!written) throw new errors.InvalidClientMetadata('the client changed meanwhile; try again');
+    await changed(clientId);
+  };
+  const unregistered = async (clientId: string) => {
+    const stored = await read(clientId);
+    if (!stored?.registered) return;
+    await documents.remove(CLIENTS, clientId);
+    await changed(clientId);
   };
 
   return {
@@ -146,11 +174,11 @@ export function createClientRegistry(
           cache.set(clientId, { payload, until: now() + CLIENT_CACHE_MS });
           return payload;
         },
-        upsert: unsupported,
+        upsert: registered,
         findByUid: unsupported,
         findByUserCode: unsupported,
         consume: unsupported,
-        destroy: unsupported,
+        destroy: unregistered,
         revokeByGrantId: unsupported,
       };
     },

@@ -4,11 +4,13 @@ import type { Context } from 'koa';
 import type { AuditEvent } from '../audit/catalogue.ts';
 import type { Auditor } from '../audit/context.ts';
 import type { SignInOutcome } from '../accounts/users.ts';
+import type { RiskVerdict } from './risk-check.ts';
 
 export function interactionAudit(auditor: Auditor) {
   const base = (ctx: Context) => ({ version: 1 as const, ...auditor.envelope(ctx) });
   return {
-    signIn(ctx: Context, what: { outcome: SignInOutcome | 'throttled'; email: string; clientId: string; sub?: string; sessionUid?: string }) {
+    signIn(ctx: Context, what: { outcome: SignInOutcome | 'throttled' | 'risk_denied'; email: string; clientId: string; sub?: string; sessionUid?: string; risk?: RiskVerdict }) {
+      const risk = what.risk ? { risk: { score: what.risk.score, decision: what.risk.decision, reasons: what.risk.reasons.slice(0, 12) } } : {};
       if (what.outcome === 'succeeded' && what.sub) {
         auditor.record({
           type: 'signin.succeeded',
@@ -18,6 +20,7 @@ export function interactionAudit(auditor: Auditor) {
           client: what.clientId,
           ...(what.sessionUid ? { sessionIdHash: auditor.hashId('session', what.sessionUid) } : {}),
           amr: ['pwd'],
+          ...risk,
         } as AuditEvent);
         return;
       }
@@ -30,6 +33,7 @@ export function interactionAudit(auditor: Auditor) {
         client: what.clientId,
         reason: what.outcome === 'succeeded' ? 'wrong_password' : what.outcome,
         personSees: what.outcome === 'throttled' ? 'too_many_attempts' : 'incorrect_email_or_password',
+        ...(what.outcome === 'risk_denied' ? risk : {}),
       } as AuditEvent);
     },
     consent(ctx: Context, what: { sub: string; clientId: string; scopes: string[]; grantId?: string; resources?: string[]; denied?: 'denied' | 'cancelled' }) {

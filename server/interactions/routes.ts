@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import type { ResourceServer } from '../../config/index.ts';
 import { normalizeEmail, type SignInOutcome, type Users } from '../accounts/users.ts';
 import { verifyCsrf } from '../http/csrf.ts';
-import { badRequest, LatchkeyError, temporarilyUnavailable } from '../errors.ts';
+import { badRequest, LatchkeyError, StoreUnavailableError, temporarilyUnavailable } from '../errors.ts';
 import { inWords } from '../security/decisions.ts';
 import type { InteractionAudit } from './audit.ts';
 import type { DeviceCookies } from '../security/device-cookie.ts';
@@ -23,6 +23,7 @@ import { interactionPath, ROUTES } from '../http/routes.ts';
 import { clientSummary, type ClientSummary } from './client-summary.ts';
 import { consentView, grantFor, resourcesAsked, withoutPkce } from './consent.ts';
 import { createPage } from './page.ts';
+import { nextStep, type RiskChecks, type RiskVerdict } from './risk-check.ts';
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 
@@ -49,13 +50,15 @@ export interface InteractionDeps {
   /** Security notices by mail (lifecycle/notify.ts): a sign-in from a browser that never signed in
    * to the account, a consent that gives an app offline access. Never waited on. */
   securityNotice?: (ctx: Context, sub: string, kind: 'new-device' | 'offline-access', app: string) => void;
+  /** The learned risk model's check of a sign-in with the right password (risk-check.ts). */
+  risk?: RiskChecks;
 }
 
 /** A sign-in to an existing account (successful or not) or a consent given, with the app's name. */
 export type InteractionNotice = (
   ctx: Context,
   sub: string,
-  what: { kind: 'signin.succeeded' | 'signin.failed' | 'consent.granted'; clientId: string; app: string },
+  what: { kind: 'signin.succeeded' | 'signin.failed' | 'consent.granted'; clientId: string; app: string; risk?: RiskVerdict },
 ) => void;
 
 const LOGIN_FAILED = 'Incorrect email or password.';
@@ -73,7 +76,7 @@ function field(body: unknown, name: string): string {
   return typeof value === 'string' ? value : '';
 }
 
-export function interactionRoutes({ provider, users, findApi, render, issuer, cookieSecrets, csrfCookie, logger, signInThrottle, devices, pseudonym, notice = () => {}, audit, forgotPasswordPath, securityNotice }: InteractionDeps) {
+export function interactionRoutes({ provider, users, findApi, render, issuer, cookieSecrets, csrfCookie, logger, signInThrottle, devices, pseudonym, notice = () => {}, audit, risk: risks, forgotPasswordPath, securityNotice }: InteractionDeps) {
   const router = new Router({ prefix: ROUTES.interaction.path });
   const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
 
@@ -106,6 +109,8 @@ export function interactionRoutes({ provider, users, findApi, render, issuer, co
   }
 
   const page = createPage(render, issuer);
+  // After the response: a failure is logged (Redis away only once, by the store), never the person's problem.
+  const quiet = (what: string) => (err: unknown) => (err instanceof StoreUnavailableError ? logger.debug({ err }, what) : logger.warn({ err }, what));
 
   function showLogin(ctx: Context, details: Details, client: ClientSummary, email: string, error?: string) {
     page(ctx, 'login', {
@@ -163,7 +168,7 @@ export function interactionRoutes({ provider, users, findApi, render, issuer, co
     const knownDevice = devices.knownFor(device, normalized);
     // One line per attempt: never the email (an unknown account's could be anything someone
     // typed, a password included) nor the password; the account by sub, or by pseudonym.
-    const log = (outcome: SignInOutcome | 'throttled', extra: Record<string, unknown>) =>
+    const log = (outcome: SignInOutcome | 'throttled' | 'risk_denied', extra: Record<string, unknown>) =>
       logger.info(
         { event: 'signin', outcome, clientId: String(details.params.client_id), account: pseudonym('log-account', normalized), ip: ctx.ip, knownDevice: knownDevice !== undefined, requestId: ctx.state.requestId, ...extra },
         'sign-in attempt',
@@ -182,19 +187,30 @@ export function interactionRoutes({ provider, users, findApi, render, issuer, co
       if (!(err instanceof LatchkeyError) || err.status !== 503) throw err;
       throw new LatchkeyError(err.status, err.error, err.description, { retryAfter: err.retryAfter, backUrl: interactionPath(details.uid), expose: true });
     });
-    log(result.outcome, { ...(result.sub ? { sub: result.sub } : {}), ...(attempt.delayedMs ? { delayedMs: attempt.delayedMs } : {}) });
+    // The risk model's view of the right password; a wrong one costs the same look-up, and a
+    // refused sign-in reads exactly as a wrong password (page, status, budget), so neither the
+    // words nor the time tell an attacker that the password was right.
+    const risk = await (risks?.check(ctx, result.user?.sub, device) ?? Promise.resolve(undefined)).catch((err: unknown) => {
+      throw temporarilyUnavailable('We cannot sign you in right now. Try again in a moment.', 5, err);
+    });
+    const refused = nextStep(risk?.verdict) === 'refuse';
+    const outcome = refused ? 'risk_denied' : result.outcome;
+    const verdict = risk?.verdict;
+    log(outcome, { ...(result.sub ? { sub: result.sub } : {}), ...(attempt.delayedMs ? { delayedMs: attempt.delayedMs } : {}), ...(verdict ? { risk: { decision: verdict.decision, score: verdict.score } } : {}) });
     const clientId = String(details.params.client_id);
-    audit?.signIn(ctx, { outcome: result.outcome, email: normalized, clientId, sub: result.sub, sessionUid: details.session?.uid });
+    audit?.signIn(ctx, { outcome, email: normalized, clientId, sub: result.sub, sessionUid: details.session?.uid, risk: verdict });
     // Only the account's owner sees this, so a failed attempt on a real account is theirs to know.
-    if (result.sub) notice(ctx, result.sub, { kind: result.user ? 'signin.succeeded' : 'signin.failed', clientId, app: (await clientOf(details)).name });
-    if (!result.user) {
+    if (result.sub) notice(ctx, result.sub, { kind: result.user && !refused ? 'signin.succeeded' : 'signin.failed', clientId, app: (await clientOf(details)).name, risk: verdict });
+    if (!result.user || refused) {
       await attempt.failed();
+      if (refused) void risk!.refused().catch(quiet('could not keep a refused sign-in for feedback'));
       return again(401, LOGIN_FAILED);
     }
     await attempt.succeeded();
     if (knownDevice === undefined && securityNotice) securityNotice(ctx, result.user.sub, 'new-device', (await clientOf(details)).name);
-    devices.remember(ctx, device, normalized);
+    const deviceId = devices.remember(ctx, device, normalized);
     await finish(ctx, { login: { accountId: result.user.sub, amr: ['pwd'] } }, false);
+    await risk?.admitted(deviceId).catch(quiet('could not record a sign-in in its risk history'));
   });
 
   router.post('/:uid/consent', form, async (ctx) => {

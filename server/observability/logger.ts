@@ -19,6 +19,7 @@ const REDACTED = [
   '*.privateJwk',
   // SMTP_URL may carry the SMTP password.
   '*.smtpUrl',
+  '*.registration_access_token',
 ];
 
 interface LoggedError {

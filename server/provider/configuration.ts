@@ -17,6 +17,7 @@ import { existingGrant } from './existing-grant.ts';
 import { PKCE, pkceMetadataProblem, pkceRequired } from './pkce-policy.ts';
 import { OFFLINE_MARKER } from './offline-access.ts';
 import { fetchWithoutAddressChecks } from './internals.ts';
+import { registrationFeatures, type RegistrationDeps } from './registration.ts';
 import { dpopNonceSecret } from '../crypto/derived-keys.ts';
 
 type Features = NonNullable<Configuration['features']>;
@@ -52,9 +53,11 @@ export interface ProviderDeps {
   introspected?: (ctx: KoaContextWithOIDC, asker: string, token: { jti?: string; grantId?: string; clientId?: string; accountId?: string; kind?: string }, allowed: boolean) => void;
   /** Latchkey's own apps (the account console): never asked for consent. */
   firstPartyClients: ReadonlySet<string>;
+  /** Dynamic client registration (registration.ts): off unless DYNAMIC_REGISTRATION. */
+  registration?: RegistrationDeps;
 }
 
-export function buildConfiguration({ config, adapter, findAccount, jwks, cookieKeys, staticClients, findApi, maxAccessTokenTTL, pages, introspected, firstPartyClients }: ProviderDeps): Configuration {
+export function buildConfiguration({ config, adapter, findAccount, jwks, cookieKeys, staticClients, findApi, maxAccessTokenTTL, pages, introspected, firstPartyClients, registration }: ProviderDeps): Configuration {
   return {
     adapter,
     clients: staticClients,
@@ -150,6 +153,8 @@ export function buildConfiguration({ config, adapter, findAccount, jwks, cookieK
         },
       },
       userinfo: { enabled: true },
+      // RFC 7591/7592 with operator-issued initial access tokens (registration.ts).
+      ...registrationFeatures(config.dynamicRegistration ? registration : undefined),
       // Apps that register a backchannel_logout_uri are told when a session they signed in
       // through ends: signing out, or the person ending it from the account console.
       backchannelLogout: { enabled: true },

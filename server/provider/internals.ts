@@ -249,3 +249,26 @@ export function isRefreshTokenReuse(error: unknown): boolean {
 // lookup) answers 503 temporarily_unavailable, like everywhere else, and provider/mount.ts adds
 // the Retry-After the library does not know of. Nothing to call here: the shape is the contract.
 export const PRESENTED_ERROR_FIELDS = ['statusCode', 'expose', 'message', 'error_description'] as const;
+
+// ---------------------------------------------------------------------------------------------
+// 13. Initial access tokens (lib/models/initial_access_token.js, lib/models/base_token.js,
+// lib/actions/registration.js). The documented way to issue one is
+// `new provider.InitialAccessToken({ policies }).save()`, which resolves to the token's value;
+// the constructor also takes `expiresIn` (seconds), which the library keeps as the token's
+// lifetime instead of ttl.InitialAccessToken: each token `latchkey clients registration-token`
+// issues has its own. During a registration the token presented is the request's
+// ctx.oidc.entities.InitialAccessToken (its `jti` is the token's value, which the store keeps only
+// as an HMAC: provider/records.ts); the library never consumes it, so a single-use token is
+// consumed by Latchkey's registration policy, through the model's adapter, atomically.
+
+export async function issueInitialAccessToken(provider: Provider, options: { expiresIn: number; policies: string[] }): Promise<{ token: string; expiresAt: number }> {
+  const iat = new provider.InitialAccessToken({ expiresIn: options.expiresIn, policies: options.policies } as never);
+  const token = await iat.save();
+  return { token, expiresAt: (iat.exp ?? Math.floor(Date.now() / 1000) + options.expiresIn) * 1000 };
+}
+
+/** The initial access token of a registration request (undefined on RFC 7592 updates). */
+export function presentedInitialAccessToken(ctx: KoaContextWithOIDC): { jti: string; policies?: string[] } | undefined {
+  const iat = (ctx.oidc.entities as { InitialAccessToken?: { jti: string; policies?: string[] } }).InitialAccessToken;
+  return iat ? { jti: iat.jti, policies: iat.policies } : undefined;
+}

@@ -55,7 +55,13 @@ interface SealedShape extends OidcPayload {
   sealed: Sealed;
 }
 
-export function protectRecords(store: OidcStore, protection: RecordProtection): ProtectedRecords {
+export interface RecordOptions {
+  /** The document that holds an account (the users collection, by accountId): a token names it
+   * and its Grant to be read along with it (Store.readAhead), since oidc-provider reads both next. */
+  accountDocument?: (accountId: string) => { collection: string; id: string };
+}
+
+export function protectRecords(store: OidcStore, protection: RecordProtection, { accountDocument }: RecordOptions = {}): ProtectedRecords {
   const { name, names } = protection;
   const aad = (model: string, storedName: string) => `record:${model}:${storedName}`;
   const owner = (kind: OwnerKind, id: string) => `${kind}:${name(id)}`;
@@ -99,7 +105,11 @@ export function protectRecords(store: OidcStore, protection: RecordProtection): 
     const owners = ownersOf(model, payload);
     if (!SEALED.has(model)) {
       const { jti, ...clear } = payload;
-      return { ...clear, ...(ID_KEPT.has(model) ? { jti } : {}), grantId, ...(owners.length ? { owners } : {}) } as OidcPayload;
+      const accountId = typeof payload.accountId === 'string' ? payload.accountId : undefined;
+      const readWith = grantId
+        ? { records: [{ model: 'Grant', id: name(grantId) }], ...(accountId && accountDocument ? { documents: [accountDocument(accountId)] } : {}) }
+        : undefined;
+      return { ...clear, ...(ID_KEPT.has(model) ? { jti } : {}), grantId, ...(owners.length ? { owners } : {}), ...(readWith ? { readWith } : {}) } as OidcPayload;
     }
     const stored: SealedShape = { name: storedName, sealed: protection.seal(JSON.stringify(payload), aad(model, storedName)) };
     if (typeof payload.uid === 'string') stored.uid = name(`uid:${payload.uid}`);

@@ -10,4 +10,4 @@ export { DEFAULT_OPTIONS, riskOptions, type RiskOptions, type RiskOverrides } fr
 export { emptyHistory, feedback, prune, record } from './history.ts';
 export { addToPrior, addToPriorInPlace, emptyPrior, prunePrior } from './prior.ts';
 export { decide, score } from './score.ts';
-export { MemoryRiskHistoryStore, type RiskHistoryStore } from './store.ts';
+export { riskHistoryStore, type RiskHistoryStore, type ScoredSignIn } from './store.ts';

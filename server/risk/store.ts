@@ -1,5 +1,8 @@
-// Where histories and the prior live. The model only needs get and put; the in-memory store is
-// for tests and development, a Redis one keeps each document as one JSON string.
+// Where histories and the prior live: the store's risk documents (server/store/types.ts,
+// RiskHistories: memory or Redis, one JSON string each, a history expiring six months after its
+// last write, every document refused past its byte bound), typed here. The model only needs get
+// and put. Beside them, the sign-ins scored lately (a capped feed per account): what the owner's
+// "this was me / this wasn't me" refers to.
 //
 // Serialised form: JSON.stringify of the object as it is (no Maps, no classes, short keys),
 // `v` is the format version. A history is a few KB (2.5 KB median, 4.9 KB the largest over
@@ -32,9 +35,22 @@
 //   bounded by options.prior (300 countries, 3,000 ASNs, 5,000 networks, 1,024 UA leaves):
 //   164 KB for the benchmark's 2,000 people, ~300 KB at the caps. Read it once and refresh it
 //   now and then rather than on every sign-in; add to it in batches (addToPriorInPlace).
+import type { Feeds, RiskHistories } from '../store/types.ts';
 import { emptyHistory } from './history.ts';
+import { DEFAULT_OPTIONS, type RiskOptions } from './options.ts';
 import { emptyPrior } from './prior.ts';
-import type { GlobalPrior, RiskHistory } from './types.ts';
+import type { GlobalPrior, RiskHistory, SignIn, SignInOutcome } from './types.ts';
+
+/** A sign-in as it was scored, kept for the owner's feedback on it. */
+export interface ScoredSignIn {
+  /** signInKey(signIn): what the console's buttons name it by. */
+  key: string;
+  signIn: SignIn;
+  decision: 'allow' | 'step_up' | 'deny';
+  /** Whether it went into the history (a refused one never does). */
+  recorded: boolean;
+  outcome?: SignInOutcome;
+}
 
 export interface RiskHistoryStore {
   /** The account's history; a new account's is empty. */
@@ -42,35 +58,46 @@ export interface RiskHistoryStore {
   putHistory(accountId: string, history: RiskHistory): Promise<void>;
   getPrior(): Promise<GlobalPrior>;
   putPrior(prior: GlobalPrior): Promise<void>;
+  /** Keeps a scored sign-in for feedback (the newest `recentScored`, for the history's age). */
+  keepScored(accountId: string, scored: ScoredSignIn): Promise<void>;
+  /** A scored sign-in still kept, by key. */
+  findScored(accountId: string, key: string): Promise<ScoredSignIn | undefined>;
 }
 
-/**
- * Keeps the serialised JSON, not the objects, so a test sees exactly what a Redis store would
- * round-trip (and a caller mutating what it got cannot change what is stored).
- */
-export class MemoryRiskHistoryStore implements RiskHistoryStore {
-  readonly #histories = new Map<string, string>();
-  #prior: string | undefined;
+/** Bytes a history may take: the caps keep one under 12 KB (test/risk/history.test.ts). */
+export const MAX_HISTORY_BYTES = 16 * 1024;
+/** ~300 KB at the prior's caps. */
+export const MAX_PRIOR_BYTES = 1024 * 1024;
+/** Scored sign-ins kept per account for feedback. */
+export const RECENT_SCORED = 32;
 
-  async getHistory(accountId: string): Promise<RiskHistory> {
-    const stored = this.#histories.get(accountId);
-    return stored ? (JSON.parse(stored) as RiskHistory) : emptyHistory();
+function parse<T>(raw: string | undefined, empty: () => T, version: number): T {
+  if (raw === undefined) return empty();
+  try {
+    const value = JSON.parse(raw) as { v?: number };
+    // A document of another format version (or damaged) is started again, not misread.
+    return value && value.v === version ? (value as T) : empty();
+  } catch {
+    return empty();
   }
+}
 
-  async putHistory(accountId: string, history: RiskHistory): Promise<void> {
-    this.#histories.set(accountId, JSON.stringify(history));
-  }
-
-  async getPrior(): Promise<GlobalPrior> {
-    return this.#prior ? (JSON.parse(this.#prior) as GlobalPrior) : emptyPrior();
-  }
-
-  async putPrior(prior: GlobalPrior): Promise<void> {
-    this.#prior = JSON.stringify(prior);
-  }
-
-  /** Bytes of the stored JSON of one account (tests check the bound). */
-  sizeOf(accountId: string): number {
-    return Buffer.byteLength(this.#histories.get(accountId) ?? '');
-  }
+/** The typed risk store over the store's documents and feeds. */
+export function riskHistoryStore(histories: RiskHistories, feeds: Feeds, options: RiskOptions = DEFAULT_OPTIONS): RiskHistoryStore {
+  const ttlSeconds = options.history.maxAgeDays * 86_400;
+  const feed = (accountId: string) => `risk-signins:${accountId}`;
+  return {
+    getHistory: async (accountId) => parse(await histories.get(accountId), emptyHistory, 1),
+    putHistory: (accountId, history) => histories.put(accountId, JSON.stringify(history), { ttlSeconds, maxBytes: MAX_HISTORY_BYTES }),
+    getPrior: async () => parse(await histories.getPrior(), emptyPrior, 1),
+    putPrior: (prior) => histories.putPrior(JSON.stringify(prior), { maxBytes: MAX_PRIOR_BYTES }),
+    keepScored: (accountId, scored) => feeds.push(feed(accountId), JSON.stringify(scored), { max: RECENT_SCORED, ttlSeconds }),
+    async findScored(accountId, key) {
+      for (const raw of await feeds.read(feed(accountId), RECENT_SCORED)) {
+        const scored = JSON.parse(raw) as ScoredSignIn;
+        if (scored.key === key) return scored;
+      }
+      return undefined;
+    },
+  };
 }

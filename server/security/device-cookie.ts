@@ -28,8 +28,8 @@ export interface DeviceCookies {
   read(ctx: Context): Device | undefined;
   /** The device id, when this device has signed in to the account (normalised email) before. */
   knownFor(device: Device | undefined, email: string): string | undefined;
-  /** After a successful sign-in: this device now knows that account. */
-  remember(ctx: Context, device: Device | undefined, email: string): void;
+  /** After a successful sign-in: this device now knows that account. Answers the device id the browser now holds. */
+  remember(ctx: Context, device: Device | undefined, email: string): string;
 }
 
 export function deviceCookies(pseudonym: Pseudonym): DeviceCookies {
@@ -57,6 +57,7 @@ export function deviceCookies(pseudonym: Pseudonym): DeviceCookies {
         maxAge: MAX_AGE_MS,
         overwrite: true,
       });
+      return id;
     },
   };
 }

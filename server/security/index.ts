@@ -7,6 +7,7 @@ import { clientAuthThrottle } from './client-auth-throttle.ts';
 import { devicePolling } from './device-polling.ts';
 import { deviceCookies } from './device-cookie.ts';
 import { createPseudonyms } from './pseudonyms.ts';
+import { registrationThrottle } from './registration-throttle.ts';
 import { createSignInThrottle } from './sign-in-throttle.ts';
 import { userCodeThrottle } from './user-code-throttle.ts';
 
@@ -27,6 +28,8 @@ export function createSecurity(store: Store, options: SecurityOptions) {
     adminThrottle: createAdminThrottle(store, pseudonym),
     clientAuthThrottle: clientAuthThrottle(store, pseudonym),
     userCodeThrottle: userCodeThrottle(store, pseudonym),
+    /** On /reg: bad tokens and registrations per address. */
+    registrationThrottle: registrationThrottle(store, pseudonym),
     /** On /device/auth: advertises the polling interval. */
     pollingInterval: polling.interval,
     /** On /token: slow_down for devices polling too fast. */

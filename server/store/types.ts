@@ -25,6 +25,14 @@ export interface OidcPayload {
   /** Owner keys (e.g. "account:<id>") whose index lists this record. */
   owners?: string[];
   consumed?: number;
+  /** What to read along with this record inside Store.readAhead (its grant, its account): a
+   * hint, never part of the payload a find answers. */
+  readWith?: ReadWith;
+}
+
+export interface ReadWith {
+  records?: { model: string; id: string }[];
+  documents?: { collection: string; id: string }[];
 }
 
 /** A record an owner index lists. */
@@ -83,6 +91,27 @@ export interface Feeds {
   push(feed: string, item: string, bounds: { max: number; ttlSeconds: number }): Promise<void>;
   /** The newest `limit` items, newest first. */
   read(feed: string, limit: number): Promise<string[]>;
+}
+
+/**
+ * The risk model's memory (server/risk/): per account one document, the history of its successful
+ * sign-ins, and one global prior over every account. Values are strings (server/risk/store.ts owns
+ * their shape). Bounded twice: a put larger than `maxBytes` is refused (RangeError, nothing
+ * written), and each put of a history extends its life to `ttlSeconds`, so the history of an
+ * account nobody signed in to for that long (six months) disappears whole. The prior never
+ * expires: its counts age inside it.
+ */
+export interface RiskHistories {
+  get(accountId: string): Promise<string | undefined>;
+  put(accountId: string, value: string, bounds: { ttlSeconds: number; maxBytes: number }): Promise<void>;
+  getPrior(): Promise<string | undefined>;
+  putPrior(value: string, bounds: { maxBytes: number }): Promise<void>;
+}
+
+/** A value past the bound refused: the caller must shrink it first. */
+export function checkBytes(value: string, maxBytes: number): void {
+  const bytes = Buffer.byteLength(value);
+  if (bytes > maxBytes) throw new RangeError(`risk document of ${bytes} bytes is over the ${maxBytes}-byte bound`);
 }
 
 /**
@@ -187,12 +216,20 @@ export interface Store {
   readonly oidc: OidcStore;
   readonly documents: Documents;
   readonly feeds: Feeds;
+  readonly risk: RiskHistories;
   readonly streams: Streams;
   readonly locks: Locks;
   readonly events: Events;
   /** The limiter of this name (one key space per name); the same name and options give the same
    * counters on every instance. */
   limiter(name: string, options: LimiterOptions): Limiter;
+  /**
+   * Runs fn (a request) with a read-ahead: a record found in it brings what its `readWith` names
+   * in the same round trip, and later reads of those in fn are answered from memory; writes in
+   * fn forget what they change. Nothing is kept after fn. The in-memory store has no round trips
+   * to save and just runs fn.
+   */
+  readAhead<T>(fn: () => Promise<T>): Promise<T>;
   /** Rejects when the backing store cannot be reached. */
   ping(): Promise<void>;
   /** What `latchkey doctor` checks of the store's own settings. */

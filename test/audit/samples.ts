@@ -17,7 +17,11 @@ const system = { kind: 'system' as const, component: 'key-rotation' };
 const key = { kid: 'ES256-3f9a', alg: 'ES256' };
 
 export const SAMPLES: { [T in AuditEventType]: AuditEventOf<T> } = {
-  'signin.succeeded': { type: 'signin.succeeded', version: 1, at: AT, requestId: 'req-1', ...seen, actor: { kind: 'account', sub }, account: sub, client, sessionIdHash: session, amr: ['pwd'] },
+  'signin.succeeded': {
+    type: 'signin.succeeded', version: 1, at: AT, requestId: 'req-1', ...seen, actor: { kind: 'account', sub }, account: sub, client, sessionIdHash: session, amr: ['pwd'],
+    risk: { score: 1.2, decision: 'require', reasons: ['first sign-in from Brazil', 'new browser (Firefox on Linux)'] },
+  },
+  'signin.feedback': { type: 'signin.feedback', version: 1, at: AT, actor: { kind: 'account', sub }, account: sub, verdict: 'not_me', signInAt: AT - 60_000 },
   'signin.failed': {
     type: 'signin.failed', version: 1, at: AT, ...seen, actor: { kind: 'anonymous' }, account: sub, loginHash: hashId('login', 'ada@example.com'),
     client, reason: 'wrong_password', personSees: 'incorrect_email_or_password',
@@ -49,6 +53,13 @@ export const SAMPLES: { [T in AuditEventType]: AuditEventOf<T> } = {
   'client.created': { type: 'client.created', version: 1, at: AT, actor: admin, client, public: true, grantTypes: ['authorization_code', 'refresh_token'], redirectUris: ['http://localhost:5173/callback'] },
   'client.changed': { type: 'client.changed', version: 1, at: AT, actor: admin, client, fields: ['redirect_uris'], secretRotated: false },
   'client.removed': { type: 'client.removed', version: 1, at: AT, actor: admin, client },
+  'client.registration_token_issued': { type: 'client.registration_token_issued', version: 1, at: AT, actor: admin, tokenIdHash: token, expiresAt: AT + 86_400_000, reusable: false },
+  'client.registered': {
+    type: 'client.registered', version: 1, at: AT, ...seen, actor: { kind: 'client', clientId: 'Jq0d3AbG' }, client: 'Jq0d3AbG', public: false,
+    grantTypes: ['authorization_code', 'refresh_token'], redirectUris: ['https://app.example.com/callback'], pkceOptional: false, initialTokenIdHash: token,
+  },
+  'client.registration_updated': { type: 'client.registration_updated', version: 1, at: AT, actor: { kind: 'client', clientId: 'Jq0d3AbG' }, client: 'Jq0d3AbG', redirectUris: ['https://app.example.com/callback'] },
+  'client.registration_deleted': { type: 'client.registration_deleted', version: 1, at: AT, actor: { kind: 'client', clientId: 'Jq0d3AbG' }, client: 'Jq0d3AbG' },
   'user.created': { type: 'user.created', version: 1, at: AT, actor: admin, account: sub },
   'user.changed': { type: 'user.changed', version: 1, at: AT, actor: admin, account: sub, fields: ['name'] },
   'user.removed': { type: 'user.removed', version: 1, at: AT, actor: admin, account: sub },

@@ -32,7 +32,7 @@ describe('benchmark smoke mode', function () {
 
   it('runs every default scenario without failing', () => {
     const names = report.scenarios.map((s) => s.name);
-    for (const name of ['cc-opaque', 'cc-jwt-es256', 'cc-jwt-rs256', 'refresh', 'introspection', 'userinfo', 'discovery', 'jwks', 'authcode-login', 'login-storm', 'mixed', 'memory', 'rotation', 'risk', 'attack']) {
+    for (const name of ['cc-opaque', 'cc-jwt-es256', 'cc-jwt-rs256', 'refresh', 'introspection', 'userinfo', 'discovery', 'jwks', 'latency', 'authcode-login', 'login-storm', 'mixed', 'memory', 'rotation', 'risk', 'attack']) {
       expect(names, output).to.include(name);
     }
     for (const scenario of report.scenarios) expect(scenario.error, `${scenario.name}: ${scenario.error}`).to.equal(undefined);
@@ -41,8 +41,21 @@ describe('benchmark smoke mode', function () {
   it('measures both servers in every comparative scenario', () => {
     // memory, rotation and attack measure Latchkey alone (Redis footprint; its own key rotation;
     // its brute-force protection); risk runs the pure risk model, no server.
-    for (const scenario of report.scenarios.filter((s) => !['memory', 'rotation', 'risk', 'attack'].includes(s.name))) {
+    // latency reports its own table (data.latency, below).
+    for (const scenario of report.scenarios.filter((s) => !['memory', 'rotation', 'risk', 'attack', 'latency'].includes(s.name))) {
       expect(scenario.rows.map((r) => r.target).sort(), scenario.name).to.deep.equal(['baseline', 'latchkey']);
+    }
+  });
+
+  it('measures p50/p99 of every token path on both servers at two fixed rates, without errors', () => {
+    const rows = (report.scenarios.find((s) => s.name === 'latency')!.data as { latency: { path: string; target: string; peak: number; at: { load: number; rate: number; p99: number; errors: number }[] }[] }).latency;
+    expect(rows.map((r) => `${r.path}:${r.target}`).sort()).to.deep.equal(
+      ['cc-opaque', 'introspection', 'refresh', 'userinfo'].flatMap((p) => [`${p}:baseline`, `${p}:latchkey`]),
+    );
+    for (const row of rows) {
+      expect(row.peak, row.path).to.be.above(0);
+      expect(row.at.map((a) => a.load)).to.deep.equal([0.5, 0.9]);
+      for (const a of row.at) expect(a.errors, `${row.path} ${row.target} at ${a.load}`).to.equal(0);
     }
   });
 

@@ -232,7 +232,7 @@ describe('latchkey CLI', () => {
       const run = await cli(['clients', 'list', '--limit', '1000']);
       expect(run.code).to.equal(0);
       expect(run.stdout).to.match(/^CLIENT ID/);
-      expect(run.stdout).to.match(new RegExp(`${id}\\s+-\\s+none\\s+authorization_code,refresh_token`));
+      expect(run.stdout).to.match(new RegExp(`${id}\\s+-\\s+admin\\s+none\\s+authorization_code,refresh_token`));
       expect(run.stdout).not.to.include('listed-secret-value');
       const json = await cli(['clients', 'list', '--limit', '1000', '--json']);
       expect(JSON.parse(json.stdout).clients.map((c: { clientId: string }) => c.clientId)).to.include(id);

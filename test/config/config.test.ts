@@ -38,6 +38,13 @@ describe('configuration', () => {
     expect(config.bcryptCost).to.equal(12);
   });
 
+  it('reads the risk model switch and thresholds: the tuned defaults, numbers, deny above step-up', () => {
+    expect(loadConfig({}, devSecrets).risk).to.deep.equal({ enabled: true, stepUp: -0.5, deny: 11 });
+    expect(loadConfig({ RISK: 'false', RISK_STEP_UP_THRESHOLD: '2', RISK_DENY_THRESHOLD: '8.5' }, devSecrets).risk).to.deep.equal({ enabled: false, stepUp: 2, deny: 8.5 });
+    expect(problems({ RISK_DENY_THRESHOLD: 'high' })[0]).to.match(/^RISK_DENY_THRESHOLD: /);
+    expect(problems({ RISK_STEP_UP_THRESHOLD: '5', RISK_DENY_THRESHOLD: '5' })[0]).to.match(/^RISK_DENY_THRESHOLD: must be above RISK_STEP_UP_THRESHOLD/);
+  });
+
   it('reads ID_TOKEN_CLAIMS as scopes or strict, naming it otherwise', () => {
     expect(loadConfig({ ID_TOKEN_CLAIMS: 'strict' }, devSecrets).idTokenClaims).to.equal('strict');
     expect(problems({ ID_TOKEN_CLAIMS: 'some' })[0]).to.match(/^ID_TOKEN_CLAIMS: /);

@@ -257,4 +257,19 @@ describe('render', () => {
       expect(css).not.to.match(/@import|url\(/);
     });
   });
+
+  // A device-flow app (oidc-agent, a CLI) registers no redirect URI: the pages name it by its name
+  // alone, with no empty host where one would go.
+  describe('an app with no redirect URI', () => {
+    const noHost = { name: 'oidc-agent:laptop' };
+    it('is named by its name on the consent, device, login and signed-out pages', () => {
+      const consent = render('consent', { ...pages.consent, client: noHost });
+      expect(consent).to.include('<h1>oidc-agent:laptop wants to access your account</h1>');
+      expect(consent).to.include('Only allow this if you trust <strong>oidc-agent:laptop</strong>.');
+      expect(render('device-code', { ...pages['device-code confirm'], client: noHost })).to.include('<h1>Confirm sign-in for oidc-agent:laptop</h1>');
+      for (const page of ['login', 'signed-out']) {
+        expect(render(page, { ...pages[page], client: noHost }), page).to.not.include('<span class="host"></span>');
+      }
+    });
+  });
 });

@@ -10,7 +10,7 @@ import { expect } from 'chai';
 import { exportJWK, generateKeyPair } from 'jose';
 import Provider, { errors, interactionPolicy, type Adapter, type AdapterPayload } from 'oidc-provider';
 import { StoreUnavailableError } from '../../server/errors.ts';
-import { alreadyConsumed, CHECKED_AGAINST, isRefreshTokenReuse, PRESENTED_ERROR_FIELDS, PROVIDER_BODY_LIMIT, reuseClientInstances } from '../../server/provider/internals.ts';
+import { alreadyConsumed, CHECKED_AGAINST, isRefreshTokenReuse, issueInitialAccessToken, presentedInitialAccessToken, PRESENTED_ERROR_FIELDS, PROVIDER_BODY_LIMIT, reuseClientInstances } from '../../server/provider/internals.ts';
 import { Browser } from '../support/browser.ts';
 import { startLatchkey, type Running } from '../support/latchkey.ts';
 import { addClient, addUser, discover, signIn } from '../support/oidc.ts';
@@ -90,6 +90,22 @@ describe('oidc-provider internals Latchkey relies on', () => {
     expect(source('helpers/interaction_policy/prompt.js')).to.match(/checks\.unshift\(new Check\(`\$\{name\}_prompt`, `\$\{name\} prompt was not resolved`, error, \(ctx\) => \{\s+const \{ oidc \} = ctx;\s+if \(oidc\.prompts\.has\(name\) && oidc\.promptPending\(name\)\) \{/);
     const policy = interactionPolicy.base();
     expect(policy.get('consent')!.checks.map((check) => check.reason)[0]).to.equal('consent_prompt');
+  });
+
+  it('13. an InitialAccessToken takes its own expiresIn; the registration request holds it as entities.InitialAccessToken, never consumed, its policies run before the client is built', async () => {
+    expect(source('models/base_token.js')).to.match(/if \(typeof expiresIn !== 'undefined'\) \{\s+this\.expiresIn = expiresIn;/);
+    const registration = source('actions/registration.js');
+    expect(registration).to.include("const iat = await provider.InitialAccessToken.find(ctx.oidc.getAccessToken());");
+    expect(registration).to.include("ctx.oidc.entity('InitialAccessToken', iat);");
+    expect(registration).to.match(/await implementations\[policy\]\(ctx, properties\);\s+\}\s+if \(rat && !\('policies' in rat\)\) \{\s+rat\.policies = policies;\s+\}\s+\}\s+const client = await addClient/);
+    expect(registration).to.not.match(/InitialAccessToken\.(consume|destroy)|iat\.(consume|destroy)/);
+    const provider = new Provider('http://localhost:3999', { features: { registration: { enabled: true, initialAccessToken: true, policies: { p: () => undefined } } } });
+    const { token, expiresAt } = await issueInitialAccessToken(provider, { expiresIn: 120, policies: ['p'] });
+    const found = await provider.InitialAccessToken.find(token);
+    expect(found?.policies).to.deep.equal(['p']);
+    expect(found!.exp! - found!.iat!).to.equal(120);
+    expect(Math.abs(expiresAt - found!.exp! * 1000)).to.be.below(1000);
+    expect(presentedInitialAccessToken({ oidc: { entities: { InitialAccessToken: found } } } as never)).to.deep.equal({ jti: token, policies: ['p'] });
   });
 
   it('12. a reused refresh token is refused with InvalidGrant and the detail the audit trail recognises', () => {

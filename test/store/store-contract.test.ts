@@ -20,6 +20,8 @@ interface Harness {
   elapse(): Promise<void>;
   /** What the store holds, counted like Redis keys. */
   footprint(): Promise<number>;
+  /** Starts counting the commands clients send (not those scripts run) that touch our keys. */
+  countCommands?(): Promise<{ stop(): Promise<string[]> }>;
   /** Key names relative to the prefix, when the store has them (Redis). */
   keys?(): Promise<string[]>;
   dispose(): Promise<void>;
@@ -276,6 +278,45 @@ function contract(name: string, makeStore: () => Promise<Harness>): void {
       });
     });
 
+    describe('risk histories', () => {
+      const bounds = { ttlSeconds: 60, maxBytes: 1024 };
+      it('keeps one history per account and the prior, each as given', async () => {
+        expect(await h.store.risk.get('a')).to.equal(undefined);
+        expect(await h.store.risk.getPrior()).to.equal(undefined);
+        await h.store.risk.put('a', '{"n":1}', bounds);
+        await h.store.risk.put('b', '{"n":2}', bounds);
+        await h.store.risk.put('a', '{"n":3}', bounds);
+        await h.store.risk.putPrior('{"n":40}', { maxBytes: 1024 });
+        expect(await h.store.risk.get('a')).to.equal('{"n":3}');
+        expect(await h.store.risk.get('b')).to.equal('{"n":2}');
+        expect(await h.store.risk.getPrior()).to.equal('{"n":40}');
+        expect(await h.footprint(), 'a key per history and one for the prior').to.equal(3);
+      });
+
+      it('refuses a document over its byte bound, changing nothing', async () => {
+        await h.store.risk.put('a', 'small', bounds);
+        const big = 'é'.repeat(600); // 1,200 bytes in 600 characters: bytes are what count
+        const refused = await h.store.risk.put('a', big, bounds).then(() => undefined, (e: unknown) => e);
+        expect(refused).to.be.instanceOf(RangeError);
+        expect(await h.store.risk.get('a')).to.equal('small');
+        const prior = await h.store.risk.putPrior(big, { maxBytes: 1024 }).then(() => undefined, (e: unknown) => e);
+        expect(prior).to.be.instanceOf(RangeError);
+        expect(await h.store.risk.getPrior()).to.equal(undefined);
+      });
+
+      it('forgets a history not written for its lifetime, each write extending it; the prior stays', async () => {
+        await h.store.risk.put('old', 'x', { ttlSeconds: 1, maxBytes: 1024 });
+        await h.store.risk.put('kept', 'y', { ttlSeconds: 1, maxBytes: 1024 });
+        await h.store.risk.put('kept', 'z', bounds);
+        await h.store.risk.putPrior('p', { maxBytes: 1024 });
+        await h.elapse();
+        expect(await h.store.risk.get('old')).to.equal(undefined);
+        expect(await h.store.risk.get('kept')).to.equal('z');
+        expect(await h.store.risk.getPrior()).to.equal('p');
+        expect(await h.footprint()).to.equal(2);
+      });
+    });
+
     describe('streams', () => {
       const bounds = { maxEntries: 1000, maxAgeMs: 3_600_000 };
       const values = (entries: { value: string }[]) => entries.map((e) => e.value);
@@ -342,6 +383,53 @@ function contract(name: string, makeStore: () => Promise<Harness>): void {
         await h.store.streams.append('a', ['new'], { maxEntries: 100, maxAgeMs: 500 });
         expect(values(await h.store.streams.newest('a', { limit: 10 }))).to.deep.equal(['new']);
       });
+    });
+
+    describe('read-ahead', () => {
+      const linked = (grantId: string, sub: string) => ({
+        ...token(grantId, { accountId: sub }),
+        readWith: { records: [{ model: 'Grant', id: grantId }], documents: [{ collection: 'users', id: sub }] },
+      });
+
+      it('answers inside a request exactly what it answers outside, and never returns the hint', async () => {
+        await h.store.oidc.upsert('Grant', 'g1', { jti: 'g1', accountId: 'u1', openid: { scope: 'openid' } }, 60);
+        await h.store.documents.put('users', 'u1', '{"sub":"u1"}');
+        await h.store.oidc.upsert('AccessToken', 't1', linked('g1', 'u1'), 60);
+        const outside = await h.store.oidc.find('AccessToken', 't1');
+        expect(outside).to.deep.equal({ grantId: 'g1', clientId: 'app', accountId: 'u1' });
+        await h.store.readAhead(async () => {
+          expect(await h.store.oidc.find('AccessToken', 't1')).to.deep.equal(outside);
+          expect(await h.store.oidc.find('Grant', 'g1')).to.deep.equal({ jti: 'g1', accountId: 'u1', openid: { scope: 'openid' } });
+          expect(await h.store.documents.get('users', 'u1')).to.equal('{"sub":"u1"}');
+          expect(await h.store.oidc.find('Grant', 'other')).to.equal(undefined);
+        });
+      });
+
+      it('sees, within the request, what the request itself changes', async () => {
+        await h.store.oidc.upsert('Grant', 'g2', { jti: 'g2', v: 1 }, 60);
+        await h.store.documents.put('users', 'u2', 'first');
+        await h.store.oidc.upsert('RefreshToken', 'r2', linked('g2', 'u2'), 60);
+        await h.store.readAhead(async () => {
+          await h.store.oidc.find('RefreshToken', 'r2');
+          await h.store.oidc.upsert('Grant', 'g2', { jti: 'g2', v: 2 }, 60);
+          expect(await h.store.oidc.find('Grant', 'g2')).to.deep.equal({ jti: 'g2', v: 2 });
+          await h.store.documents.put('users', 'u2', 'second');
+          expect(await h.store.documents.get('users', 'u2')).to.equal('second');
+          expect(await h.store.oidc.consume('RefreshToken', 'r2')).to.equal(true);
+          expect((await h.store.oidc.find('RefreshToken', 'r2'))?.consumed).to.be.a('number');
+          await h.store.oidc.revokeByGrantId('g2');
+          expect(await h.store.oidc.find('RefreshToken', 'r2')).to.equal(undefined);
+        });
+        // A grant removed behind the request's back after it ended is gone for the next one.
+        await h.store.oidc.upsert('Grant', 'g3', { jti: 'g3' }, 60);
+        await h.store.oidc.upsert('AccessToken', 't3', linked('g3', 'u2'), 60);
+        await h.store.readAhead(() => h.store.oidc.find('AccessToken', 't3'));
+        await h.store.oidc.destroy('Grant', 'g3');
+        await h.store.readAhead(async () => {
+          expect(await h.store.oidc.find('Grant', 'g3')).to.equal(undefined);
+        });
+      });
+
     });
 
     describe('documents', () => {
@@ -505,6 +593,34 @@ contract('memory', async () => {
   };
 });
 
+/** Userinfo's lookups (token, grant, account) inside a request: one command when standalone, the
+ * record then its grant and account together on a Cluster. */
+function readAheadRoundTrips(makeStore: () => Promise<Harness>, cluster: boolean): void {
+  it(`reads a token, its grant and its account in ${cluster ? 'two round trips' : 'one command'} inside a request, three outside`, async () => {
+    const h = await makeStore();
+    try {
+      await h.store.oidc.upsert('Grant', 'g4', { jti: 'g4' }, 60);
+      await h.store.documents.put('users', 'u4', 'account');
+      await h.store.oidc.upsert('AccessToken', 't4', { grantId: 'g4', accountId: 'u4', readWith: { records: [{ model: 'Grant', id: 'g4' }], documents: [{ collection: 'users', id: 'u4' }] } }, 60);
+      const lookups = async () => {
+        await h.store.oidc.find('AccessToken', 't4');
+        expect(await h.store.oidc.find('Grant', 'g4')).to.deep.equal({ jti: 'g4' });
+        expect(await h.store.documents.get('users', 'u4')).to.equal('account');
+      };
+      // The first run loads the script into Redis (NOSCRIPT, then EVAL); count the next.
+      await h.store.readAhead(lookups);
+      let counting = await h.countCommands!();
+      await h.store.readAhead(lookups);
+      expect(await counting.stop()).to.deep.equal(cluster ? ['hmget', 'hmget', 'get'] : ['evalsha']);
+      counting = await h.countCommands!();
+      await lookups();
+      expect(await counting.stop()).to.deep.equal(['hmget', 'hmget', 'get']);
+    } finally {
+      await h.dispose();
+    }
+  });
+}
+
 function redisHarness(server: () => TestRedis | Replicated, cluster: boolean): () => Promise<Harness> {
   return async () => {
     const keyPrefix = `latchkey-test:${randomUUID()}:`;
@@ -533,6 +649,20 @@ function redisHarness(server: () => TestRedis | Replicated, cluster: boolean): (
       },
       footprint: async () => (await keys()).length,
       keys,
+      async countCommands() {
+        const monitor = await inspector.monitor();
+        const seen: string[] = [];
+        monitor.on('monitor', (_time: string, args: string[], source: string) => {
+          if (source !== 'lua' && args.some((a) => a.startsWith(keyPrefix))) seen.push(args[0]!.toLowerCase());
+        });
+        return {
+          async stop() {
+            await sleep(50);
+            monitor.disconnect();
+            return seen;
+          },
+        };
+      },
       dispose: async () => {
         await store.close();
         await inspector.quit();
@@ -553,6 +683,7 @@ describe('redis sentinel', function () {
     await sentinel?.stop();
   });
   contract('redis sentinel', redisHarness(() => sentinel, false));
+  readAheadRoundTrips(redisHarness(() => sentinel, false), false);
 });
 
 for (const cluster of [false, true]) {
@@ -566,6 +697,7 @@ for (const cluster of [false, true]) {
       await server?.stop();
     });
     contract(cluster ? 'redis cluster' : 'redis', redisHarness(() => server, cluster));
+    readAheadRoundTrips(redisHarness(() => server, cluster), cluster);
 
     it('auto-pipelines, without an offline queue', () => {
       const { node, url } = server;

@@ -7,6 +7,7 @@ import { signingKeyRevoked } from './key-revoked.ts';
 import { newCountry } from './new-country.ts';
 import { passwordSpraying } from './password-spraying.ts';
 import { refreshTokenReuse } from './refresh-reuse.ts';
+import { unusualSignIn, unusualSignInRefused } from './unusual-signin.ts';
 
 export const RULES: readonly RuleDefinition[] = [
   failedSignInsPerAccount,
@@ -15,6 +16,8 @@ export const RULES: readonly RuleDefinition[] = [
   refreshTokenReuse,
   newCountry,
   impossibleTravel,
+  unusualSignIn,
+  unusualSignInRefused,
   signingKeyRevoked,
   adminOffHours,
 ];

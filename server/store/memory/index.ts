@@ -11,6 +11,7 @@ import { memoryDocuments } from './documents.ts';
 import { memoryFeeds } from './feeds.ts';
 import { memoryLimiters } from './limiters.ts';
 import { memoryRecords } from './records.ts';
+import { memoryRiskHistories } from './risk.ts';
 import { memoryStreams } from './streams.ts';
 
 export interface MemoryStore extends Store {
@@ -30,6 +31,7 @@ export function createMemoryStore(options: { now?: () => number } = {}): MemoryS
   const records = memoryRecords(time);
   const feeds = memoryFeeds(time);
   const streams = memoryStreams(now);
+  const risk = memoryRiskHistories(time);
   const documents = memoryDocuments();
   let closed = false;
   const timer = setInterval(() => records.sweep(), SWEEP_INTERVAL_MS);
@@ -40,10 +42,12 @@ export function createMemoryStore(options: { now?: () => number } = {}): MemoryS
     oidc: records,
     documents,
     feeds,
+    risk,
     streams,
     locks: memoryLocks(now),
     events: memoryEvents(),
     limiter: memoryLimiters(),
+    readAhead: (fn) => fn(),
     async ping() {
       if (closed) throw new Error('the store is closed');
     },
@@ -52,7 +56,7 @@ export function createMemoryStore(options: { now?: () => number } = {}): MemoryS
       closed = true;
       clearInterval(timer);
     },
-    size: () => records.size() + documents.size() + feeds.size() + streams.size(),
+    size: () => records.size() + documents.size() + feeds.size() + risk.size() + streams.size(),
     sweep: () => records.sweep(),
   };
 }

@@ -80,7 +80,9 @@ export function memoryRecords(clock: Clock): MemoryRecords {
       // A record replaces its previous version whole, owners included.
       const previous = live(records, key);
       for (const owner of previous?.owners ?? []) unlist(owner, key);
-      const record: StoredRecord = { payload: JSON.stringify(payload), indexes: [], owners: payload.owners ?? [] };
+      // readWith is a hint for a store with round trips to save, never part of the payload.
+      const { readWith: _hint, ...kept } = payload;
+      const record: StoredRecord = { payload: JSON.stringify(kept), indexes: [], owners: payload.owners ?? [] };
       if (typeof payload.consumed === 'number') record.consumed = payload.consumed;
       for (const index of indexKeys(model, payload)) {
         indexes.set(index, { value: key, expiresAt: until });

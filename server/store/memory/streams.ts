@@ -40,9 +40,13 @@ export function memoryStreams(now: () => number): MemoryStreams {
         entries.push(entry);
         return entry.id;
       });
+      // Entries are in id order, so what goes is a run at the head: cut it, never copy the rest
+      // (a filter over a million entries at every batch made each append O(n)).
       const oldest = now() - maxAgeMs;
-      const kept = entries.filter((e) => e.ms >= oldest).slice(-maxEntries);
-      if (kept.length) streams.set(stream, kept);
+      let drop = Math.max(0, entries.length - maxEntries);
+      while (drop < entries.length && entries[drop]!.ms < oldest) drop++;
+      if (drop > 0) entries.splice(0, drop);
+      if (entries.length) streams.set(stream, entries);
       else streams.delete(stream);
       return ids;
     },

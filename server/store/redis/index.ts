@@ -11,7 +11,9 @@ import { redisFeeds } from './feeds.ts';
 import { migrateLegacyDocuments } from './legacy.ts';
 import { redisLimiters } from './limiters.ts';
 import { redisLocks } from './locks.ts';
+import { readAhead } from './read-ahead.ts';
 import { redisRecords } from './records.ts';
+import { redisRiskHistories } from './risk.ts';
 import { replicatedConsume, type ReplicatedConsume } from './replicated-consume.ts';
 import { SINGLE_KEY } from './scripts.ts';
 import { keySchema } from './schema.ts';
@@ -85,7 +87,8 @@ export async function createRedisStore(config: RedisConfig, options: RedisStoreO
     consumes = replicatedConsume(connection, SINGLE_KEY.consume, config.waitReplicas, (error) => options.onError?.(error));
   }
 
-  const documents = redisDocuments(client, keys, topology);
+  const ahead = readAhead();
+  const documents = redisDocuments(client, keys, topology, ahead);
   const events = redisEvents(client, keys, onError);
   try {
     await migrateLegacyDocuments(client, keys, documents);
@@ -97,13 +100,15 @@ export async function createRedisStore(config: RedisConfig, options: RedisStoreO
   // Every operation runs through the availability guard: Redis away is a StoreUnavailableError.
   return {
     kind: 'redis',
-    oidc: state.guarded(redisRecords(client, keys, topology, consumes?.consume)),
+    oidc: state.guarded(redisRecords(client, keys, topology, ahead, consumes?.consume)),
     documents: state.guarded(documents),
     feeds: state.guarded(redisFeeds(client, keys)),
+    risk: state.guarded(redisRiskHistories(client, keys)),
     streams: state.guarded(redisStreams(client, keys)),
     locks: state.guarded(redisLocks(client, keys)),
     events: state.guarded(events),
     limiter: (name, limits) => state.guarded(limiter(name, limits)),
+    readAhead: (fn) => ahead.run(fn),
     async ping() {
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<never>((_, reject) => {

@@ -16,6 +16,9 @@
 //   Pstream:{<name>}                STREAM an append-only log (the audit trail), trimmed by count and age
 //   Pfeed:{<name>}                  LIST   a capped feed of recent items, newest first, expiring
 //   Plimit:<name>:{<key>}           STRING a limiter's count for one key, expiring with its window
+//   Prisk:{<account>}               STRING an account's sign-in history (risk model, JSON), expiring
+//                                          six months after its last write
+//   Prisk-prior:{global}            STRING the risk model's global prior (JSON), no expiry
 //   P<name>                         pub/sub channel
 //
 // Invalidation rules:
@@ -57,6 +60,8 @@ export function keySchema(prefix: string) {
     lock: (name: string) => `${prefix}lock:{${name}}`,
     feed: (name: string) => `${prefix}feed:{${name}}`,
     stream: (name: string) => `${prefix}stream:{${name}}`,
+    riskHistory: (accountId: string) => `${prefix}risk:{${accountId}}`,
+    riskPrior: () => `${prefix}risk-prior:{global}`,
     /** rate-limiter-flexible's keyPrefix: it appends `:<key>`, and the key is `{<key>}`. */
     limiter: (name: string) => `${prefix}limit:${name}`,
     channel: (name: string) => `${prefix}${name}`,

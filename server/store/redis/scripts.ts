@@ -60,6 +60,34 @@ return 0`),
   take: luaScript<(string | null)[]>(`local refs = redis.call('HMGET', KEYS[1], 'uidIndex', 'userCodeIndex', 'grantIndex', 'ownerIndexes')
 redis.call('DEL', KEYS[1])
 return refs`),
+  // A batch of stream entries as one command (one promise, one reply, however long the batch),
+  // trimmed by count (MAXLEN) on each add and by age (MINID) once. ARGV = max entries, the
+  // oldest id kept (epoch ms), then the values.
+  streamAppend: luaScript<string[]>(`local ids = {}
+for i = 3, #ARGV do ids[#ids + 1] = redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[1], '*', 'v', ARGV[i]) end
+redis.call('XTRIM', KEYS[1], 'MINID', ARGV[2])
+return ids`),
+  // A record and what it names to be read with it (read-ahead.ts): standalone and Sentinel only,
+  // since the named keys are undeclared and may live in other slots. Answers {} when the record
+  // is absent, else payload, consumed, then ref, value, consumed per named key.
+  findWith: luaScript<(string | null)[]>(`local r = redis.call('HMGET', KEYS[1], 'payload', 'consumed', 'readWith')
+if not r[1] then return {} end
+local out = {r[1], r[2]}
+if r[3] then
+  for ref in string.gmatch(r[3], '[^\\n]+') do
+    local key = string.sub(ref, 3)
+    out[#out + 1] = ref
+    if string.sub(ref, 1, 1) == 'r' then
+      local v = redis.call('HMGET', key, 'payload', 'consumed')
+      out[#out + 1] = v[1]
+      out[#out + 1] = v[2]
+    else
+      out[#out + 1] = redis.call('GET', key)
+      out[#out + 1] = false
+    end
+  end
+end
+return out`),
   takeSet: luaScript<string[]>(`local members = redis.call('SMEMBERS', KEYS[1])
 redis.call('DEL', KEYS[1])
 return members`),

@@ -1,22 +1,21 @@
 // Append-only logs in Redis Streams: one stream key each (one slot on a Cluster). A batch of
-// entries is one XADD per entry and one XTRIM by age, sent together: ioredis auto-pipelines them
-// into one round trip. XADD trims by count (MAXLEN), XTRIM by age (MINID), both exactly: each
+// entries is one script (scripts.ts streamAppend): an XADD per entry and one XTRIM by age, in one
+// command, so a batch of hundreds of audit events costs the server one command's CPU, not one per
+// event. XADD trims by count (MAXLEN), XTRIM by age (MINID), both exactly: each
 // append evicts about as many entries as it adds, from the head of the stream, which is cheap;
 // the approximate forms (~) would let the bounds be exceeded by up to a node (100 entries).
 import type { Cluster, Redis } from 'ioredis';
 import type { StreamEntry, StreamGroup, Streams } from '../types.ts';
 import type { KeySchema } from './schema.ts';
+import { SINGLE_KEY } from './scripts.ts';
 
 const entries = (raw: [string, string[]][]): StreamEntry[] => raw.map(([id, fields]) => ({ id, value: fields[1] ?? '' }));
 
 export function redisStreams(client: Redis | Cluster, keys: KeySchema): Streams {
   return {
     async append(stream, values, { maxEntries, maxAgeMs }) {
-      const key = keys.stream(stream);
-      const added = values.map((value) => client.xadd(key, 'MAXLEN', maxEntries, '*', 'v', value));
-      const trimmed = client.xtrim(key, 'MINID', Date.now() - maxAgeMs);
-      const [ids] = await Promise.all([Promise.all(added), trimmed]);
-      return ids as string[];
+      if (values.length === 0) return [];
+      return SINGLE_KEY.streamAppend(client, [keys.stream(stream)], [maxEntries, Date.now() - maxAgeMs, ...values]);
     },
     async newest(stream, { since, until, before, limit }) {
       const end = before !== undefined ? `(${before}` : until !== undefined ? String(until) : '+';
