@@ -49,6 +49,7 @@ function crossChecks(e: Env, issuer: string, devSeed: boolean): string[] {
     if (e.ADMIN_TOKEN && guessable(e.ADMIN_TOKEN)) problems.push('ADMIN_TOKEN: has too little variety to be safe (like 32 × "a"); generate one with `openssl rand -hex 32`');
     if (e.AUDIT_WEBHOOK_URL && !e.AUDIT_WEBHOOK_URL.startsWith('https://')) problems.push('AUDIT_WEBHOOK_URL: must be https in production (the events name people and addresses)');
     if (e.AUDIT_WEBHOOK_SECRET && guessable(e.AUDIT_WEBHOOK_SECRET)) problems.push('AUDIT_WEBHOOK_SECRET: has too little variety to be safe (like 32 × "a"); generate one with `openssl rand -hex 32`');
+    if (e.ALLOW_SIGNUP && !e.SMTP_URL) problems.push('ALLOW_SIGNUP: needs SMTP_URL in production, to mail the verification links');
     if (e.METRICS_TOKEN && guessable(e.METRICS_TOKEN)) problems.push('METRICS_TOKEN: has too little variety to be safe (like 32 × "a"); generate one with `openssl rand -hex 32`');
   }
   return problems;
@@ -147,6 +148,22 @@ function configSchema(devSecrets: () => DevSecrets) {
        * loopback and private addresses: refused (SSRF) but in development, where the apps are
        * on localhost. */
       outboundPrivateNetworks: (e.OUTBOUND_PRIVATE_NETWORKS ?? (development ? 'allow' : 'deny')) === 'allow',
+      /** Outgoing mail (server/mail/): SMTP when SMTP_URL is set; otherwise, in development, the
+       * in-process outbox at /dev/mail; otherwise none (no mail is sent, the flows that need it
+       * are not offered). */
+      mail: {
+        smtpUrl: e.SMTP_URL,
+        from: e.MAIL_FROM ?? `Latchkey <no-reply@${new URL(issuer).hostname}>`,
+        outbox: !e.SMTP_URL && development,
+        /** A queued mail an instance took and could not send for this long is taken by another. */
+        claimAfterMs: e.MAIL_CLAIM_AFTER_SECONDS * 1000,
+      },
+      /** Self-service sign-up at /signup. */
+      allowSignup: e.ALLOW_SIGNUP,
+      /** Seconds an email verification link stays valid. */
+      emailVerificationTtl: e.EMAIL_VERIFICATION_TTL,
+      /** Setting a new password by a reset link also removes every app's offline access. */
+      passwordResetRemovesOfflineAccess: e.PASSWORD_RESET_REMOVES_OFFLINE_ACCESS,
       /** Seed a demo account (development only). */
       devSeed,
       /** Seconds a device waits between polls (RFC 8628 interval); slow_down adds 5 each time. */

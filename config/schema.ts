@@ -180,6 +180,17 @@ export const envSchema = z.object({
   AUDIT_MAX_EVENTS: z.coerce.number().int().min(1000).max(100_000_000).default(1_000_000),
   AUDIT_MAX_AGE_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   OUTBOUND_PRIVATE_NETWORKS: z.enum(['deny', 'allow']).optional(),
+  SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'expected smtp://[user:password@]host[:port] or smtps://…' }).optional(),
+  MAIL_FROM: z
+    .string()
+    .trim()
+    .max(320)
+    .regex(/^(?:[^<>\r\n"]{1,100} <)?[^\s@<>"]+@[^\s@<>"]+\.[^\s@<>"]+>?$/, 'expected an address (no-reply@example.com) or a name and an address (Latchkey <no-reply@example.com>)')
+    .optional(),
+  MAIL_CLAIM_AFTER_SECONDS: z.coerce.number().int().min(1).max(86_400).default(30),
+  ALLOW_SIGNUP: boolean(false),
+  EMAIL_VERIFICATION_TTL: seconds(24 * 3600),
+  PASSWORD_RESET_REMOVES_OFFLINE_ACCESS: boolean(true),
   REFRESH_TOKEN_REUSE_GRACE_SECONDS: z.coerce.number().int().min(0).max(300).default(0),
   ACCESS_TOKEN_TTL: seconds(3600),
   ID_TOKEN_TTL: seconds(3600),

@@ -59,6 +59,7 @@ const adminServer = latchkey.adminApp && config.adminListen ? await listen(latch
         config.devSeed ? `  Demo login:  ${DEMO_EMAIL} / ${DEMO_PASSWORD}` : '',
         `  CLI:         npm run cli -- users list    (address and admin token are read from ${DEV_FILE})`,
         `               npm run cli -- clients add --id my-app --public --redirect-uri http://localhost:8080/callback`,
+        config.mail.outbox ? `  Mail:        no SMTP_URL: mails are kept in process, read them at ${config.issuer}/dev/mail` : '',
         config.redis ? '' : '  Store:       in memory — nothing survives a restart (set REDIS_URL to keep data)',
         '',
       ]

@@ -21,6 +21,7 @@ import { consoleApi } from './api.ts';
 import type { ConsoleAuth } from './console-auth.ts';
 import type { AccountHoldings } from './holdings.ts';
 import { consolePages } from './routes.ts';
+import type { ConsoleMail } from './email-settings.ts';
 
 export interface AccountConsoleDeps {
   auth: ConsoleAuth;
@@ -38,6 +39,8 @@ export interface AccountConsoleDeps {
   auditor?: Auditor;
   cookieSecrets: string[];
   csrfCookie: string;
+  /** Email address, notification settings and security notices (email-settings.ts), when mail can be sent. */
+  mail?: ConsoleMail;
   /** Told the person's "this was me / this wasn't me" on a sign-in (undefined with RISK=false). */
   risk?: RiskEngine;
 }

@@ -26,6 +26,7 @@ import type { AccountHoldings } from './holdings.ts';
 import { safeBack, type ConsoleAuth, type Viewer } from './console-auth.ts';
 import type { BrowserSessions } from './sessions.ts';
 import type Provider from 'oidc-provider';
+import { emailSettingsPages, type ConsoleMail } from './email-settings.ts';
 import { notFound } from '../errors.ts';
 import type { RiskEngine } from '../risk/engine.ts';
 import type { Factors } from '../mfa/factors.ts';
@@ -53,6 +54,8 @@ export interface ConsoleDeps {
   devices: DeviceCookies;
   cookieSecrets: string[];
   csrfCookie: string;
+  /** The mail pages (email-settings.ts) and security notices, when mail can be sent. */
+  mail?: ConsoleMail;
   /** The risk model, told the person's "this was me / this wasn't me" (undefined with RISK=false). */
   risk?: RiskEngine;
 }
@@ -86,7 +89,7 @@ export function consolePages(deps: ConsoleDeps): Router {
   }
 
   const show = (ctx: Context, template: string, viewer: Viewer | undefined, data: Record<string, unknown>) =>
-    page(ctx, `account/${template}`, { viewer: viewer && { email: viewer.user.email, name: viewer.user.name }, section: template, notice: ctx.query.notice, ...data });
+    page(ctx, `account/${template}`, { viewer: viewer && { email: viewer.user.email, name: viewer.user.name, mail: Boolean(deps.mail?.enabled) }, section: template, notice: ctx.query.notice, ...data });
 
   const act = async (ctx: Context) => {
     verifyCsrf(ctx, deps.cookieSecrets, deps.csrfCookie, field(ctx.request.body, '_csrf'));
@@ -215,6 +218,7 @@ export function consolePages(deps: ConsoleDeps): Router {
     }
     deps.note(ctx, viewer.sub, { kind: 'password.changed', text: 'Your password was changed' });
     deps.auditor?.record({ type: 'user.password_changed', version: 1, ...deps.auditor.envelope(ctx), actor: { kind: 'account', sub: viewer.sub }, account: viewer.sub });
+    deps.mail?.notify(viewer.sub, 'password-changed', { ctx });
     let notice = 'Your password is changed.';
     if (field(body, 'signOutOthers') === 'yes') {
       const count = await sessions.endOthers(viewer.sub, viewer.sessionUid);
@@ -227,5 +231,6 @@ export function consolePages(deps: ConsoleDeps): Router {
 
   securityPages(router, form, { ...deps, show });
 
+  if (deps.mail) emailSettingsPages(router, deps.mail, { signedIn, act, show, done, form, verifyCsrf: (ctx) => verifyCsrf(ctx, deps.cookieSecrets, deps.csrfCookie, field(ctx.request.body, '_csrf')) });
   return router;
 }

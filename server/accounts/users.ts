@@ -69,6 +69,14 @@ export interface UserPage {
 // PasswordPolicyError (400) for a password the policy refuses.
 export interface Users {
   create(input: NewUser): Promise<User>;
+  /** Self-service sign-up: the password is checked and hashed whether or not the email is free
+   * (equal cost either way, so timing says nothing); `created` false leaves the existing user as
+   * it is. */
+  register(input: NewUser): Promise<{ created: boolean; user: User }>;
+  setEmailVerified(email: string, verified: boolean): Promise<User>;
+  /** Moves the account to another address (verified or not, as said): the new address is claimed
+   * first (UserExistsError when taken), the old one freed after. */
+  changeEmail(email: string, newEmail: string, options?: { verified?: boolean }): Promise<User>;
   get(sub: string): Promise<User | undefined>;
   findByEmail(email: string): Promise<User | undefined>;
   /** Users in email order, a page at a time, from after the cursor (an email). */
@@ -134,31 +142,65 @@ export function createUsers(documents: Documents, passwords: Passwords, now = ()
     return { outcome: 'succeeded', user: current, sub: user.sub };
   };
 
+  const register: Users['register'] = async (input) => {
+    const email = normalizeEmail(input.email);
+    const passwordHash = await passwords.hash(checkNewPassword(input.password, { email }));
+    const sub = randomBytes(16).toString('base64url');
+    // The email index is claimed first, atomically: two racing creates cannot both win.
+    if (!(await documents.insert(EMAILS, email, sub))) {
+      const existing = await findByEmail(email);
+      if (existing) return { created: false, user: existing };
+      throw new UserExistsError(`a user with email ${email} already exists`);
+    }
+    const at = now();
+    const user: User = {
+      sub,
+      email,
+      emailVerified: input.emailVerified ?? false,
+      name: input.name,
+      givenName: input.givenName,
+      familyName: input.familyName,
+      preferredUsername: input.preferredUsername,
+      passwordHash,
+      disabled: false,
+      createdAt: at,
+      updatedAt: at,
+    };
+    await documents.put(USERS, sub, JSON.stringify(user));
+    return { created: true, user };
+  };
+
   return {
     async create(input) {
-      const email = normalizeEmail(input.email);
-      const passwordHash = await passwords.hash(checkNewPassword(input.password, { email }));
-      const sub = randomBytes(16).toString('base64url');
-      // The email index is claimed first, atomically: two racing creates cannot both win.
-      if (!(await documents.insert(EMAILS, email, sub))) {
-        throw new UserExistsError(`a user with email ${email} already exists`);
+      const made = await register(input);
+      if (!made.created) throw new UserExistsError(`a user with email ${normalizeEmail(input.email)} already exists`);
+      return made.user;
+    },
+    register,
+    setEmailVerified(email, verified) {
+      return update(email, (user) => {
+        if (user.emailVerified === verified) return false;
+        user.emailVerified = verified;
+      });
+    },
+    async changeEmail(email, newEmail, { verified = true } = {}) {
+      const from = normalizeEmail(email);
+      const to = normalizeEmail(newEmail);
+      if (from === to) return update(from, () => false);
+      const sub = await documents.get(EMAILS, from);
+      if (sub === undefined) throw new UserNotFoundError(`no user with email ${from}`);
+      if (!(await documents.insert(EMAILS, to, sub))) throw new UserExistsError(`a user with email ${to} already exists`);
+      try {
+        const user = await update(from, (stored) => {
+          stored.email = to;
+          stored.emailVerified = verified;
+        });
+        await documents.remove(EMAILS, from);
+        return user;
+      } catch (err) {
+        await documents.remove(EMAILS, to);
+        throw err;
       }
-      const at = now();
-      const user: User = {
-        sub,
-        email,
-        emailVerified: input.emailVerified ?? false,
-        name: input.name,
-        givenName: input.givenName,
-        familyName: input.familyName,
-        preferredUsername: input.preferredUsername,
-        passwordHash,
-        disabled: false,
-        createdAt: at,
-        updatedAt: at,
-      };
-      await documents.put(USERS, sub, JSON.stringify(user));
-      return user;
     },
     get,
     findByEmail,

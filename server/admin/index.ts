@@ -33,6 +33,8 @@ import { tokenRoutes } from './tokens.ts';
 import type Provider from 'oidc-provider';
 import { peopleRoutes, type ResetSecondFactors } from './people.ts';
 import { userRoutes } from './users.ts';
+import { mailRoutes } from './mail.ts';
+import type { Mail } from '../mail/index.ts';
 
 const methodNotAllowed = () => new LatchkeyError(405, 'invalid_request', 'method not allowed on this endpoint');
 
@@ -62,6 +64,8 @@ export interface AdminApiDeps {
   issuer?: string;
   /** Counts wrong tokens per address (server/security/). */
   throttle?: AdminThrottle;
+  /** For /admin/users/invite, /admin/users/verify, /admin/mail/test (mail.ts). */
+  mail?: Mail;
   /** DYNAMIC_REGISTRATION: initial access tokens may be issued. */
   registration?: boolean;
 }
@@ -84,6 +88,7 @@ export function createAdminApi(deps: AdminApiDeps): Middleware {
   const router = new Router({ prefix: ROUTES.admin.path });
   const record = adminRecorder(deps.auditor);
   userRoutes(router, deps.users, deps.revocation, deps.activity, record);
+  if (deps.mail) mailRoutes(router, deps.users, deps.mail, deps.issuer ?? '', record);
   peopleRoutes(router, deps.users, deps.people, deps.activity, deps.resetSecondFactors);
   clientRoutes(router, deps.clients, deps.apis, deps.revocation, record);
   if (deps.provider && deps.issuer) {

@@ -18,6 +18,7 @@ import { createPage } from '../interactions/page.ts';
 import type { Revocation } from '../provider/revocation.ts';
 import type { Security } from '../security/index.ts';
 import type { Auditor } from '../audit/context.ts';
+import type { ConsoleMail } from '../account/email-settings.ts';
 import type { RiskEngine } from '../risk/engine.ts';
 
 export interface AccountDeps {
@@ -33,7 +34,7 @@ export interface AccountDeps {
 
 export function accountStack(
   app: Koa,
-  deps: AccountDeps & { config: Config; provider: () => Provider; users: Users; factors: Factors; passkeys: Passkeys; revocation: Revocation; render: Render; security: Pick<Security, 'signInThrottle' | 'devices'>; csrfCookie: string },
+  deps: AccountDeps & { config: Config; provider: () => Provider; users: Users; factors: Factors; passkeys: Passkeys; revocation: Revocation; render: Render; security: Pick<Security, 'signInThrottle' | 'devices'>; csrfCookie: string; mail?: ConsoleMail },
 ): Middleware {
   const { config } = deps;
   const https = config.issuer.startsWith('https://');

@@ -23,7 +23,7 @@ import { hostCheck } from '../http/host-check.ts';
 import { health } from '../http/health.ts';
 import { createRenderer, viewsDir } from '../http/render.ts';
 import { requestContext } from '../http/request-context.ts';
-import { isApiPath } from '../http/routes.ts';
+import { isApiPath, ROUTES } from '../http/routes.ts';
 import { securityHeaders } from '../http/security-headers.ts';
 import { staticFiles } from '../http/static-files.ts';
 import { interactionRoutes, type InteractionNotice } from '../interactions/routes.ts';
@@ -40,6 +40,9 @@ import { refreshGrace } from '../provider/refresh-grace.ts';
 import type { Revocation } from '../provider/revocation.ts';
 import { createSecurity } from '../security/index.ts';
 import { accountStack, type AccountDeps } from './account-stack.ts';
+import { lifecycle } from './lifecycle-stack.ts';
+import type { Mail } from '../mail/index.ts';
+import { NOTICES, type Notify, type Preferences } from '../lifecycle/index.ts';
 import type { Auditor } from '../audit/context.ts';
 import type { AuditTrail } from '../audit/trail.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -51,6 +54,7 @@ import type { Store } from '../store/types.ts';
 import type { Factors } from '../mfa/factors.ts';
 import { secondFactorStack } from './second-factor-stack.ts';
 
+const NOTICE_LIST = Object.entries(NOTICES).map(([kind, n]) => ({ kind, label: n.label, optional: n.optional }));
 const methodNotAllowed = () => new LatchkeyError(405, 'invalid_request', 'This page does not accept that method.');
 
 export interface AppDeps {
@@ -73,6 +77,10 @@ export interface AppDeps {
   auditor: Auditor;
   audit: AuditTrail;
   metrics: Metrics;
+  /** Outgoing mail and the security notices sent by it (server/mail/, server/lifecycle/). */
+  mail: Mail;
+  notify: Notify;
+  mailPreferences: Preferences;
   /** The risk model (undefined with RISK=false) and the places of addresses it scores by. */
   risk: { engine?: RiskEngine; geo: () => GeoLookup | undefined };
 }
@@ -84,7 +92,7 @@ export interface Apps {
   adminApp?: Koa;
 }
 
-export function createApp({ config, logger, store, users, factors, clients, apis, keystore, keys, provider, keysLoaded, revocation, account, auditor, audit, metrics, risk }: AppDeps): Apps {
+export function createApp({ config, logger, store, users, factors, clients, apis, keystore, keys, provider, keysLoaded, revocation, account, auditor, audit, metrics, risk, mail, notify, mailPreferences }: AppDeps): Apps {
   // build() gives this app the Provider's cookie keys (app.keys): mounted, the Provider reads and
   // writes cookies through this app's context, and signs them only when this app has keys.
   // The client's address is the X-Forwarded-For entry the trusted proxies appended (Koa keeps
@@ -106,6 +114,7 @@ export function createApp({ config, logger, store, users, factors, clients, apis
       if (reset) auditor.record({ type: 'mfa.reset', version: 1, ...auditor.envelope(ctx), actor: { kind: 'admin', id: 'admin-token' }, account: sub });
       return reset;
     },
+    mail,
   });
   const render = createRenderer();
   const cookies = cookieNames(config.issuer.startsWith('https://'));
@@ -115,7 +124,10 @@ export function createApp({ config, logger, store, users, factors, clients, apis
   // The second step of a sign-in and passkeys (second-factor-stack.ts).
   const { secondFactor, passkeys, passkeyPages } = secondFactorStack({ config, logger, store, users, factors, provider, render, security, csrfCookie: cookies.csrf, signInAudit, notice });
   const interactions = interactionRoutes({ provider, users, findApi: (identifier) => apis.get(identifier), render, issuer: config.issuer, cookieSecrets: config.cookieSecrets, csrfCookie: cookies.csrf, logger, notice, audit: signInAudit, secondFactor, passkeys: passkeyPages, ...security,
-    risk: riskChecks({ engine: risk.engine, geo: risk.geo, pseudonym: security.pseudonym, logger }) });
+    risk: riskChecks({ engine: risk.engine, geo: risk.geo, pseudonym: security.pseudonym, logger }),
+    forgotPasswordPath: mail.enabled ? ROUTES.forgotPassword.path : undefined,
+    securityNotice: (ctx, sub, kind, app) => notify(sub, kind, { ctx, app }),
+  });
 
   app.use(requestContext(logger));
   // A token's grant and account come with it in one round trip, for this request only.
@@ -137,6 +149,7 @@ export function createApp({ config, logger, store, users, factors, clients, apis
     interactions.routes() as Middleware,
     interactions.allowedMethods({ throw: true, notImplemented: methodNotAllowed, methodNotAllowed }) as Middleware,
   ]);
+  const life = lifecycle({ config, store, users, mail, notify, holdings: account.holdings, revocation, render, pseudonym: security.pseudonym, csrfCookie: cookies.csrf, auditor, logger });
   const mounted = mountProvider(provider);
   const freshProofs = dpopFreshness();
   const oidc: Middleware = (ctx, next) => freshProofs(ctx, () => mounted(ctx, next));
@@ -157,7 +170,8 @@ export function createApp({ config, logger, store, users, factors, clients, apis
         admin: config.adminListen ? elsewhere : adminApi,
         metrics: metricsEndpoint(metrics, config.metricsToken, security.adminThrottle),
         interaction: pages,
-        account: accountStack(app, { ...account, config, provider, users, factors, passkeys, revocation, render, security, csrfCookie: cookies.csrf }),
+        account: accountStack(app, { ...account, config, provider, users, factors, passkeys, revocation, render, security, csrfCookie: cookies.csrf, mail: { enabled: mail.enabled, notify, preferences: mailPreferences, requestEmailChange: life.requestEmailChange, throttle: life.throttle, notices: NOTICE_LIST } }),
+        lifecycle: life.stack,
         jwks,
         device: compose([deviceSessionRecovery(), security.userCodeThrottle, security.pollingInterval, guarded]),
         token: compose([security.clientAuthThrottle, security.devicePolling, ...(grace ? [grace] : []), oidc]),

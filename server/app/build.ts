@@ -40,6 +40,8 @@ import { createRecordProtection } from '../crypto/record-protection.ts';
 import type { AuditTrail } from '../audit/trail.ts';
 import { observe } from './observe.ts';
 import { introspectionEvent } from '../audit/provider-events.ts';
+import { createMail, type Mail } from '../mail/index.ts';
+import { createNotify, mailPreferences, type Notify, type Preferences } from '../lifecycle/index.ts';
 import { riskEngine, type RiskEngine } from '../risk/engine.ts';
 import { riskOptions } from '../risk/options.ts';
 import { riskHistoryStore } from '../risk/store.ts';
@@ -84,6 +86,12 @@ export interface Latchkey {
   keys: KeyManager;
   /** The keyset version the current Provider was built from. */
   keysetVersion: () => number;
+  /** Outgoing mail: the queue, the transport, development's outbox (server/mail/). */
+  mail: Mail;
+  /** Security notices by mail: `notify(account, kind, facts)` (lifecycle/notify.ts). */
+  notify: Notify;
+  /** Which optional notices each person turned off. */
+  mailPreferences: Preferences;
   close(): Promise<void>;
 }
 
@@ -91,6 +99,9 @@ export async function build(config: Config, logger: Logger, options: { store?: S
   // Store errors are counted once the metrics exist (observe() below needs the store first).
   let watch: Awaited<ReturnType<typeof observe>> | undefined;
   const store = options.store ?? (await openStore(config.redis, storeLogging(logger, () => watch?.metrics.storeError())));
+  let mail: Mail | undefined;
+  // Alerts (made before mail, which needs their audit trail) mail the person once mail exists.
+  let notifyLater: Notify | undefined;
   let risk: RiskEngine | undefined;
   try {
     const box = createSealedBox(config.keysEncryptionKeys);
@@ -152,18 +163,19 @@ export async function build(config: Config, logger: Logger, options: { store?: S
     const geo = config.geoip ? await sharedGeo() : undefined;
 
     // The audit trail, metrics, alerts and the webhook (observe.ts).
-    watch = await observe({ config, store, logger, geo, live, keyset: () => keyset, activity: () => activity });
+    watch = await observe({ config, store, logger, geo, live, keyset: () => keyset, activity: () => activity, mailAlert: (account, message, at) => notifyLater?.(account, 'unusual-access', { detail: message, at }) });
     const { audit, auditor, metrics, alerts, webhook } = watch;
     const infos = sessionInfos(records, () => geo, config.ttl.sessionMax);
     const usage = grantUsage(records, () => geo, config.ttl.grant, logger);
     const revocation = createRevocation(records);
     const holdings = accountHoldings({ provider, records, usage, infos, revocation, apis, logger, auditor });
     const activity = storedActivity(store.feeds);
-    const note = activityNotes(
-      activity,
-      (ip, userAgent) => ({ device: userAgent ? describeUserAgent(parseUserAgent(userAgent)) : undefined, place: describePlace(placeOf(geo, ip)) }),
-      (err) => logger.warn({ err }, 'could not record an activity item'),
-    );
+    const where = (ip: string, userAgent: string | undefined) => ({ device: userAgent ? describeUserAgent(parseUserAgent(userAgent)) : undefined, place: describePlace(placeOf(geo, ip)) });
+    const note = activityNotes(activity, where, (err) => logger.warn({ err }, 'could not record an activity item'));
+    mail = await createMail(config, store.streams, logger, auditor);
+    const preferences = mailPreferences(store.documents);
+    const notify = createNotify({ mail, users, preferences, issuer: config.issuer, where, logger });
+    notifyLater = notify;
     // Dynamic registration (provider/registration.ts): the same client rules as the admin API's;
     // a client deleted through RFC 7592 takes its grants and tokens with it, as `clients remove`.
     const registration = { problems: (metadata: ClientMetadata) => clientProblems(metadata, clientPolicy), consumeInitialAccessToken: (jti: string) => records.consume('InitialAccessToken', jti) };
@@ -221,7 +233,12 @@ export async function build(config: Config, logger: Logger, options: { store?: S
       audit,
       metrics,
       keysLoaded: () => (keyset?.keys.length ?? 0) > 0,
+      mail,
+      notify,
+      mailPreferences: preferences,
     });
+    // Every kind of mail has its handler now (the app registered them): sending starts.
+    mail.queue.start();
     app.keys = keystore.cookieKeys(initial);
     await keys.start(initial, (next) => {
       try {
@@ -255,8 +272,12 @@ export async function build(config: Config, logger: Logger, options: { store?: S
       keystore,
       keys,
       keysetVersion: () => keyset!.version,
+      mail,
+      notify,
+      mailPreferences: preferences,
       async close() {
         await keys.stop();
+        await mail?.queue.stop();
         await risk?.stop();
         await watch?.close();
         await stopFollowingClients();
@@ -266,6 +287,7 @@ export async function build(config: Config, logger: Logger, options: { store?: S
     };
   } catch (error) {
     await watch?.close().catch(() => undefined);
+    await mail?.queue.stop().catch(() => undefined);
     await risk?.stop().catch(() => undefined);
     await store.close();
     throw error;

@@ -33,6 +33,8 @@ export interface ObserveDeps {
   keyset: () => StoredKeyset | undefined;
   /** Each person's security activity, told of alerts that concern them. */
   activity: () => Activity;
+  /** The person mailed of an alert that concerns them (lifecycle/notify.ts, `unusual-access`). */
+  mailAlert?: (account: string, message: string, at: number) => void;
 }
 
 function thresholdsOf(config: Config): Thresholds {
@@ -43,7 +45,7 @@ function thresholdsOf(config: Config): Thresholds {
   }
 }
 
-export async function observe({ config, store, logger, geo, live, keyset, activity }: ObserveDeps) {
+export async function observe({ config, store, logger, geo, live, keyset, activity, mailAlert }: ObserveDeps) {
   const thresholds = thresholdsOf(config);
   const rotations = config.keys.rotationSchedule ? new Cron(config.keys.rotationSchedule, { timezone: 'UTC', paused: true }) : undefined;
   const metrics = createMetrics({
@@ -75,7 +77,10 @@ export async function observe({ config, store, logger, geo, live, keyset, activi
         record: auditor.record,
         logger,
         // The person hears of what concerns their account, in their security activity.
-        tell: (alert) => void activity().record(alert.account!, { kind: 'alert', text: alert.personMessage!, at: alert.at }).catch(() => undefined),
+        tell: (alert) => {
+          void activity().record(alert.account!, { kind: 'alert', text: alert.personMessage!, at: alert.at }).catch(() => undefined);
+          mailAlert?.(alert.account!, alert.personMessage!, alert.at);
+        },
       })
     : undefined;
   const webhook = config.audit.enabled && config.audit.webhook ? await startWebhook({ streams: store.streams, logger, ...config.audit.webhook }) : undefined;

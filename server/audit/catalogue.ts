@@ -11,6 +11,7 @@ import * as admin from './events-admin.ts';
 import * as registration from './events-registration.ts';
 import { alertRaised } from './events-alerts.ts';
 import * as mfa from './events-mfa.ts';
+import * as mail from './events-mail.ts';
 import * as signin from './events-signin.ts';
 import * as tokens from './events-tokens.ts';
 
@@ -54,6 +55,10 @@ export const EVENT_DEFINITIONS = [
   admin.userEnabled,
   admin.userPasswordChanged,
   admin.adminApiCalled,
+  mail.passwordReset,
+  mail.emailVerified,
+  mail.signedUp,
+  mail.mailFailed,
   alertRaised,
 ] as const;
 

@@ -37,6 +37,7 @@ const GROUPS: [prefix: string[], title: string][] = [
   [['client'], 'Clients'],
   [['user'], 'Users'],
   [['admin'], 'Admin API'],
+  [['mail'], 'Mail'],
   [['alert'], 'Alerts'],
 ];
 const ENVELOPE = new Set(['type', 'version', 'actor', ...Object.keys(envelope)]);

@@ -12,6 +12,7 @@ import { CliError, oneLine, type CliIo } from './io.ts';
 import { registerKeys } from './keys.ts';
 import { resolveTarget } from './target.ts';
 import { registerUsers } from './users.ts';
+import { registerMail } from './mail.ts';
 
 export type { CliIo } from './io.ts';
 
@@ -41,6 +42,7 @@ function buildProgram(io: CliIo): Command {
   registerUsers(program, context);
   registerClients(program, context);
   registerApis(program, context);
+  registerMail(program, context);
   registerAudit(program, context);
   registerTokens(program, context);
   registerDoctor(program, context);

@@ -1,10 +1,12 @@
-// latchkey users add | list | disable | enable | set-password (and show | revoke-app | sign-out: people.ts)
+// latchkey users add | list | disable | enable | set-password (and show | revoke-app | sign-out: people.ts;
+// invite | verify: mail.ts)
 import type { Command } from 'commander';
 import type { UserView } from '../accounts/users.ts';
 import { leaf, morePages, paged, pageQuery, type CommandContext, type PageOptions } from './context.ts';
 import { date, table } from './format.ts';
 import { readPasswordStdin } from './io.ts';
 import { registerPeople } from './people.ts';
+import { registerUserMail } from './mail.ts';
 
 // The admin API's response shapes (server/admin/users.ts); the server is ours, so trusted.
 interface UserBody {
@@ -92,4 +94,5 @@ export function registerUsers(program: Command, cli: CommandContext): void {
     });
 
   registerPeople(users, cli);
+  registerUserMail(users, cli);
 }

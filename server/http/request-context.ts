@@ -10,10 +10,14 @@ const SANE_ID = /^[\w.:-]{1,128}$/;
 /**
  * The path as logged: an interaction's uid (in /interaction/:uid, and oidc-provider's resume paths
  * /auth/:uid and /device/:uid) is also the value of the browser's interaction cookie, so it is
- * logged as `:uid`.
+ * logged as `:uid`. The token of a mailed link (/reset-password/<token>, /verify-email/<token>,
+ * /email-change/confirm/<token>, …) opens an account: logged as `:token`.
  */
 export function pathForLog(path: string): string {
-  return path.replace(/^\/(interaction|auth)\/[^/]+/, '/$1/:uid').replace(/^\/device\/(?!auth$)[^/]+/, '/device/:uid');
+  return path
+    .replace(/^\/(interaction|auth)\/[^/]+/, '/$1/:uid')
+    .replace(/^\/device\/(?!auth$)[^/]+/, '/device/:uid')
+    .replace(/^\/(reset-password|verify-email|email-change\/[^/]+)\/.*$/, '/$1/:token');
 }
 
 export function requestContext(logger: Logger): Middleware {

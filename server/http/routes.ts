@@ -13,7 +13,7 @@ export type RouteKind = 'api' | 'page';
  * own. provider: oidc-provider; jwks, device and token are oidc-provider with a Latchkey layer
  * in front (cache header, device-page recovery, refresh grace).
  */
-export type Stack = 'health' | 'static' | 'admin' | 'metrics' | 'interaction' | 'account' | 'provider' | 'jwks' | 'device' | 'token';
+export type Stack = 'health' | 'static' | 'admin' | 'metrics' | 'interaction' | 'account' | 'lifecycle' | 'provider' | 'jwks' | 'device' | 'token';
 
 export interface Route {
   path: string;
@@ -49,6 +49,15 @@ export const ROUTES = {
   interaction: { path: '/interaction', kind: 'page', stack: 'interaction', prefix: true },
   account: { path: '/account', kind: 'page', stack: 'account', prefix: true },
   accountApi: { path: '/account/api', kind: 'api', stack: 'account', prefix: true },
+
+  // The account lifecycle by email (server/lifecycle/); the tokens of the mailed links are the
+  // last path segment (logged as :token).
+  forgotPassword: { path: '/forgot-password', kind: 'page', stack: 'lifecycle' },
+  resetPassword: { path: '/reset-password', kind: 'page', stack: 'lifecycle', prefix: true },
+  signup: { path: '/signup', kind: 'page', stack: 'lifecycle' },
+  verifyEmail: { path: '/verify-email', kind: 'page', stack: 'lifecycle', prefix: true },
+  emailChange: { path: '/email-change', kind: 'page', stack: 'lifecycle', prefix: true },
+  devMail: { path: '/dev/mail', kind: 'page', stack: 'lifecycle' },
 
   authorization: { path: P.authorization, kind: 'page', stack: 'provider' },
   // /device/:uid and the confirm/success pages are oidc-provider's too.

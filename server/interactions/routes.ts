@@ -50,6 +50,11 @@ export interface InteractionDeps {
   notice?: InteractionNotice;
   /** The audit trail's events of these pages. */
   audit?: InteractionAudit;
+  /** The forgot-password page, linked from the login page when mail can be sent (lifecycle/). */
+  forgotPasswordPath?: string;
+  /** Security notices by mail (lifecycle/notify.ts): a sign-in from a browser that never signed in
+   * to the account, a consent that gives an app offline access. Never waited on. */
+  securityNotice?: (ctx: Context, sub: string, kind: 'new-device' | 'offline-access', app: string) => void;
   /** The learned risk model's check of a sign-in with the right password (risk-check.ts). */
   risk?: RiskChecks;
   /** The second step of a sign-in (second-factor.ts); without it, the password is enough. */
@@ -80,7 +85,7 @@ function field(body: unknown, name: string): string {
   return typeof value === 'string' ? value : '';
 }
 
-export function interactionRoutes({ provider, users, findApi, render, issuer, cookieSecrets, csrfCookie, logger, signInThrottle, devices, pseudonym, notice = () => {}, audit, risk: risks, secondFactor, passkeys }: InteractionDeps) {
+export function interactionRoutes({ provider, users, findApi, render, issuer, cookieSecrets, csrfCookie, logger, signInThrottle, devices, pseudonym, notice = () => {}, audit, risk: risks, secondFactor, passkeys, forgotPasswordPath, securityNotice }: InteractionDeps) {
   const router = new Router({ prefix: ROUTES.interaction.path });
   const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
 
@@ -125,6 +130,7 @@ export function interactionRoutes({ provider, users, findApi, render, issuer, co
       error,
       client,
       ...(passkeys ? { passkeyOptions: `${interactionPath(details.uid)}/passkey/options`, passkeyAction: `${interactionPath(details.uid)}/passkey` } : {}),
+      forgot: forgotPasswordPath,
     });
   }
 
@@ -223,6 +229,7 @@ export function interactionRoutes({ provider, users, findApi, render, issuer, co
     }
     await attempt.succeeded();
     if (second && second.need !== 'none') return secondFactor!.ask(ctx, details, result.user.sub, second, await clientOf(details));
+    if (knownDevice === undefined && securityNotice) securityNotice(ctx, result.user.sub, 'new-device', (await clientOf(details)).name);
     const deviceId = devices.remember(ctx, device, normalized);
     await finish(ctx, { login: { accountId: result.user.sub, ...authenticationMethods('password') } }, false);
     await risk?.admitted(deviceId).catch(quiet('could not record a sign-in in its risk history'));
@@ -255,6 +262,7 @@ export function interactionRoutes({ provider, users, findApi, render, issuer, co
     // The operator allowed this client to sign in without PKCE; say so where consents are logged.
     if (withoutPkce(details)) logger.info({ event: 'consent.without_pkce', clientId, requestId: ctx.state.requestId }, 'consent to a client signing in without PKCE (nonce instead)');
     if (sub) notice(ctx, sub, { kind: 'consent.granted', clientId, app: (await clientOf(details)).name });
+    if (sub && securityNotice && scopes.includes('offline_access')) securityNotice(ctx, sub, 'offline-access', (await clientOf(details)).name);
     if (sub) audit?.consent(ctx, { sub, clientId, scopes, grantId, resources: [...resourcesAsked(details)] });
     await finish(ctx, { consent: { grantId } }, true);
   });

@@ -17,6 +17,8 @@ const REDACTED = [
   '*.headers.authorization',
   '*.headers.cookie',
   '*.privateJwk',
+  // SMTP_URL may carry the SMTP password.
+  '*.smtpUrl',
   '*.registration_access_token',
 ];
 

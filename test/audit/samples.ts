@@ -71,6 +71,10 @@ export const SAMPLES: { [T in AuditEventType]: AuditEventOf<T> } = {
   'user.disabled': { type: 'user.disabled', version: 1, at: AT, actor: admin, account: sub },
   'user.enabled': { type: 'user.enabled', version: 1, at: AT, actor: admin, account: sub },
   'user.password_changed': { type: 'user.password_changed', version: 1, at: AT, actor: { kind: 'account', sub }, account: sub },
+  'user.password_reset': { type: 'user.password_reset', version: 1, at: AT, ip: '203.0.113.9', actor: { kind: 'account', sub }, account: sub, offlineAccessRemoved: true },
+  'user.email_verified': { type: 'user.email_verified', version: 1, at: AT, actor: { kind: 'account', sub }, account: sub },
+  'user.signed_up': { type: 'user.signed_up', version: 1, at: AT, ip: '203.0.113.9', actor: { kind: 'system', component: 'signup' }, account: sub },
+  'mail.failed': { type: 'mail.failed', version: 1, at: AT, actor: { kind: 'system', component: 'mail' }, kind: 'password-reset', account: sub, attempts: 1, gaveUp: false, reason: 'connect ECONNREFUSED 127.0.0.1:25' },
   'admin.api_called': { type: 'admin.api_called', version: 1, at: AT, ip: '10.0.0.5', actor: admin, method: 'POST', path: '/admin/users/disable', status: 200 },
   'alert.raised': alertRaisedEvent({
     rule: 'new_country', severity: 'medium', at: AT, account: sub, ip: '203.0.113.9', summary: 'Account signed in from Japan, a country it has not signed in from before.',

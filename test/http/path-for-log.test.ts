@@ -10,7 +10,15 @@ describe('paths in the request log', () => {
     expect(pathForLog('/device/AbC-123_x')).to.equal('/device/:uid');
   });
 
+  it('write the token of a mailed link as :token', () => {
+    const token = 'Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6';
+    expect(pathForLog(`/reset-password/${token}`)).to.equal('/reset-password/:token');
+    expect(pathForLog(`/verify-email/${token}`)).to.equal('/verify-email/:token');
+    expect(pathForLog(`/email-change/confirm/${token}`)).to.equal('/email-change/confirm/:token');
+    expect(pathForLog(`/email-change/undo/${token}/x`)).to.equal('/email-change/undo/:token');
+  });
+
   it('leave every other path as it is', () => {
-    for (const path of ['/auth', '/device', '/device/auth', '/token', '/token/introspection', '/account/sessions', '/admin/users', '/interaction']) expect(pathForLog(path)).to.equal(path);
+    for (const path of ['/auth', '/device', '/device/auth', '/token', '/token/introspection', '/account/sessions', '/admin/users', '/interaction', '/forgot-password', '/signup', '/reset-password', '/dev/mail']) expect(pathForLog(path)).to.equal(path);
   });
 });
