@@ -8,7 +8,7 @@ import type { Viewer } from './console-auth.ts';
 
 export interface ConsoleMail {
   enabled: boolean;
-  notify: (sub: string, kind: 'password-changed' | 'offline-access', facts: { ctx?: Context; app?: string }) => void;
+  notify: (sub: string, kind: 'password-changed' | 'offline-access' | 'mfa-added' | 'mfa-removed', facts: { ctx?: Context; app?: string; detail?: string }) => void;
   preferences: { off(sub: string): Promise<string[]>; set(sub: string, off: string[]): Promise<void> };
   /** Every kind of notice, in the order shown; only `optional` ones can be turned off. */
   notices: { kind: string; label: string; optional: boolean }[];

@@ -31,6 +31,8 @@ export interface SecurityPageDeps {
   passkeys: Passkeys;
   note: NoteActivity;
   auditor?: Auditor;
+  /** Mails the person about a factor added or removed (always sent), when mail is on. */
+  mail?: { enabled: boolean; notify: (sub: string, kind: 'mfa-added' | 'mfa-removed', facts: { ctx?: Context; detail?: string }) => void };
   cookieSecrets: string[];
   csrfCookie: string;
   show: (ctx: Context, template: string, viewer: Viewer | undefined, data: Record<string, unknown>) => void;
@@ -49,8 +51,12 @@ export function securityPages(router: Router, form: Middleware, deps: SecurityPa
     ctx.redirect(`${ROUTES.account.path}/login?${new URLSearchParams({ back, fresh: '1' })}`);
     return undefined;
   }
-  const audit = (ctx: Context, viewer: Viewer, event: { type: 'mfa.enrolled' | 'mfa.removed'; factor: 'totp' | 'passkey' } | { type: 'mfa.recovery_codes_generated'; how: 'enrolment' | 'regenerated' }) =>
+  const audit = (ctx: Context, viewer: Viewer, event: { type: 'mfa.enrolled' | 'mfa.removed'; factor: 'totp' | 'passkey' } | { type: 'mfa.recovery_codes_generated'; how: 'enrolment' | 'regenerated' }) => {
     deps.auditor?.record({ version: 1, ...deps.auditor.envelope(ctx), actor: { kind: 'account', sub: viewer.sub }, account: viewer.sub, ...event } as never);
+    if (event.type === 'mfa.recovery_codes_generated' || !deps.mail?.enabled) return;
+    const what = event.factor === 'totp' ? 'An authenticator app' : 'A passkey';
+    deps.mail.notify(viewer.sub, event.type === 'mfa.enrolled' ? 'mfa-added' : 'mfa-removed', { ctx, detail: `${what} was ${event.type === 'mfa.enrolled' ? 'added to' : 'removed from'} your account's two-step verification.` });
+  };
   const changed = (ctx: Context, viewer: Viewer, text: string) => deps.note(ctx, viewer.sub, { kind: 'mfa.changed', text });
   const showCodes = (ctx: Context, viewer: Viewer, codes: string[], first: boolean) =>
     deps.show(ctx, 'security-codes', viewer, { title: 'Your recovery codes', section: 'security', codes, first });
