@@ -2,8 +2,8 @@
 // (schema.ts), with the multi-key operations chosen by topology (topology.ts).
 import { Cluster, type Redis } from 'ioredis';
 import type { RedisConfig } from '../../../config/index.ts';
-import type { Store } from '../types.ts';
-import { availability, isUnavailable, type AvailabilityChange } from './availability.ts';
+import type { Store, Streams } from '../types.ts';
+import { availability, isUnavailable, type Availability, type AvailabilityChange } from './availability.ts';
 import { COMMAND_TIMEOUT_MS, connect } from './connect.ts';
 import { redisDocuments } from './documents.ts';
 import { redisEvents } from './events.ts';
@@ -29,6 +29,13 @@ export interface RedisStoreOptions {
 
 // Readiness must say "not ready" within a second even when Redis hangs rather than refuses.
 const PING_TIMEOUT_MS = 500;
+
+/** The streams, guarded, and so is each consumer group's handle (its reads, claims and acks are
+ * store operations too: Redis away is a StoreUnavailableError there as everywhere). */
+function guardedStreams(state: Availability, streams: Streams): Streams {
+  const guarded = state.guarded(streams);
+  return { ...guarded, group: async (stream, group) => state.guarded(await guarded.group(stream, group)) };
+}
 
 /** Refreshes a Cluster's slot map, at most one refresh at a time. */
 function slotRefresher(client: Cluster): () => void {
@@ -104,7 +111,7 @@ export async function createRedisStore(config: RedisConfig, options: RedisStoreO
     documents: state.guarded(documents),
     feeds: state.guarded(redisFeeds(client, keys)),
     risk: state.guarded(redisRiskHistories(client, keys)),
-    streams: state.guarded(redisStreams(client, keys)),
+    streams: guardedStreams(state, redisStreams(client, keys)),
     locks: state.guarded(redisLocks(client, keys)),
     events: state.guarded(events),
     limiter: (name, limits) => state.guarded(limiter(name, limits)),
