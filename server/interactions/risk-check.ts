@@ -6,7 +6,8 @@
 // me" in the account console.
 //
 // The contract with the second-factor pages: a verdict is 'allow' | 'require' | 'deny' with its
-// reasons in words; nextStep() is the one place that says what 'require' does.
+// reasons in words; nextStep() says what 'deny' does, and 'require' is one of the reasons
+// mfa/policy.ts secondFactorNeeded() weighs.
 import type { Context } from 'koa';
 import type { Logger } from 'pino';
 import { networkOf, parseAddress } from '../geo/address.ts';
@@ -40,16 +41,15 @@ export interface RiskCheck {
 
 /**
  * What the login form does with a verdict: go on, or refuse (same page as a wrong password).
- * 'require' asks for a second factor. Nobody has one yet (TOTP, passkeys and recovery codes are
- * being built), so a person without one is let in, and the alert rule `unusual_signin` tells the
- * operator and the person. When second factors land, this is the branch to change:
- *   case 'require': return hasSecondFactor ? 'second_factor' : 'proceed';
+ * 'require' goes on to the second-factor question (routes.ts, mfa/policy.ts): a person with a
+ * factor is asked for it; one without is let in (until email verification can stand in), and the
+ * alert rule `unusual_signin` tells the operator and the person.
  */
 export function nextStep(verdict: RiskVerdict | undefined): 'proceed' | 'refuse' {
   switch (verdict?.decision) {
     case 'deny':
       return 'refuse';
-    case 'require': // no second factor to ask for yet: allowed, with an alert
+    case 'require': // the second-factor question decides
     case 'allow':
     case undefined:
       return 'proceed';
