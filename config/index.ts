@@ -37,6 +37,7 @@ function crossChecks(e: Env, issuer: string, devSeed: boolean): string[] {
     problems.push(`KEY_PREPUBLICATION_SECONDS: must be longer than JWKS_MAX_AGE_SECONDS (${e.JWKS_MAX_AGE_SECONDS}), or relying parties could meet a signing key they have not fetched`);
   }
   if (e.RISK_DENY_THRESHOLD <= e.RISK_STEP_UP_THRESHOLD) problems.push(`RISK_DENY_THRESHOLD: must be above RISK_STEP_UP_THRESHOLD (${e.RISK_STEP_UP_THRESHOLD}): a sign-in too unusual to allow with a second factor is more unusual than one that asks for it`);
+  if (e.MFA_POLICY === 'adaptive' && !e.RISK) problems.push('MFA_POLICY: adaptive asks for a second factor when the risk model finds a sign-in unusual; it needs RISK=true');
   if (e.AUDIT_WEBHOOK_URL && !e.AUDIT_WEBHOOK_SECRET) problems.push('AUDIT_WEBHOOK_SECRET: required with AUDIT_WEBHOOK_URL, to sign each delivery (at least 32 characters)');
   if (e.NODE_ENV === 'production') {
     if (!redis) problems.push('REDIS_URL: required in production; the in-memory store loses everything on restart');

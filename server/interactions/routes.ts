@@ -216,7 +216,7 @@ export function interactionRoutes({ provider, users, findApi, render, issuer, co
     const clientId = String(details.params.client_id);
     // The one question after a right password (the app's and the global policy, acr_values, a
     // factor the person has, the risk model's verdict); a refused sign-in asks nothing.
-    const second = result.user && secondFactor && !refused ? await secondFactor.needed(details, result.user.sub, verdict?.decision === 'require' ? 'require' : 'allow') : undefined;
+    const second = result.user && secondFactor && !refused ? await secondFactor.needed(details, result.user.sub, verdict && verdict.decision !== 'require' ? 'allow' : 'require') : undefined;
     const done = !second || second.need === 'none';
     // A sign-in that goes on to a second factor is recorded when that step ends (second-factor.ts).
     if (done) audit?.signIn(ctx, { outcome, email: normalized, clientId, sub: result.sub, sessionUid: details.session?.uid, risk: verdict });

@@ -4,6 +4,8 @@
 // and (from the risk model, when it is wired in) a verdict on this sign-in.
 //
 //   MFA_POLICY=optional  a person who set up a second factor is asked for it at every sign-in
+//   MFA_POLICY=adaptive  only when the sign-in is unusual (the risk model's require; an unscored
+//                        sign-in counts as unusual), or the app or client asks for it
 //   MFA_POLICY=required  and a person without one cannot sign in to an app until they set one up
 //                        (the account console, where they do that, still lets them in)
 //   require_mfa: true    (client metadata) that client's sign-ins need a second factor
@@ -41,7 +43,11 @@ export function secondFactorNeeded({ account, client, params, policy, risk }: Se
         : policy === 'required' && !client.firstParty
           ? 'policy'
           : undefined;
-  if (account.hasFactor) return { need: 'factor', why: why ?? 'enrolled' };
+  if (account.hasFactor) {
+    // Adaptive: a sign-in that fits the person's pattern, with nothing else asking, needs no code.
+    if (policy === 'adaptive' && !why) return { need: 'none' };
+    return { need: 'factor', why: why ?? 'enrolled' };
+  }
   if (!why) return { need: 'none' };
   // Until a person has a factor, the risk model's "require" cannot be met by one: the risk
   // engine decides what to do instead (issue 13: allowed with an alert until email

@@ -43,6 +43,9 @@ describe('configuration', () => {
     expect(loadConfig({ RISK: 'false', RISK_STEP_UP_THRESHOLD: '2', RISK_DENY_THRESHOLD: '8.5' }, devSecrets).risk).to.deep.equal({ enabled: false, stepUp: 2, deny: 8.5 });
     expect(problems({ RISK_DENY_THRESHOLD: 'high' })[0]).to.match(/^RISK_DENY_THRESHOLD: /);
     expect(problems({ RISK_STEP_UP_THRESHOLD: '5', RISK_DENY_THRESHOLD: '5' })[0]).to.match(/^RISK_DENY_THRESHOLD: must be above RISK_STEP_UP_THRESHOLD/);
+    // Adaptive second factors are asked by the risk model: without it they would never be.
+    expect(problems({ MFA_POLICY: 'adaptive', RISK: 'false' })[0]).to.match(/^MFA_POLICY: adaptive .* needs RISK=true/);
+    expect(loadConfig({ MFA_POLICY: 'adaptive' }, devSecrets).mfaPolicy).to.equal('adaptive');
   });
 
   it('reads ID_TOKEN_CLAIMS as scopes or strict, naming it otherwise', () => {

@@ -292,3 +292,29 @@ describe('second factors with MFA_POLICY=required', function () {
     expect(textOf(page)).to.include('Set up an authenticator app');
   });
 });
+
+describe('second factors with MFA_POLICY=adaptive', function () {
+  this.timeout(60_000);
+  let running: Running;
+  before(async () => {
+    running = await startLatchkey({ env: { MFA_POLICY: 'adaptive' } });
+  });
+  after(() => running.stop());
+
+  it('signs a person with a factor in by password from a browser and place that fit their pattern, and asks for the code when the app does', async () => {
+    const { clientId, secret } = await addClient(running);
+    const config = await discover(running, clientId, secret);
+    const person = await enrol(running);
+    const authorize = async (extra: Record<string, string>) => {
+      const url = oidc.buildAuthorizationUrl(config, { redirect_uri: REDIRECT_URI, scope: 'openid', code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()), code_challenge_method: 'S256', state: oidc.randomState(), prompt: 'login', ...extra });
+      return person.browser.submit(await person.browser.get(url.href), { Email: person.email, Password: PASSWORD }, 'Sign in');
+    };
+    // The browser that enrolled, from the same address: the risk model finds nothing unusual.
+    const fits = await authorize({});
+    expect(fits.doc.querySelector('#code'), textOf(fits).slice(0, 300)).to.equal(null);
+    expect(fits.url.startsWith(REDIRECT_URI) || fits.html.includes('name="decision"'), textOf(fits).slice(0, 300)).to.equal(true);
+    // The app asks for a second factor: the code is asked whatever the risk.
+    const asked = await authorize({ acr_values: ACR_MFA });
+    expect(asked.doc.querySelector('#code'), textOf(asked).slice(0, 300)).to.not.equal(null);
+  });
+});

@@ -37,6 +37,17 @@ describe('secondFactorNeeded', () => {
     expect(ask({ risk: 'allow' })).to.deep.equal({ need: 'none' });
   });
 
+  it('asks, under the adaptive policy, only when the risk model finds the sign-in unusual or the app asks', () => {
+    expect(ask({ policy: 'adaptive', hasFactor: true, risk: 'allow' })).to.deep.equal({ need: 'none' });
+    expect(ask({ policy: 'adaptive', hasFactor: true, risk: 'require' })).to.deep.equal({ need: 'factor', why: 'risk' });
+    expect(ask({ policy: 'adaptive', hasFactor: true, risk: 'allow', acr: ACR_MFA })).to.deep.equal({ need: 'factor', why: 'acr_values' });
+    expect(ask({ policy: 'adaptive', hasFactor: true, risk: 'allow', requireMfa: true })).to.deep.equal({ need: 'factor', why: 'client' });
+    // A browser already signed in (the step-up check: no verdict) is not asked again.
+    expect(ask({ policy: 'adaptive', hasFactor: true })).to.deep.equal({ need: 'none' });
+    // Without a factor, adaptive is optional: nothing to ask for, nobody refused.
+    expect(ask({ policy: 'adaptive', risk: 'require' })).to.deep.equal({ need: 'none' });
+  });
+
   it('gives the amr (RFC 8176) and acr of what was used', () => {
     expect(authenticationMethods('password')).to.deep.equal({ amr: ['pwd'], acr: ACR_PASSWORD });
     expect(authenticationMethods('totp')).to.deep.equal({ amr: ['pwd', 'otp', 'mfa'], acr: ACR_MFA });
