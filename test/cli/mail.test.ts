@@ -6,57 +6,48 @@ import { Browser } from '../support/browser.ts';
 import { cliAt, expectOneLineFailure } from '../support/cli.ts';
 import { startLatchkey, type Running } from '../support/latchkey.ts';
 import { addClient, authorize, discover, uniqueId } from '../support/oidc.ts';
-import { startSmtp, type TestSmtp } from '../support/smtp.ts';
+import { withMail } from '../support/mail-rig.ts';
 
 describe('latchkey CLI: mail', function () {
   this.timeout(30_000);
-  let smtp: TestSmtp;
-  let running: Running;
-  before(async () => {
-    smtp = await startSmtp();
-    running = await startLatchkey({ env: { SMTP_URL: smtp.url } });
-  });
-  after(async () => {
-    await running.stop();
-    await smtp.stop();
-  });
+  const rig = withMail();
 
   it('users invite: mails a set-password link; the person sets one and signs in', async () => {
     const email = `${uniqueId('invited')}@example.test`;
-    const run = await cliAt(running.url, ['users', 'invite', '--email', email, '--name', 'Mary Jackson']);
+    const run = await cliAt(rig.running.url, ['users', 'invite', '--email', email, '--name', 'Mary Jackson']);
     expect(run.code, run.stderr).to.equal(0);
     expect(run.stdout).to.match(new RegExp(`^invited ${email} \\(sub [\\w-]+\\)`));
-    const mail = await smtp.waitFor(email);
+    const mail = await rig.smtp.waitFor(email);
     expect(mail.subject).to.equal('You are invited to Latchkey');
     const browser = new Browser();
-    const form = await browser.get(smtp.link(mail, `${running.url}/reset-password/`));
+    const form = await browser.get(rig.smtp.link(mail, `${rig.running.url}/reset-password/`));
     const done = await browser.submit(form, { 'New password': 'my invited passphrase', 'New password, again': 'my invited passphrase' }, 'Set new password');
     expect(textOf(done)).to.contain('Your new password is set');
-    const { clientId, secret } = await addClient(running);
-    await authorize(await discover(running, clientId, secret), email, { password: 'my invited passphrase' });
-    expect((await running.latchkey.users.findByEmail(email))?.emailVerified).to.equal(true);
+    const { clientId, secret } = await addClient(rig.running);
+    await authorize(await discover(rig.running, clientId, secret), email, { password: 'my invited passphrase' });
+    expect((await rig.running.latchkey.users.findByEmail(email))?.emailVerified).to.equal(true);
   });
 
   it('users verify: the address is verified', async () => {
     const email = `${uniqueId('unverified')}@example.test`;
-    await running.latchkey.users.create({ email, password: 'some long password here' });
-    const run = await cliAt(running.url, ['users', 'verify', '--email', email]);
+    await rig.running.latchkey.users.create({ email, password: 'some long password here' });
+    const run = await cliAt(rig.running.url, ['users', 'verify', '--email', email]);
     expect(run.code, run.stderr).to.equal(0);
     expect(run.stdout).to.equal(`verified the address of ${email}\n`);
-    expect((await running.latchkey.users.findByEmail(email))?.emailVerified).to.equal(true);
+    expect((await rig.running.latchkey.users.findByEmail(email))?.emailVerified).to.equal(true);
   });
 
   it('mail test: sends one mail now; says what went wrong when SMTP is down', async () => {
     const to = `${uniqueId('ops')}@example.test`;
-    const run = await cliAt(running.url, ['mail', 'test', '--to', to]);
+    const run = await cliAt(rig.running.url, ['mail', 'test', '--to', to]);
     expect(run.code, run.stderr).to.equal(0);
     expect(run.stdout).to.contain(`sent a test mail to ${to}`);
-    expect((await smtp.waitFor(to)).subject).to.equal('Latchkey test mail');
-    await smtp.stop();
+    expect((await rig.smtp.waitFor(to)).subject).to.equal('Latchkey test mail');
+    await rig.smtp.stop();
     try {
-      expectOneLineFailure(await cliAt(running.url, ['mail', 'test', '--to', to]), /SMTP server did not take the mail: connect ECONNREFUSED/);
+      expectOneLineFailure(await cliAt(rig.running.url, ['mail', 'test', '--to', to]), /SMTP server did not take the mail: connect ECONNREFUSED/);
     } finally {
-      await smtp.start();
+      await rig.smtp.start();
     }
   });
 
