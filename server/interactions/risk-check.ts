@@ -14,7 +14,7 @@ import { networkOf, parseAddress } from '../geo/address.ts';
 import type { GeoInfo, GeoLookup } from '../geo/lookup.ts';
 import { parseUserAgent } from '../http/user-agent.ts';
 import type { RiskEngine, Scored } from '../risk/engine.ts';
-import { signInKey } from '../risk/features.ts';
+import { locationPath, signInKey } from '../risk/features.ts';
 import type { SignIn } from '../risk/types.ts';
 import { StoreUnavailableError } from '../errors.ts';
 import type { Device } from '../security/device-cookie.ts';
@@ -29,6 +29,8 @@ export interface RiskVerdict {
   reasons: string[];
   /** What the console's feedback buttons name this sign-in by. */
   key: string;
+  /** The account has signed in before, never from this country: a "new place" notice. */
+  newPlace: boolean;
 }
 
 export interface RiskCheck {
@@ -111,7 +113,9 @@ export function riskChecks({ engine, geo, pseudonym, logger, now = Date.now }: R
       }
       if (!sub) return nothing;
       const { assessment } = scored;
-      const verdict: RiskVerdict = { decision: DECISIONS[assessment.decision], score: assessment.score, reasons: assessment.reasons, key: signInKey(signIn) };
+      const [country] = locationPath(signIn);
+      const newPlace = scored.history.n > 0 && !((scored.history.loc[country]?.[0] ?? 0) > 0);
+      const verdict: RiskVerdict = { decision: DECISIONS[assessment.decision], score: assessment.score, reasons: assessment.reasons, key: signInKey(signIn), newPlace };
       return {
         verdict,
         async admitted(deviceId) {

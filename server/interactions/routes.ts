@@ -229,7 +229,8 @@ export function interactionRoutes({ provider, users, findApi, render, issuer, co
     }
     await attempt.succeeded();
     if (second && second.need !== 'none') return secondFactor!.ask(ctx, details, result.user.sub, second, await clientOf(details));
-    if (knownDevice === undefined && securityNotice) securityNotice(ctx, result.user.sub, 'new-device', (await clientOf(details)).name);
+    // A browser that never signed in to the account, or a country it never signed in from.
+    if ((knownDevice === undefined || verdict?.newPlace) && securityNotice) securityNotice(ctx, result.user.sub, 'new-device', (await clientOf(details)).name);
     const deviceId = devices.remember(ctx, device, normalized);
     await finish(ctx, { login: { accountId: result.user.sub, ...authenticationMethods('password') } }, false);
     await risk?.admitted(deviceId).catch(quiet('could not record a sign-in in its risk history'));

@@ -20,6 +20,7 @@ import { textOf } from '../support/account.ts';
 import { Browser, type Page } from '../support/browser.ts';
 import { startLatchkey, type Running } from '../support/latchkey.ts';
 import { addClient, addUser, discover, PASSWORD, REDIRECT_URI, uniqueId } from '../support/oidc.ts';
+import { startSmtp, type TestSmtp } from '../support/smtp.ts';
 import { waitFor } from '../support/wait.ts';
 
 const HOUR = 3_600_000;
@@ -38,11 +39,13 @@ describe('risk-based sign-in (redis store, over HTTP)', function () {
   let running: Running;
   let config: oidc.Configuration;
   let inspector: Redis;
+  let smtp: TestSmtp;
 
   before(async () => {
+    smtp = await startSmtp();
     // The deny threshold a little under the default, so that the refused case (scoring about 11.7
     // here) and the let-in ones (at most about 9.4) stay clear of it whatever today's date.
-    running = await startLatchkey({ store: 'redis', env: { TRUST_PROXY: 'true', RISK_DENY_THRESHOLD: '10.5' } });
+    running = await startLatchkey({ store: 'redis', env: { TRUST_PROXY: 'true', RISK_DENY_THRESHOLD: '10.5', SMTP_URL: smtp.url } });
     const { clientId, secret } = await addClient(running, { client_name: 'Notes' });
     config = await discover(running, clientId, secret);
     inspector = new Redis(running.redis!.url, { maxRetriesPerRequest: 1 });
@@ -52,6 +55,7 @@ describe('risk-based sign-in (redis store, over HTTP)', function () {
   after(async () => {
     inspector?.disconnect();
     await running?.stop();
+    await smtp?.stop();
   });
 
   const risk = () => riskHistoryStore(running.latchkey.store.risk, running.latchkey.store.feeds);
@@ -168,6 +172,23 @@ describe('risk-based sign-in (redis store, over HTTP)', function () {
     expect(alert?.personMessage).to.include('change your password');
     // The person hears of it in their activity too.
     await waitFor(() => running.latchkey.activity.recent(user.sub, 100), (items) => items.some((i) => i.kind === 'alert'), { what: 'the alert in the activity' });
+  });
+
+  it('mails the owner about a sign-in from a country the account never signed in from, even from their own browser', async () => {
+    const { user, browser } = await owner({ lastAgo: 8 * DAY });
+    // New accounts are not told of new sign-ins in their first minutes: this one is older.
+    const stored = JSON.parse((await running.latchkey.store.documents.get('users', user.sub))!) as { createdAt: number };
+    await running.latchkey.store.documents.put('users', user.sub, JSON.stringify({ ...stored, createdAt: stored.createdAt - DAY }));
+    const NEW_SIGN_IN = 'New sign-in to your account';
+    // At home in the usual browser: nothing to tell.
+    expect((await signIn(browser, user.email)).signedIn).to.equal(true);
+    // The same browser (its device cookie) in Rio.
+    expect((await signIn(browserAt(RIO, FIREFOX_WINDOWS, browser), user.email)).signedIn).to.equal(true);
+    const notices = () => smtp.to(user.email).filter((m) => m.subject === NEW_SIGN_IN);
+    await waitFor(async () => notices().filter((m) => m.text.includes('Brazil')), (found) => found.length === 1, { what: 'the notice of the sign-in from Brazil' });
+    // The first sign-in of the browser may have been told (the queue reads the account's age when
+    // it sends); the second one at home, from the same browser, is not.
+    expect(notices().filter((m) => m.text.includes('Germany')).length).to.be.at.most(1);
   });
 
   it('does not call a trip impossible when the last sign-in was a week ago: still a first sign-in from Brazil', async () => {
