@@ -35,8 +35,9 @@ const HELP = `Usage: node bench/run.ts [options]
   --log-level LEVEL   Latchkey's LOG_LEVEL (default warn; info logs one line per request)
   --bcrypt-cost N     BCRYPT_COST for both servers (default 12)
   --sessions N        sessions for the memory scenario (default 100000)
-  --soak              add the soak (mixed workload at 80% of peak, RSS sampled)
-  --soak-minutes M    soak length (default 5)
+  --soak              add the soak: 2 instances behind a proxy, the mixed workload at 80% of
+                      its peak; RSS, Redis memory, p99 and errors per interval
+  --soak-minutes M    soak length (default 10; fractions too, e.g. 0.5)
   --baseline-store-size N
                       entries in the baseline's in-memory LRU (default 2000000; 0 = the
                       library's 1000, which drops live tokens under load)
@@ -67,6 +68,7 @@ const { values: args } = parseArgs({
     sessions: { type: 'string' },
     soak: { type: 'boolean' },
     'soak-minutes': { type: 'string' },
+    capacity: { type: 'boolean' },
     profile: { type: 'boolean' },
     'baseline-store-size': { type: 'string' },
     'latchkey-import': { type: 'string', multiple: true },
@@ -142,7 +144,7 @@ async function main(): Promise<void> {
     bcryptCost: number(args['bcrypt-cost'], smoke ? 4 : 12, 'bcrypt-cost'),
     logLevel: args['log-level'] ?? 'warn',
     sessions: number(args.sessions, smoke ? 200 : short ? 10_000 : 100_000, 'sessions'),
-    soakMinutes: number(args['soak-minutes'], 5, 'soak-minutes'),
+    soakMinutes: number(args['soak-minutes'], 10, 'soak-minutes'),
   };
 
   const names = args.scenario ?? [];
@@ -152,8 +154,10 @@ async function main(): Promise<void> {
       process.exit(2);
     }
   }
-  const selected = ALL.filter((s) => (names.length ? names.includes(s.name) : !s.optIn || (s.name === 'soak' && args.soak)));
-  const targetNames = (args.target ?? ['baseline', 'latchkey']) as TargetName[];
+  // --soak and --capacity are modes: alone they run only themselves; with --scenario they add to it.
+  const modes = [args.soak ? 'soak' : '', args.capacity ? 'capacity' : ''].filter(Boolean);
+  const selected = ALL.filter((s) => (names.length || modes.length ? names.includes(s.name) || modes.includes(s.name) : !s.optIn));
+  const targetNames = (args.target ?? (selected.every((s) => s.latchkeyOnly) ? ['latchkey'] : ['baseline', 'latchkey'])) as TargetName[];
 
   const interactive = process.stderr.isTTY;
   const progress: Progress = (message, transient) => {

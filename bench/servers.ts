@@ -53,7 +53,7 @@ export async function freePort(): Promise<number> {
 }
 
 /** CPU time (user + system, all threads) a process has used, in clock ticks (Linux /proc). */
-function cpuTicks(pid: number): number | undefined {
+export function cpuTicks(pid: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
