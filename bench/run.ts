@@ -11,6 +11,7 @@ import type { Progress } from './load.ts';
 import { formatNotes, formatTable, writeReport, type RunReport } from './report.ts';
 import { Pools, type Scenario, type ScenarioResult, type Settings } from './scenario.ts';
 import { attackScenario } from './scenarios/attack.ts';
+import { capacityScenario } from './scenarios/capacity.ts';
 import { clientCredentialsScenarios } from './scenarios/client-credentials.ts';
 import { endpointScenarios } from './scenarios/endpoints.ts';
 import { authCodeScenario, loginStormScenario } from './scenarios/login.ts';
@@ -38,6 +39,8 @@ const HELP = `Usage: node bench/run.ts [options]
   --soak              add the soak: 2 instances behind a proxy, the mixed workload at 80% of
                       its peak; RSS, Redis memory, p99 and errors per interval
   --soak-minutes M    soak length (default 10; fractions too, e.g. 0.5)
+  --capacity          the capacity model's inputs (docs/capacity.md): Redis commands, CPU and
+                      bytes per request type, Latchkey CPU per request, and the sizing from them
   --baseline-store-size N
                       entries in the baseline's in-memory LRU (default 2000000; 0 = the
                       library's 1000, which drops live tokens under load)
@@ -95,6 +98,7 @@ const ALL: Scenario[] = [
   riskScenario,
   attackScenario,
   soakScenario,
+  capacityScenario,
 ];
 
 if (args.help) {
