@@ -47,25 +47,37 @@ function serve(issuerHost: string, upstreams: URL[]): void {
   let next = 0;
   const server = createServer((req, res) => {
     const upstream = upstreams[next++ % upstreams.length]!;
-    const forward = request(
-      {
-        host: upstream.hostname,
-        port: upstream.port,
-        method: req.method,
-        path: req.url,
-        agent,
-        headers: { ...req.headers, host: issuerHost, 'x-forwarded-host': issuerHost },
-      },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    forward.on('error', () => {
-      if (!res.headersSent) res.writeHead(502);
-      res.end();
+    // Bodies are small (forms, JSON): buffered, so that a request can be sent again.
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const send = (retry: boolean) => {
+        const forward = request(
+          {
+            host: upstream.hostname,
+            port: upstream.port,
+            method: req.method,
+            path: req.url,
+            agent,
+            headers: { ...req.headers, host: issuerHost, 'x-forwarded-host': issuerHost },
+          },
+          (answer) => {
+            res.writeHead(answer.statusCode ?? 502, answer.headers);
+            answer.pipe(res);
+          },
+        );
+        forward.on('error', (error: NodeJS.ErrnoException) => {
+          // A kept-alive socket the instance closed (its idle timeout) just as it was reused: the
+          // request never reached it. Sent once more on a fresh socket, as a load balancer does.
+          if (retry && forward.reusedSocket && error.code === 'ECONNRESET') return send(false);
+          if (!res.headersSent) res.writeHead(502);
+          res.end();
+        });
+        forward.end(body);
+      };
+      send(true);
     });
-    req.pipe(forward);
   });
   server.keepAliveTimeout = 60_000;
   server.listen(0, '127.0.0.1', () => process.stdout.write(`listening ${(server.address() as AddressInfo).port}\n`));
