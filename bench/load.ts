@@ -20,6 +20,9 @@ export interface Part {
   overallRate?: number;
   /** Runs before every run of this part (refill token pools, reset counters). */
   before?: () => Promise<void> | void;
+  /** Sees every answer as it comes (status 0: a socket error or timeout), e.g. per-interval
+   * latency in the soak. */
+  observe?: (status: number, ms: number) => void;
   /** Extra figures for this run, e.g. logins/s. */
   summary?: (seconds: number) => Promise<Record<string, number>> | Record<string, number>;
 }
@@ -91,6 +94,11 @@ export async function runOnce(target: Target, parts: Part[], limits: RunLimits, 
             extra: (await part.summary?.(seconds)) ?? {},
           });
         });
+        if (part.observe) {
+          const observe = part.observe;
+          (instance as unknown as EventEmitter).on('response', (_client: unknown, status: number, _bytes: number, ms: number) => observe(status, ms));
+          (instance as unknown as EventEmitter).on('reqError', () => observe(0, Number.NaN));
+        }
         (instance as unknown as EventEmitter).on('tick', ({ counter }: { counter: number }) => {
           perSecond.set(part.label, counter);
           const now = Date.now();

@@ -11,6 +11,7 @@ import type { Progress } from './load.ts';
 import { formatNotes, formatTable, writeReport, type RunReport } from './report.ts';
 import { Pools, type Scenario, type ScenarioResult, type Settings } from './scenario.ts';
 import { attackScenario } from './scenarios/attack.ts';
+import { capacityScenario } from './scenarios/capacity.ts';
 import { clientCredentialsScenarios } from './scenarios/client-credentials.ts';
 import { endpointScenarios } from './scenarios/endpoints.ts';
 import { latencyScenario } from './scenarios/latency.ts';
@@ -36,8 +37,11 @@ const HELP = `Usage: node bench/run.ts [options]
   --log-level LEVEL   Latchkey's LOG_LEVEL (default warn; info logs one line per request)
   --bcrypt-cost N     BCRYPT_COST for both servers (default 12)
   --sessions N        sessions for the memory scenario (default 100000)
-  --soak              add the soak (mixed workload at 80% of peak, RSS sampled)
-  --soak-minutes M    soak length (default 5)
+  --soak              add the soak: 2 instances behind a proxy, the mixed workload at 80% of
+                      its peak; RSS, Redis memory, p99 and errors per interval
+  --soak-minutes M    soak length (default 10; fractions too, e.g. 0.5)
+  --capacity          the capacity model's inputs (docs/capacity.md): Redis commands, CPU and
+                      bytes per request type, Latchkey CPU per request, and the sizing from them
   --baseline-store-size N
                       entries in the baseline's in-memory LRU (default 2000000; 0 = the
                       library's 1000, which drops live tokens under load)
@@ -68,6 +72,7 @@ const { values: args } = parseArgs({
     sessions: { type: 'string' },
     soak: { type: 'boolean' },
     'soak-minutes': { type: 'string' },
+    capacity: { type: 'boolean' },
     profile: { type: 'boolean' },
     'baseline-store-size': { type: 'string' },
     'latchkey-import': { type: 'string', multiple: true },
@@ -95,6 +100,7 @@ const ALL: Scenario[] = [
   riskScenario,
   attackScenario,
   soakScenario,
+  capacityScenario,
 ];
 
 if (args.help) {
@@ -144,7 +150,7 @@ async function main(): Promise<void> {
     bcryptCost: number(args['bcrypt-cost'], smoke ? 4 : 12, 'bcrypt-cost'),
     logLevel: args['log-level'] ?? 'warn',
     sessions: number(args.sessions, smoke ? 200 : short ? 10_000 : 100_000, 'sessions'),
-    soakMinutes: number(args['soak-minutes'], 5, 'soak-minutes'),
+    soakMinutes: number(args['soak-minutes'], 10, 'soak-minutes'),
   };
 
   const names = args.scenario ?? [];
@@ -154,8 +160,10 @@ async function main(): Promise<void> {
       process.exit(2);
     }
   }
-  const selected = ALL.filter((s) => (names.length ? names.includes(s.name) : !s.optIn || (s.name === 'soak' && args.soak)));
-  const targetNames = (args.target ?? ['baseline', 'latchkey']) as TargetName[];
+  // --soak and --capacity are modes: alone they run only themselves; with --scenario they add to it.
+  const modes = [args.soak ? 'soak' : '', args.capacity ? 'capacity' : ''].filter(Boolean);
+  const selected = ALL.filter((s) => (names.length || modes.length ? names.includes(s.name) || modes.includes(s.name) : !s.optIn));
+  const targetNames = (args.target ?? (selected.every((s) => s.latchkeyOnly) ? ['latchkey'] : ['baseline', 'latchkey'])) as TargetName[];
 
   const interactive = process.stderr.isTTY;
   const progress: Progress = (message, transient) => {

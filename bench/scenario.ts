@@ -49,6 +49,8 @@ export interface Scenario {
   variant?: 'RS256';
   /** Not in the default run. */
   optIn?: boolean;
+  /** Measures Latchkey alone: the baseline is not started when only such scenarios run. */
+  latchkeyOnly?: boolean;
   run(context: ScenarioContext): Promise<Omit<ScenarioResult, 'name' | 'title'>>;
 }
 

@@ -37,9 +37,9 @@ export async function introspectionPart(target: Target, pools: Pools, settings: 
   };
 }
 
-/** GET /me with user access tokens from real sign-ins, round robin. */
-export async function userinfoPart(pools: Pools, settings: Settings, connections: number): Promise<Part> {
-  await pools.ensureAccessTokens(settings.smoke ? 8 : Math.max(64, settings.connections * 4));
+/** GET /me with user access tokens from real sign-ins, round robin over a prepared pool. */
+export async function userinfoPart(target: Target, pools: Pools, settings: Settings, connections: number): Promise<Part> {
+  await pools.ensureAccessTokens(settings.smoke ? 8 : Math.max(64, connections * 4));
   const tokens = pools.accessTokens;
   let next = 0;
   return {
@@ -77,7 +77,7 @@ export const endpointScenarios: Scenario[] = [
   simple('introspection', 'token introspection (opaque access token, confidential resource server)', (target, pools, settings) =>
     introspectionPart(target, pools, settings, settings.connections),
   ),
-  simple('userinfo', 'userinfo (user access token, openid email profile)', (target, pools, settings) => userinfoPart(pools, settings, settings.connections)),
+  simple('userinfo', 'userinfo (user access token, openid email profile)', (target, pools, settings) => userinfoPart(target, pools, settings, settings.connections)),
   simple('discovery', 'discovery document', async (_target, _pools, settings) => get('/.well-known/openid-configuration', settings.connections, 'discovery')),
   simple('jwks', 'JWKS', async (_target, _pools, settings) => get('/jwks', settings.connections, 'jwks')),
 ];

@@ -16,7 +16,7 @@ type PartFor = (target: Target, pools: Pools, settings: Settings, connections: n
 const PATHS: [string, PartFor][] = [
   ['cc-opaque', (target, _pools, _settings, connections) => ({ label: 'token', connections, requests: [tokenRequest(target.fixtures.service, { grant_type: 'client_credentials', resource: OPAQUE_API, scope: 'read' })] })],
   ['introspection', (target, pools, settings, connections) => introspectionPart(target, pools, settings, connections)],
-  ['userinfo', (_target, pools, settings, connections) => userinfoPart(pools, settings, connections)],
+  ['userinfo', (target, pools, settings, connections) => userinfoPart(target, pools, settings, connections)],
   ['refresh', (target, pools, _settings, connections) => refreshPart(target, pools, connections)],
 ];
 

@@ -12,6 +12,18 @@ const RUNNER = join(import.meta.dirname, '..', '..', 'bench', 'run.ts');
 // Parts that walk the browser flow: redirects are how it moves.
 const FLOW_PARTS = new Set(['login', 'storm', 'touch', 'owner']);
 
+/** Runs the bench runner with `args` (and --no-pin, --out); its report, and what it printed. */
+async function runBench(dir: string, name: string, args: string[]): Promise<{ report: RunReport; output: string }> {
+  const out = join(dir, `${name}.json`);
+  let output = '';
+  const child = spawn(process.execPath, [RUNNER, ...args, '--no-pin', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  expect(code, `the runner failed:\n${output}`).to.equal(0);
+  return { report: JSON.parse(await readFile(out, 'utf8')) as RunReport, output };
+}
+
 describe('benchmark smoke mode', function () {
   this.timeout(90_000);
   let dir: string;
@@ -20,13 +32,7 @@ describe('benchmark smoke mode', function () {
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'latchkey-bench-smoke-'));
-    const out = join(dir, 'report.json');
-    const child = spawn(process.execPath, [RUNNER, '--smoke', '--no-pin', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-    expect(code, `the runner failed:\n${output}`).to.equal(0);
-    report = JSON.parse(await readFile(out, 'utf8')) as RunReport;
+    ({ report, output } = await runBench(dir, 'report', ['--smoke']));
   });
   after(() => rm(dir, { recursive: true, force: true }));
 
@@ -79,6 +85,80 @@ describe('benchmark smoke mode', function () {
           answered += count;
         }
         expect(answered, where).to.be.above(0);
+      }
+    }
+  });
+});
+
+// The opt-in modes, in smoke mode: the soak for a few seconds (two instances behind the proxy),
+// and the capacity inputs with a few requests per type.
+describe('benchmark smoke mode: --soak and --capacity', function () {
+  this.timeout(120_000);
+  let dir: string;
+  let report: RunReport;
+  let output = '';
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'latchkey-bench-smoke-modes-'));
+    ({ report, output } = await runBench(dir, 'modes', ['--smoke', '--soak', '--soak-minutes', '0.1', '--capacity']));
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  it('runs only the two modes, on Latchkey alone, without failing', () => {
+    expect(report.scenarios.map((s) => s.name), output).to.deep.equal(['soak', 'capacity']);
+    for (const scenario of report.scenarios) {
+      expect(scenario.error, `${scenario.name}: ${scenario.error}`).to.equal(undefined);
+      expect(scenario.rows.map((r) => r.target), scenario.name).to.not.include('baseline');
+    }
+  });
+
+  it('soaks two instances through the proxy: per interval, both RSS, both busy, Redis memory, p99, no errors', () => {
+    const soak = report.scenarios.find((s) => s.name === 'soak')!;
+    const data = soak.data as { instances: number; samples: { rssMB: number[]; cpu: number[]; redisMB: number; p99?: number; requests?: number; errors?: number }[]; errors: number; verdicts: Record<string, boolean> };
+    expect(data.instances).to.equal(2);
+    const loaded = data.samples.slice(1);
+    expect(loaded.length, output).to.be.at.least(2);
+    for (const sample of data.samples) {
+      expect(sample.rssMB.every((mb) => mb > 0), JSON.stringify(sample)).to.equal(true);
+      expect(sample.redisMB).to.be.above(0);
+    }
+    for (const sample of loaded) {
+      expect(sample.requests, JSON.stringify(sample)).to.be.above(0);
+      expect(sample.errors, JSON.stringify(sample)).to.equal(0);
+      expect(sample.p99, JSON.stringify(sample)).to.be.above(0);
+    }
+    // The proxy spreads the load: both instances used CPU over the soak.
+    for (const k of [0, 1]) expect(loaded.reduce((s, x) => s + x.cpu[k]!, 0), `instance ${k + 1} CPU`).to.be.above(0);
+    expect(data.errors).to.equal(0);
+    expect(Object.keys(data.verdicts)).to.have.members(['flatMemory', 'zeroErrors', 'p99Drift']);
+    const parts = soak.rows[0]!.parts.map((p) => p.label);
+    expect(parts).to.have.members(['cc-opaque', 'cc-jwt', 'introspection', 'userinfo', 'refresh', 'login']);
+  });
+
+  it('measures the capacity inputs of every request type from Redis counters and the server CPU', () => {
+    const capacity = report.scenarios.find((s) => s.name === 'capacity')!;
+    const data = capacity.data as { costs: { type: string; units: number; redisCommands: number; commands: Record<string, number>; latchkeyCpuMs: number }[]; records: Record<string, number>; sizing: { plans: unknown[] } };
+    expect(data.costs.map((c) => c.type)).to.deep.equal(['cc-opaque', 'cc-jwt', 'introspection', 'userinfo', 'refresh', 'login']);
+    for (const cost of data.costs) {
+      expect(cost.units, cost.type).to.be.above(0);
+      expect(cost.redisCommands, cost.type).to.be.above(0);
+    }
+    // An opaque token is a record written to Redis; a refresh consumes one with the script.
+    expect(data.costs.find((c) => c.type === 'cc-opaque')!.commands, 'cc-opaque').to.have.property('hset');
+    expect(data.costs.find((c) => c.type === 'refresh')!.commands, 'refresh').to.have.property('evalsha');
+    expect(data.records).to.have.property('Session');
+    expect(data.sizing.plans.length).to.be.above(0);
+  });
+
+  it('gets only successful answers in both modes', () => {
+    for (const scenario of report.scenarios) {
+      for (const row of scenario.rows) {
+        const where = `${scenario.name}: ${JSON.stringify(row.statuses)}`;
+        expect(row.errors, where).to.equal(0);
+        for (const key of Object.keys(row.statuses)) {
+          const [part, code] = key.split(':') as [string, string];
+          expect(code, where).to.match(FLOW_PARTS.has(part) ? /^[23]\d\d$/ : /^2\d\d$/);
+        }
       }
     }
   });
