@@ -53,8 +53,8 @@ export function secondFactorStack({ config, logger, store, users, factors, provi
     void (async () => {
       const user = await users.get(what.sub);
       if (what.outcome === 'succeeded') {
-        signInAudit.signIn(ctx, { outcome: 'succeeded', email: normalizeEmail(user?.email ?? ''), clientId: what.clientId, sub: what.sub, sessionUid: what.sessionUid, amr: what.amr, ...(what.factor === 'email' ? { emailCheck: true } : {}) });
-        notice(ctx, what.sub, { kind: 'signin.succeeded', clientId: what.clientId, app: await appName(what.clientId) });
+        signInAudit.signIn(ctx, { outcome: 'succeeded', email: normalizeEmail(user?.email ?? ''), clientId: what.clientId, sub: what.sub, sessionUid: what.sessionUid, amr: what.amr, risk: what.risk, ...(what.factor === 'email' ? { emailCheck: true } : {}) });
+        notice(ctx, what.sub, { kind: 'signin.succeeded', clientId: what.clientId, app: await appName(what.clientId), risk: what.risk });
         return;
       }
       signInAudit.secondFactorFailed(ctx, { sub: what.sub, clientId: what.clientId, factor: what.factor, reason: what.outcome === 'throttled' ? 'throttled' : 'wrong' });

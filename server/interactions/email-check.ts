@@ -23,6 +23,7 @@ import type { MailThrottle } from '../security/mail-throttle.ts';
 import type { SecondFactorThrottle } from '../security/second-factor-throttle.ts';
 import type { ClientSummary } from './client-summary.ts';
 import type { Page } from './page.ts';
+import type { RiskVerdict } from './risk-check.ts';
 import type { SecondFactorStep, SecondStepTold } from './second-factor.ts';
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
@@ -101,7 +102,7 @@ export function emailCheck(deps: EmailCheckDeps) {
       show(ctx, details, user, client, { sent: true });
     },
 
-    routes(router: Router, load: (ctx: Context) => Promise<Details>, clientOf: (details: Details) => Promise<ClientSummary>, finish: (ctx: Context, result: LoginResult, deviceId?: string) => Promise<void>, expired: Error) {
+    routes(router: Router, load: (ctx: Context) => Promise<Details>, clientOf: (details: Details) => Promise<ClientSummary>, finish: (ctx: Context, result: LoginResult, deviceId?: string) => Promise<RiskVerdict | undefined>, expired: Error) {
       const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
       const body = (ctx: Context) => ctx.request.body as Record<string, unknown> | undefined;
 
@@ -150,8 +151,10 @@ export function emailCheck(deps: EmailCheckDeps) {
         deps.secondFactor.clearPending(ctx);
         // Only now is this browser one that signed in to the account (device-cookie.ts).
         const deviceId = deps.devices.remember(ctx, device, email);
-        deps.told(ctx, { outcome: 'succeeded', sub: user.sub, clientId, factor: 'email', amr, sessionUid: details.session?.uid });
-        await finish(ctx, { login: { accountId: user.sub, amr, acr } }, deviceId);
+        // The risk model's verdict (scored again as the sign-in finishes) goes with the event: the
+        // person's "this was me / this wasn't me" names the sign-in by it.
+        const risk = await finish(ctx, { login: { accountId: user.sub, amr, acr } }, deviceId);
+        deps.told(ctx, { outcome: 'succeeded', sub: user.sub, clientId, factor: 'email', amr, sessionUid: details.session?.uid, ...(risk ? { risk } : {}) });
       });
     },
   };

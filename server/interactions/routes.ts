@@ -248,6 +248,7 @@ export function interactionRoutes({ provider, users, findApi, render, issuer, co
     const risk = risks && result.login ? await risks.check(ctx, result.login.accountId, devices.read(ctx)).catch(() => undefined) : undefined;
     await finish(ctx, result, false);
     if (deviceId) await risk?.admitted(deviceId).catch(quiet('could not record a sign-in in its risk history'));
+    return risk?.verdict;
   };
   secondFactor?.routes(router, load, clientOf, finishSecondStep, EXPIRED);
   emailCheck?.routes(router, load, clientOf, finishSecondStep, EXPIRED);

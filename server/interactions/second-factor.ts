@@ -25,6 +25,7 @@ import type { DeviceCookies } from '../security/device-cookie.ts';
 import type { SecondFactorKind, SecondFactorThrottle } from '../security/second-factor-throttle.ts';
 import type { ClientSummary } from './client-summary.ts';
 import type { Page } from './page.ts';
+import type { RiskVerdict } from './risk-check.ts';
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 type LoginResult = Parameters<Provider['interactionFinished']>[2];
@@ -49,7 +50,7 @@ export interface SecondFactorDeps {
 }
 
 /** A second step failed or succeeded: for the audit trail and the person's activity. */
-export type SecondStepTold = (ctx: Context, what: { outcome: 'failed' | 'throttled' | 'succeeded'; sub: string; clientId: string; factor: SecondFactorKind; amr?: string[]; sessionUid?: string }) => void;
+export type SecondStepTold = (ctx: Context, what: { outcome: 'failed' | 'throttled' | 'succeeded'; sub: string; clientId: string; factor: SecondFactorKind; amr?: string[]; sessionUid?: string; risk?: RiskVerdict }) => void;
 
 const PENDING_SECONDS = 600;
 const WRONG = 'That code is not right. Type the six digits your authenticator app shows now, or one of your recovery codes.';
@@ -140,7 +141,7 @@ export function secondFactorStep(deps: SecondFactorDeps) {
       await show(ctx, details, sub, client);
     },
 
-    routes(router: Router, load: (ctx: Context) => Promise<Details>, clientOf: (details: Details) => Promise<ClientSummary>, finish: (ctx: Context, result: LoginResult, deviceId?: string) => Promise<void>, expired: Error) {
+    routes(router: Router, load: (ctx: Context) => Promise<Details>, clientOf: (details: Details) => Promise<ClientSummary>, finish: (ctx: Context, result: LoginResult, deviceId?: string) => Promise<unknown>, expired: Error) {
       const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
       router.post('/:uid/second-factor', form, async (ctx) => {
         const body = ctx.request.body as Record<string, unknown> | undefined;

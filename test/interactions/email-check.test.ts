@@ -133,7 +133,10 @@ describe('the email check of an unusual sign-in without a second factor (redis s
     expect(claims.amr).to.deep.equal(['pwd']);
     expect(claims.acr).to.equal(ACR_PASSWORD);
     const events = await waitFor(() => auditEvents(user.sub, 'signin.succeeded'), (found) => found.some((e) => (e as { emailCheck?: boolean }).emailCheck === true), { what: 'the sign-in event with the email check' });
-    expect(events.find((e) => (e as { emailCheck?: boolean }).emailCheck)).to.include({ client: events[0]!.client });
+    const event = events.find((e) => (e as { emailCheck?: boolean }).emailCheck) as { amr: string[]; risk?: { decision: string } };
+    expect(event.amr).to.deep.equal(['pwd']);
+    // The verdict goes with it: the person's "this was me / this wasn't me" names the sign-in by it.
+    expect(event.risk?.decision).to.equal('require');
   });
 
   it('takes a code once: of two submissions of it at once, one signs in', async () => {
