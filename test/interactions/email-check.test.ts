@@ -175,6 +175,40 @@ describe('the email check of an unusual sign-in without a second factor (redis s
     expect(page.url.startsWith(REDIRECT_URI), textOf(page).slice(0, 300)).to.equal(true);
   });
 
+  it('throttles wrong codes (apart from the password) and new codes: 429 with Retry-After', async () => {
+    const user = await owner();
+    const browser = browserAt(RIO);
+    let { page } = await password(browser, user.email);
+    const code = await mailedCode(user.email);
+    const wrong = String((Number(code) + 1) % 1_000_000).padStart(6, '0');
+    // Ten wrong tries over two codes: the email check's own budget for this account and address.
+    for (let i = 0; i < 10; i++) {
+      if (i === 5) page = await browser.submit(page, {}, 'Send a new code');
+      page = await browser.submit(page, { [CODE]: wrong }, 'Continue');
+      expect(page.status).to.equal(401);
+    }
+    page = await browser.submit(page, {}, 'Send a new code');
+    const third = await mailedCode(user.email, 3);
+    page = await browser.submit(page, { [CODE]: third }, 'Continue');
+    expect(page.status).to.equal(429);
+    expect(Number(page.headers.get('retry-after'))).to.be.above(0);
+    expect(textOf(page)).to.include('Too many wrong codes');
+    const throttled = await waitFor(() => auditEvents(user.sub, 'signin.second_factor_failed'), (found) => found.some((e) => (e as { reason?: string }).reason === 'throttled'), { what: 'a throttled email check' });
+    expect(throttled.find((e) => (e as { reason?: string }).reason === 'throttled')).to.include({ factor: 'email' });
+    // Five codes an hour to one address: the sixth is refused, and nothing is sent.
+    for (let sent = 3; sent < 5; sent++) expect((await browser.submit(page, {}, 'Send a new code')).status).to.equal(200);
+    page = await browser.submit(page, {}, 'Send a new code');
+    expect(page.status).to.equal(429);
+    expect(Number(page.headers.get('retry-after'))).to.be.above(0);
+    expect(textOf(page)).to.include('We sent you several codes already');
+    await mail.smtp.waitFor(user.email, { count: 5, subject: SUBJECT });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(mail.smtp.to(user.email).filter((m) => m.subject === SUBJECT)).to.have.length(5);
+    // The password's budget is untouched: a sign-in from home goes straight in.
+    const home = await password(browserAt(HOME), user.email);
+    expect(home.page.status, textOf(home.page).slice(0, 200)).to.not.equal(429);
+  });
+
   it('takes a code only from the browser that gave the password', async () => {
     const user = await owner();
     const browser = browserAt(RIO);
