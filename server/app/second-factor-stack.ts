@@ -12,7 +12,7 @@ import type { GeoLookup } from '../geo/lookup.ts';
 import { describeUserAgent, parseUserAgent } from '../http/user-agent.ts';
 import { emailCheck } from '../interactions/email-check.ts';
 import type { Mail } from '../mail/index.ts';
-import { emailCodes } from '../mfa/email-code.ts';
+import { EMAIL_CODE_TRIES, EMAIL_CODE_TTL_SECONDS, emailCodes } from '../mfa/email-code.ts';
 import { createMailThrottle } from '../security/mail-throttle.ts';
 import type { Render } from '../http/render.ts';
 import type { InteractionAudit } from '../interactions/audit.ts';
@@ -78,7 +78,7 @@ export function secondFactorStack({ config, logger, store, users, factors, provi
   });
   // The email check (interactions/email-check.ts): the code is made by the mail queue's handler,
   // when it writes the mail, so the queued job holds where the sign-in is from and never a code.
-  const codes = emailCodes(store.oidc, store.limiter('email-code-tries', { points: 5, durationSeconds: 600 }), security.pseudonym);
+  const codes = emailCodes(store.oidc, store.limiter('email-code-tries', { points: EMAIL_CODE_TRIES, durationSeconds: EMAIL_CODE_TTL_SECONDS }), security.pseudonym);
   const pages = createPage(render, config.issuer);
   if (mail.enabled) {
     mail.queue.handle('signin-code', async (job) => {
