@@ -122,8 +122,8 @@ export function createApp({ config, logger, store, users, factors, clients, apis
     account.note(ctx, sub, { kind, text: signInText(kind, app, verdict), app, ...(verdict ? { risk: { key: verdict.key, decision: verdict.decision, score: verdict.score, reasons: verdict.reasons } } : {}) });
   const signInAudit = interactionAudit(auditor);
   // The second step of a sign-in and passkeys (second-factor-stack.ts).
-  const { secondFactor, passkeys, passkeyPages } = secondFactorStack({ config, logger, store, users, factors, provider, render, security, csrfCookie: cookies.csrf, signInAudit, notice });
-  const interactions = interactionRoutes({ provider, users, findApi: (identifier) => apis.get(identifier), render, issuer: config.issuer, cookieSecrets: config.cookieSecrets, csrfCookie: cookies.csrf, logger, notice, audit: signInAudit, secondFactor, passkeys: passkeyPages, ...security,
+  const { secondFactor, passkeys, passkeyPages, emailCheck } = secondFactorStack({ config, logger, store, users, factors, provider, render, security, csrfCookie: cookies.csrf, signInAudit, notice, mail, geo: risk.geo });
+  const interactions = interactionRoutes({ provider, users, findApi: (identifier) => apis.get(identifier), render, issuer: config.issuer, cookieSecrets: config.cookieSecrets, csrfCookie: cookies.csrf, logger, notice, audit: signInAudit, secondFactor, emailCheck, passkeys: passkeyPages, ...security,
     risk: riskChecks({ engine: risk.engine, geo: risk.geo, pseudonym: security.pseudonym, logger }),
     forgotPasswordPath: mail.enabled ? ROUTES.forgotPassword.path : undefined,
     securityNotice: (ctx, sub, kind, app) => notify(sub, kind, { ctx, app }),

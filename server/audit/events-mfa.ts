@@ -5,7 +5,7 @@ import { defineEvent } from './define.ts';
 import { actorOf, clientId, sub } from './fields.ts';
 
 export const MFA_FACTORS = ['totp', 'passkey'] as const;
-export const SECOND_STEP_FACTORS = ['totp', 'recovery'] as const;
+export const SECOND_STEP_FACTORS = ['totp', 'recovery', 'email'] as const;
 
 const factor = z.enum(MFA_FACTORS).describe('The factor: `totp`, an authenticator app (RFC 6238); `passkey`, a WebAuthn credential');
 
@@ -47,12 +47,12 @@ export const mfaReset = defineEvent('mfa.reset', 1, {
 export const signinSecondFactorFailed = defineEvent('signin.second_factor_failed', 1, {
   summary: 'A sign-in got past the password but not the second factor.',
   audience: 'person',
-  source: 'second-factor form (server/interactions/second-factor.ts)',
+  source: 'second-factor form (server/interactions/second-factor.ts), or the email check of an unusual sign-in (server/interactions/email-check.ts)',
   actor: actorOf('anonymous'),
   fields: {
     account: sub.describe('The account whose password was given'),
     client: clientId.describe('The client the person was signing in to'),
-    factor: z.enum(SECOND_STEP_FACTORS).describe('What was typed: an authenticator code (`totp`) or a recovery code (`recovery`)'),
+    factor: z.enum(SECOND_STEP_FACTORS).describe('What was typed: an authenticator code (`totp`), a recovery code (`recovery`), or a code mailed to the account (`email`: the risk model asked, and the account has no second factor)'),
     reason: z.enum(['wrong', 'throttled']).describe('`wrong`: a wrong or spent code; `throttled`: refused before checking, too many wrong codes'),
   },
 });

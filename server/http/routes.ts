@@ -120,7 +120,7 @@ export function isUnder(path: string, route: RouteName): boolean {
 }
 
 /** The links of the interaction pages (login, consent, abort) for one interaction. */
-export function interactionPath(uid: string, action?: 'login' | 'second-factor' | 'consent' | 'abort'): string {
+export function interactionPath(uid: string, action?: 'login' | 'second-factor' | 'email-code' | 'email-code/resend' | 'consent' | 'abort'): string {
   const base = `${ROUTES.interaction.path}/${encodeURIComponent(uid)}`;
   return action ? `${base}/${action}` : base;
 }

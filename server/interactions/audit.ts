@@ -9,7 +9,7 @@ import type { RiskVerdict } from './risk-check.ts';
 export function interactionAudit(auditor: Auditor) {
   const base = (ctx: Context) => ({ version: 1 as const, ...auditor.envelope(ctx) });
   return {
-    signIn(ctx: Context, what: { outcome: SignInOutcome | 'throttled' | 'risk_denied'; email: string; clientId: string; sub?: string; sessionUid?: string; amr?: string[]; risk?: RiskVerdict }) {
+    signIn(ctx: Context, what: { outcome: SignInOutcome | 'throttled' | 'risk_denied'; email: string; clientId: string; sub?: string; sessionUid?: string; amr?: string[]; risk?: RiskVerdict; emailCheck?: boolean }) {
       const risk = what.risk ? { risk: { score: what.risk.score, decision: what.risk.decision, reasons: what.risk.reasons.slice(0, 12) } } : {};
       if (what.outcome === 'succeeded' && what.sub) {
         auditor.record({
@@ -20,6 +20,7 @@ export function interactionAudit(auditor: Auditor) {
           client: what.clientId,
           ...(what.sessionUid ? { sessionIdHash: auditor.hashId('session', what.sessionUid) } : {}),
           amr: what.amr ?? ['pwd'],
+          ...(what.emailCheck ? { emailCheck: true } : {}),
           ...risk,
         } as AuditEvent);
         return;
@@ -37,7 +38,7 @@ export function interactionAudit(auditor: Auditor) {
       } as AuditEvent);
     },
     /** A wrong (or throttled) second step: someone got past this account's password. */
-    secondFactorFailed(ctx: Context, what: { sub: string; clientId: string; factor: 'totp' | 'recovery'; reason: 'wrong' | 'throttled' }) {
+    secondFactorFailed(ctx: Context, what: { sub: string; clientId: string; factor: 'totp' | 'recovery' | 'email'; reason: 'wrong' | 'throttled' }) {
       auditor.record({ type: 'signin.second_factor_failed', ...base(ctx), actor: { kind: 'anonymous' }, account: what.sub, client: what.clientId, factor: what.factor, reason: what.reason } as AuditEvent);
     },
     consent(ctx: Context, what: { sub: string; clientId: string; scopes: string[]; grantId?: string; resources?: string[]; denied?: 'denied' | 'cancelled' }) {

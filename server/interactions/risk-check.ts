@@ -44,8 +44,9 @@ export interface RiskCheck {
 /**
  * What the login form does with a verdict: go on, or refuse (same page as a wrong password).
  * 'require' goes on to the second-factor question (routes.ts, mfa/policy.ts): a person with a
- * factor is asked for it; one without is let in (until email verification can stand in), and the
- * alert rule `unusual_signin` tells the operator and the person.
+ * factor is asked for it; one without, for a code mailed to the account when mail can be sent
+ * (email-check.ts), or else is let in; the alert rule `unusual_signin` tells the operator and the
+ * person.
  */
 export function nextStep(verdict: RiskVerdict | undefined): 'proceed' | 'refuse' {
   switch (verdict?.decision) {

@@ -2,6 +2,7 @@
 //   GET  /interaction/:uid          shows the login or consent page the prompt asks for
 //   POST /interaction/:uid/login    checks the password, finishes the login prompt (or asks for a second factor)
 //   POST /interaction/:uid/second-factor   the second factor (second-factor.ts)
+//   POST /interaction/:uid/email-code…     a code mailed to the account, for an unusual sign-in without a factor (email-check.ts)
 //   GET|POST /interaction/:uid/passkey…    signing in with a passkey (passkey-sign-in.ts)
 //   POST /interaction/:uid/consent  Allow or Deny, finishes the consent prompt
 //   GET  /interaction/:uid/abort    the person walked away: access_denied to the client
@@ -29,6 +30,7 @@ import { createPage } from './page.ts';
 import { nextStep, type RiskChecks, type RiskVerdict } from './risk-check.ts';
 import type { SecondFactorStep } from './second-factor.ts';
 import type { PasskeySignIn } from './passkey-sign-in.ts';
+import type { EmailCheck } from './email-check.ts';
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 
@@ -61,6 +63,8 @@ export interface InteractionDeps {
   secondFactor?: SecondFactorStep;
   /** Passkeys on the sign-in page and as the second step (passkey-sign-in.ts). */
   passkeys?: PasskeySignIn;
+  /** The email check of an unusual sign-in without a factor (email-check.ts); only with mail. */
+  emailCheck?: EmailCheck;
 }
 
 /** A sign-in to an existing account (successful or not) or a consent given, with the app's name. */
@@ -85,7 +89,7 @@ function field(body: unknown, name: string): string {
   return typeof value === 'string' ? value : '';
 }
 
-export function interactionRoutes({ provider, users, findApi, render, issuer, cookieSecrets, csrfCookie, logger, signInThrottle, devices, pseudonym, notice = () => {}, audit, risk: risks, secondFactor, passkeys, forgotPasswordPath, securityNotice }: InteractionDeps) {
+export function interactionRoutes({ provider, users, findApi, render, issuer, cookieSecrets, csrfCookie, logger, signInThrottle, devices, pseudonym, notice = () => {}, audit, risk: risks, secondFactor, emailCheck, passkeys, forgotPasswordPath, securityNotice }: InteractionDeps) {
   const router = new Router({ prefix: ROUTES.interaction.path });
   const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
 
@@ -141,7 +145,7 @@ export function interactionRoutes({ provider, users, findApi, render, issuer, co
       // Signed in already, with the password alone: this app needs the second factor too.
       const sub = details.session!.accountId!;
       const answer = await secondFactor.needed(details, sub);
-      if (answer.need !== 'none') return secondFactor.ask(ctx, details, sub, answer, client);
+      if (answer.need !== 'none' && answer.need !== 'email') return secondFactor.ask(ctx, details, sub, answer, client);
     }
     if (details.prompt.name === 'login') {
       const hint = details.params.login_hint;
@@ -217,7 +221,8 @@ export function interactionRoutes({ provider, users, findApi, render, issuer, co
     // The one question after a right password (the app's and the global policy, acr_values, a
     // factor the person has, the risk model's verdict); a refused sign-in asks nothing.
     const second = result.user && secondFactor && !refused ? await secondFactor.needed(details, result.user.sub, verdict && verdict.decision !== 'require' ? 'allow' : 'require') : undefined;
-    const done = !second || second.need === 'none';
+    // An email check with nothing to mail it (never wired so: canEmail follows mail) is no step.
+    const done = !second || second.need === 'none' || (second.need === 'email' && !emailCheck);
     // A sign-in that goes on to a second factor is recorded when that step ends (second-factor.ts).
     if (done) audit?.signIn(ctx, { outcome, email: normalized, clientId, sub: result.sub, sessionUid: details.session?.uid, risk: verdict });
     // Only the account's owner sees this, so a failed attempt on a real account is theirs to know.
@@ -228,7 +233,8 @@ export function interactionRoutes({ provider, users, findApi, render, issuer, co
       return again(401, LOGIN_FAILED);
     }
     await attempt.succeeded();
-    if (second && second.need !== 'none') return secondFactor!.ask(ctx, details, result.user.sub, second, await clientOf(details));
+    if (second && second.need === 'email' && emailCheck) return emailCheck.ask(ctx, details, result.user.sub, await clientOf(details));
+    if (second && second.need !== 'none' && second.need !== 'email') return secondFactor!.ask(ctx, details, result.user.sub, second, await clientOf(details));
     // A browser that never signed in to the account, or a country it never signed in from.
     if ((knownDevice === undefined || verdict?.newPlace) && securityNotice) securityNotice(ctx, result.user.sub, 'new-device', (await clientOf(details)).name);
     const deviceId = devices.remember(ctx, device, normalized);
@@ -238,11 +244,14 @@ export function interactionRoutes({ provider, users, findApi, render, issuer, co
 
   // A sign-in finished by its second factor is learnt by the risk model then, as one finished
   // by the password alone is above (scored again: the features are this request's).
-  secondFactor?.routes(router, load, clientOf, async (ctx, result, deviceId) => {
+  const finishSecondStep = async (ctx: Context, result: Parameters<Provider['interactionFinished']>[2], deviceId?: string) => {
     const risk = risks && result.login ? await risks.check(ctx, result.login.accountId, devices.read(ctx)).catch(() => undefined) : undefined;
     await finish(ctx, result, false);
     if (deviceId) await risk?.admitted(deviceId).catch(quiet('could not record a sign-in in its risk history'));
-  }, EXPIRED);
+    return risk?.verdict;
+  };
+  secondFactor?.routes(router, load, clientOf, finishSecondStep, EXPIRED);
+  emailCheck?.routes(router, load, clientOf, finishSecondStep, EXPIRED);
   passkeys?.routes(router, load);
 
   router.post('/:uid/consent', form, async (ctx) => {

@@ -25,6 +25,7 @@ import type { DeviceCookies } from '../security/device-cookie.ts';
 import type { SecondFactorKind, SecondFactorThrottle } from '../security/second-factor-throttle.ts';
 import type { ClientSummary } from './client-summary.ts';
 import type { Page } from './page.ts';
+import type { RiskVerdict } from './risk-check.ts';
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 type LoginResult = Parameters<Provider['interactionFinished']>[2];
@@ -36,14 +37,20 @@ export interface SecondFactorDeps {
   throttle: SecondFactorThrottle;
   devices: DeviceCookies;
   policy: MfaPolicy;
+  /** A code can be mailed to the account instead, when the risk model asks and there is no
+   * factor (mail enabled, email-check.ts wired). */
+  canEmail?: boolean;
   /** Latchkey's own apps (the account console), where a factor is set up. */
   firstPartyClients: ReadonlySet<string>;
   page: Page;
   cookieSecrets: string[];
   csrfCookie: string;
   /** A second step failed or succeeded: for the audit trail and the person's activity. */
-  told: (ctx: Context, what: { outcome: 'failed' | 'throttled' | 'succeeded'; sub: string; clientId: string; factor: SecondFactorKind; amr?: string[]; sessionUid?: string }) => void;
+  told: SecondStepTold;
 }
+
+/** A second step failed or succeeded: for the audit trail and the person's activity. */
+export type SecondStepTold = (ctx: Context, what: { outcome: 'failed' | 'throttled' | 'succeeded'; sub: string; clientId: string; factor: SecondFactorKind; amr?: string[]; sessionUid?: string; risk?: RiskVerdict }) => void;
 
 const PENDING_SECONDS = 600;
 const WRONG = 'That code is not right. Type the six digits your authenticator app shows now, or one of your recovery codes.';
@@ -55,6 +62,8 @@ interface Pending {
   uid: string;
   sub: string;
   exp: number;
+  /** 'email': the step is a code mailed to the account (email-check.ts), not a factor. */
+  via?: 'email';
 }
 
 export function secondFactorStep(deps: SecondFactorDeps) {
@@ -88,9 +97,19 @@ export function secondFactorStep(deps: SecondFactorDeps) {
     });
   }
 
+  function holdPending(ctx: Context, uid: string, sub: string, via?: 'email') {
+    const pending: Pending = { uid, sub, exp: Math.floor(Date.now() / 1000) + PENDING_SECONDS, ...(via ? { via } : {}) };
+    ctx.cookies.set(cookieName(ctx), Buffer.from(JSON.stringify(pending)).toString('base64url'), cookieOptions(ctx, PENDING_SECONDS * 1000));
+  }
+
   return {
-    /** The account whose password this browser gave for this interaction, if it did. */
-    pendingSub: (ctx: Context, uid: string) => readPending(ctx, uid)?.sub,
+    /** The account whose password this browser gave for this interaction, if it did (and the
+     * step it was sent on to: a factor, or with `via: 'email'` a mailed code). */
+    pendingSub: (ctx: Context, uid: string, via?: 'email') => {
+      const pending = readPending(ctx, uid);
+      return pending && pending.via === via ? pending.sub : undefined;
+    },
+    holdPending,
     clearPending: (ctx: Context) => ctx.cookies.set(cookieName(ctx), null, cookieOptions(ctx)),
 
     /**
@@ -101,7 +120,7 @@ export function secondFactorStep(deps: SecondFactorDeps) {
       const clientId = String(details.params.client_id);
       const [status, client] = await Promise.all([factors.status(sub), deps.provider().Client.find(clientId)]);
       return secondFactorNeeded({
-        account: { hasFactor: status.hasFactor },
+        account: { hasFactor: status.hasFactor, canEmail: deps.canEmail ?? false },
         client: { requireMfa: clientRequiresMfa(client), firstParty: deps.firstPartyClients.has(clientId) },
         params: { acr_values: details.params.acr_values },
         policy: deps.policy,
@@ -113,24 +132,24 @@ export function secondFactorStep(deps: SecondFactorDeps) {
     stepUpOnly: (details: Details) => details.prompt.name === 'login' && details.session?.accountId !== undefined && details.prompt.reasons.length === 1 && details.prompt.reasons[0] === STEP_UP_REASON,
 
     /** Shows the second step (or, with no factor to give, says how to set one up). */
-    async ask(ctx: Context, details: Details, sub: string, answer: Exclude<SecondFactorAnswer, { need: 'none' }>, client: ClientSummary) {
+    async ask(ctx: Context, details: Details, sub: string, answer: Exclude<SecondFactorAnswer, { need: 'none' | 'email' }>, client: ClientSummary) {
       if (answer.need === 'enrol') {
         ctx.status = 403;
         return page(ctx, 'second-factor-needed', { title: 'Set up a second factor first', client, cancel: interactionPath(details.uid, 'abort'), security: `${ROUTES.account.path}/security`, why: answer.why });
       }
-      const pending: Pending = { uid: details.uid, sub, exp: Math.floor(Date.now() / 1000) + PENDING_SECONDS };
-      ctx.cookies.set(cookieName(ctx), Buffer.from(JSON.stringify(pending)).toString('base64url'), cookieOptions(ctx, PENDING_SECONDS * 1000));
+      holdPending(ctx, details.uid, sub);
       await show(ctx, details, sub, client);
     },
 
-    routes(router: Router, load: (ctx: Context) => Promise<Details>, clientOf: (details: Details) => Promise<ClientSummary>, finish: (ctx: Context, result: LoginResult, deviceId?: string) => Promise<void>, expired: Error) {
+    routes(router: Router, load: (ctx: Context) => Promise<Details>, clientOf: (details: Details) => Promise<ClientSummary>, finish: (ctx: Context, result: LoginResult, deviceId?: string) => Promise<unknown>, expired: Error) {
       const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
       router.post('/:uid/second-factor', form, async (ctx) => {
         const body = ctx.request.body as Record<string, unknown> | undefined;
         verifyCsrf(ctx, deps.cookieSecrets, deps.csrfCookie, body?._csrf);
         const details = await load(ctx);
         const pending = details.prompt.name === 'login' ? readPending(ctx, details.uid) : undefined;
-        if (!pending) throw expired;
+        // A browser sent on to a mailed code has no factor to give here.
+        if (!pending || pending.via) throw expired;
         const user: User | undefined = await deps.users.get(pending.sub);
         if (!user || user.disabled) throw expired;
         const clientId = String(details.params.client_id);

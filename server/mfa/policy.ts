@@ -10,11 +10,14 @@
 //                        (the account console, where they do that, still lets them in)
 //   require_mfa: true    (client metadata) that client's sign-ins need a second factor
 //   acr_values=…mfa      the app asks for a second factor this time (step-up)
-//   risk: 'require'      the risk model finds this sign-in unusual
+//   risk: 'require'      the risk model finds this sign-in unusual: a person with a factor is
+//                        asked for it; one without, when mail can be sent, for a code mailed to
+//                        the account's address (issue 13); without mail, let in (with an alert)
 import { ACR_MFA, ACR_PASSWORD, type MfaPolicy } from '../../config/authentication.ts';
 
 export interface SecondFactorQuestion {
-  account: { hasFactor: boolean };
+  /** `canEmail`: a code can be mailed to the account's address (mail is enabled). */
+  account: { hasFactor: boolean; canEmail?: boolean };
   client: { requireMfa: boolean; firstParty: boolean };
   params: { acr_values?: unknown };
   policy: MfaPolicy;
@@ -25,8 +28,11 @@ export interface SecondFactorQuestion {
 /**
  * `none`: the password is enough. `factor`: ask for the second factor. `enrol`: one is needed
  * but the account has none: say to set one up in the account console, and do not sign in.
+ * `email`: the risk model asked for more than the password of an account without a factor:
+ * a code mailed to the account's address (not a factor of the person's own: see
+ * authenticationMethods).
  */
-export type SecondFactorAnswer = { need: 'none' } | { need: 'factor'; why: SecondFactorReason } | { need: 'enrol'; why: SecondFactorReason };
+export type SecondFactorAnswer = { need: 'none' } | { need: 'factor'; why: SecondFactorReason } | { need: 'enrol'; why: SecondFactorReason } | { need: 'email'; why: 'risk' };
 export type SecondFactorReason = 'enrolled' | 'policy' | 'client' | 'acr_values' | 'risk';
 
 export function acrValuesAskMfa(acrValues: unknown): boolean {
@@ -49,10 +55,10 @@ export function secondFactorNeeded({ account, client, params, policy, risk }: Se
     return { need: 'factor', why: why ?? 'enrolled' };
   }
   if (!why) return { need: 'none' };
-  // Until a person has a factor, the risk model's "require" cannot be met by one: the risk
-  // engine decides what to do instead (issue 13: allowed with an alert until email
-  // verification exists), so it is not a reason to refuse here.
-  if (why === 'risk') return { need: 'none' };
+  // Until a person has a factor, the risk model's "require" cannot be met by one: a code mailed
+  // to the account's address stands in when mail can be sent; without mail the sign-in is let in
+  // (the alert rule `unusual_signin` tells the operator and the person). Never a refusal.
+  if (why === 'risk') return account.canEmail ? { need: 'email', why: 'risk' } : { need: 'none' };
   // The account console is where a factor is set up: refusing it would leave no way in.
   if (client.firstParty && why !== 'client' && why !== 'acr_values') return { need: 'none' };
   return { need: 'enrol', why };
@@ -64,9 +70,15 @@ export function passkeyMethods(method: 'swk' | 'hwk', afterPassword: boolean): {
   return { amr: afterPassword ? ['pwd', method, 'mfa'] : [method, 'mfa'], acr: ACR_MFA };
 }
 
-/** The amr and acr of a finished sign-in. RFC 8176: pwd, otp (a TOTP code), mfa. */
-export function authenticationMethods(used: 'password' | 'totp' | 'recovery'): { amr: string[]; acr: string } {
+/**
+ * The amr and acr of a finished sign-in. RFC 8176: pwd, otp (a TOTP code), mfa. A code mailed to
+ * the account's address (`email`) proves control of the mailbox, not a factor of the person's
+ * own, and RFC 8176 has no value for it: the sign-in stays `pwd` at the password's acr (the audit
+ * event `signin.succeeded` says the email check was passed).
+ */
+export function authenticationMethods(used: 'password' | 'totp' | 'recovery' | 'email'): { amr: string[]; acr: string } {
   if (used === 'totp') return { amr: ['pwd', 'otp', 'mfa'], acr: ACR_MFA };
   if (used === 'recovery') return { amr: ['pwd', 'mfa'], acr: ACR_MFA };
+  // 'email' and 'password' alike.
   return { amr: ['pwd'], acr: ACR_PASSWORD };
 }

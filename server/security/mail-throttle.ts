@@ -16,7 +16,7 @@ export const MAIL_REQUEST_RULES = {
 
 export interface MailThrottle {
   /** Counts the request; `retryAfter` (seconds) when it is over a budget. */
-  check(kind: 'forgot' | 'signup' | 'email-change', email: string, ip: string): Promise<{ allowed: true } | { allowed: false; retryAfter: number }>;
+  check(kind: 'forgot' | 'signup' | 'email-change' | 'signin-code', email: string, ip: string): Promise<{ allowed: true } | { allowed: false; retryAfter: number }>;
 }
 
 export function createMailThrottle(store: Store, pseudonym: Pseudonym): MailThrottle {

@@ -9,13 +9,17 @@
 // up by anyone's guesses. Any other browser is judged per account and address, and per account
 // from everywhere: a person who knows the password gets a few dozen guesses an hour in all, out of
 // a million codes (three of them good at any moment).
+//
+// Codes mailed at sign-in (`email`, mfa/email-code.ts) have counters of their own too, a little
+// roomier: each code is void after five tries anyway, and a person who mistyped one asks for
+// another and must be able to type it.
 import type { Store } from '../store/types.ts';
 import { clientOf } from './addresses.ts';
 import type { Decision, FailureBudget } from './decisions.ts';
 import { failureBudgets } from './failure-budget.ts';
 import type { Pseudonym } from './pseudonyms.ts';
 
-export type SecondFactorKind = 'totp' | 'recovery';
+export type SecondFactorKind = 'totp' | 'recovery' | 'email';
 type Dimension = 'device' | 'account-ip' | 'account';
 
 const QUARTER = 900;
@@ -24,6 +28,12 @@ export const SECOND_FACTOR_BUDGETS: Record<Dimension, FailureBudget> = {
   device: { limit: 10, windowSeconds: QUARTER },
   'account-ip': { limit: 5, windowSeconds: QUARTER },
   account: { limit: 10, windowSeconds: HOUR },
+};
+
+export const EMAIL_CODE_BUDGETS: Record<Dimension, FailureBudget> = {
+  device: { limit: 15, windowSeconds: QUARTER },
+  'account-ip': { limit: 10, windowSeconds: QUARTER },
+  account: { limit: 20, windowSeconds: HOUR },
 };
 
 export interface SecondFactorAttempt {
@@ -43,6 +53,7 @@ export function secondFactorThrottle(store: Store, pseudonym: Pseudonym): Second
   const budgets = {
     totp: failureBudgets(store, pseudonym, 'mfa-totp', SECOND_FACTOR_BUDGETS),
     recovery: failureBudgets(store, pseudonym, 'mfa-recovery', SECOND_FACTOR_BUDGETS),
+    email: failureBudgets(store, pseudonym, 'mfa-email', EMAIL_CODE_BUDGETS),
   };
   const keys = (a: SecondFactorAttempt): Partial<Record<Dimension, string>> =>
     a.knownDevice ? { device: `${a.knownDevice}\0${a.sub}` } : { 'account-ip': `${a.sub}\0${clientOf(a.ip)}`, account: a.sub };

@@ -25,6 +25,12 @@ describe('alert rules: unusual sign-in (the risk model)', () => {
     expect(alert!.evidence).to.deep.include({ score: 4.2, reasons });
   });
 
+  it('says so when the account, without a second factor, was asked for the code mailed to it', () => {
+    const { alerts } = run([signinSucceeded('ada', T0, PLACES.berlin, { risk: { score: 4.2, decision: 'require', reasons }, emailCheck: true })]);
+    expect(unusual(alerts)).to.have.length(1);
+    expect(unusual(alerts)[0]!.summary).to.include('the code mailed to its address was asked for and typed').and.not.include('No second factor was asked for');
+  });
+
   it('fires high on a sign-in refused by the model, and never on a wrong password', () => {
     const { alerts } = run([
       signinFailed('ada@example.com', T0, { account: 'ada' }),

@@ -3,9 +3,9 @@ import { expect } from 'chai';
 import { ACR_MFA, ACR_PASSWORD } from '../../config/authentication.ts';
 import { authenticationMethods, secondFactorNeeded, type SecondFactorQuestion } from '../../server/mfa/policy.ts';
 
-const ask = (over: Partial<SecondFactorQuestion> & { hasFactor?: boolean; requireMfa?: boolean; firstParty?: boolean; acr?: string } = {}) =>
+const ask = (over: Partial<SecondFactorQuestion> & { hasFactor?: boolean; canEmail?: boolean; requireMfa?: boolean; firstParty?: boolean; acr?: string } = {}) =>
   secondFactorNeeded({
-    account: { hasFactor: over.hasFactor ?? false },
+    account: { hasFactor: over.hasFactor ?? false, canEmail: over.canEmail ?? false },
     client: { requireMfa: over.requireMfa ?? false, firstParty: over.firstParty ?? false },
     params: { acr_values: over.acr },
     policy: over.policy ?? 'optional',
@@ -37,6 +37,20 @@ describe('secondFactorNeeded', () => {
     expect(ask({ risk: 'allow' })).to.deep.equal({ need: 'none' });
   });
 
+  it("meets the risk model's require without a factor by a code mailed to the account, when mail can be sent", () => {
+    expect(ask({ risk: 'require', canEmail: true })).to.deep.equal({ need: 'email', why: 'risk' });
+    expect(ask({ risk: 'require', canEmail: true, policy: 'adaptive' })).to.deep.equal({ need: 'email', why: 'risk' });
+    expect(ask({ risk: 'require', canEmail: true, firstParty: true })).to.deep.equal({ need: 'email', why: 'risk' });
+    // A factor, when there is one, is what is asked for; mail changes nothing else.
+    expect(ask({ risk: 'require', canEmail: true, hasFactor: true })).to.deep.equal({ need: 'factor', why: 'risk' });
+    expect(ask({ risk: 'allow', canEmail: true })).to.deep.equal({ need: 'none' });
+    expect(ask({ canEmail: true })).to.deep.equal({ need: 'none' });
+    // What the app or the client asks for is a factor: a mailed code does not stand in for one.
+    expect(ask({ risk: 'require', canEmail: true, requireMfa: true })).to.deep.equal({ need: 'enrol', why: 'client' });
+    // Without mail: let in, as before (with an alert).
+    expect(ask({ risk: 'require', canEmail: false })).to.deep.equal({ need: 'none' });
+  });
+
   it('asks, under the adaptive policy, only when the risk model finds the sign-in unusual or the app asks', () => {
     expect(ask({ policy: 'adaptive', hasFactor: true, risk: 'allow' })).to.deep.equal({ need: 'none' });
     expect(ask({ policy: 'adaptive', hasFactor: true, risk: 'require' })).to.deep.equal({ need: 'factor', why: 'risk' });
@@ -52,5 +66,7 @@ describe('secondFactorNeeded', () => {
     expect(authenticationMethods('password')).to.deep.equal({ amr: ['pwd'], acr: ACR_PASSWORD });
     expect(authenticationMethods('totp')).to.deep.equal({ amr: ['pwd', 'otp', 'mfa'], acr: ACR_MFA });
     expect(authenticationMethods('recovery')).to.deep.equal({ amr: ['pwd', 'mfa'], acr: ACR_MFA });
+    // A mailed code is not a factor of the person's own: still the password's.
+    expect(authenticationMethods('email')).to.deep.equal({ amr: ['pwd'], acr: ACR_PASSWORD });
   });
 });

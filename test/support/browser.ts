@@ -112,8 +112,9 @@ export class Browser {
   submit(page: Page, fields: Record<string, string>, button?: string): Promise<Page> {
     const forms = page.doc.querySelectorAll('form');
     const labels = Object.keys(fields);
-    const form =
-      forms.find((f) => labels.every((label) => f.querySelectorAll('label').some((l) => l.text.trim() === label))) ?? forms[0];
+    const holds = (f: (typeof forms)[number]) => labels.every((label) => f.querySelectorAll('label').some((l) => l.text.trim() === label));
+    // The form with those fields and that button, when a page has several.
+    const form = forms.find((f) => holds(f) && (!button || f.querySelectorAll('button').some((b) => b.text.trim() === button))) ?? forms.find(holds) ?? forms[0];
     if (!form) throw new Error(`no form on ${page.url}:\n${page.html.slice(0, 500)}`);
     const data = new URLSearchParams();
     for (const input of form.querySelectorAll('input')) {
