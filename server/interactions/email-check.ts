@@ -87,19 +87,24 @@ export function emailCheck(deps: EmailCheckDeps) {
     return user;
   }
 
+  /** Mails a code and shows the page that asks for it; a 429 on it when too many were mailed. */
+  async function mailAndShow(ctx: Context, details: Details, user: User, client: ClientSummary) {
+    const mailed = await mailCode(ctx, details, user, client);
+    if (!mailed.sent) {
+      ctx.status = 429;
+      ctx.set('Retry-After', String(mailed.retryAfter));
+      return show(ctx, details, user, client, { error: tooManyMails(mailed.retryAfter) });
+    }
+    show(ctx, details, user, client, { sent: true });
+  }
+
   return {
     /** After the right password: mails a code and shows the page that asks for it. */
     async ask(ctx: Context, details: Details, sub: string, client: ClientSummary) {
       const user = await deps.users.get(sub);
       if (!user) throw new Error('email check: the account is gone');
       deps.secondFactor.holdPending(ctx, details.uid, sub, 'email');
-      const mailed = await mailCode(ctx, details, user, client);
-      if (!mailed.sent) {
-        ctx.status = 429;
-        ctx.set('Retry-After', String(mailed.retryAfter));
-        return show(ctx, details, user, client, { error: tooManyMails(mailed.retryAfter) });
-      }
-      show(ctx, details, user, client, { sent: true });
+      await mailAndShow(ctx, details, user, client);
     },
 
     routes(router: Router, load: (ctx: Context) => Promise<Details>, clientOf: (details: Details) => Promise<ClientSummary>, finish: (ctx: Context, result: LoginResult, deviceId?: string) => Promise<RiskVerdict | undefined>, expired: Error) {
@@ -111,13 +116,7 @@ export function emailCheck(deps: EmailCheckDeps) {
         const details = await load(ctx);
         const user = await pendingUser(ctx, details, expired);
         const client = await clientOf(details);
-        const mailed = await mailCode(ctx, details, user, client);
-        if (!mailed.sent) {
-          ctx.status = 429;
-          ctx.set('Retry-After', String(mailed.retryAfter));
-          return show(ctx, details, user, client, { error: tooManyMails(mailed.retryAfter) });
-        }
-        show(ctx, details, user, client, { sent: true });
+        await mailAndShow(ctx, details, user, client);
       });
 
       router.post('/:uid/email-code', form, async (ctx) => {
