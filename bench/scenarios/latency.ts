@@ -36,7 +36,6 @@ export const latencyScenario: Scenario = {
     const limits = { duration: settings.duration, amount: settings.amount };
     for (const [path, partFor] of PATHS) {
       for (const target of targets) {
-        if (path === 'refresh') await pools(target).ensureRefreshTokens(settings.smoke ? 8 : 400);
         const closed = await partFor(target, pools(target), settings, settings.connections);
         const [peakRun] = await runOnce(target, [closed], limits, progress, `latency · ${path} · ${target.name} · peak:`);
         const peak = peakRun!.rps;

@@ -109,11 +109,21 @@ export function interactionRoutes({ provider, users, findApi, render, issuer, co
     return details;
   }
 
-  async function clientOf(details: Details): Promise<ClientSummary> {
-    const clientId = String(details.params.client_id);
-    const client = await provider().Client.find(clientId);
-    const redirectUri = typeof details.params.redirect_uri === 'string' ? details.params.redirect_uri : undefined;
-    return client ? clientSummary(client, redirectUri) : { name: clientId };
+  // One look-up per request: a sign-in names its app to the audit, the activity, the notices and
+  // the next page, all from the same interaction details.
+  const summaries = new WeakMap<Details, Promise<ClientSummary>>();
+  function clientOf(details: Details): Promise<ClientSummary> {
+    let summary = summaries.get(details);
+    if (!summary) {
+      summary = (async () => {
+        const clientId = String(details.params.client_id);
+        const client = await provider().Client.find(clientId);
+        const redirectUri = typeof details.params.redirect_uri === 'string' ? details.params.redirect_uri : undefined;
+        return client ? clientSummary(client, redirectUri) : { name: clientId };
+      })();
+      summaries.set(details, summary);
+    }
+    return summary;
   }
 
   async function finish(ctx: Context, result: Parameters<Provider['interactionFinished']>[2], merge: boolean) {
