@@ -62,6 +62,8 @@ export function secondFactorStack({ config, logger, store, users, factors, provi
     })().catch((err: unknown) => logger.warn({ err }, 'could not record a second-factor step'));
   };
   // The second step of a sign-in (interactions/second-factor.ts).
+  // One page writer for the second step, the email check and the passkey pages.
+  const pages = createPage(render, config.issuer);
   const secondFactor = secondFactorStep({
     provider,
     users,
@@ -71,7 +73,7 @@ export function secondFactorStack({ config, logger, store, users, factors, provi
     policy: config.mfaPolicy,
     canEmail: mail.enabled,
     firstPartyClients: new Set([CONSOLE_CLIENT_ID]),
-    page: createPage(render, config.issuer),
+    page: pages,
     cookieSecrets: config.cookieSecrets,
     csrfCookie: cookies.csrf,
     told,
@@ -79,7 +81,6 @@ export function secondFactorStack({ config, logger, store, users, factors, provi
   // The email check (interactions/email-check.ts): the code is made by the mail queue's handler,
   // when it writes the mail, so the queued job holds where the sign-in is from and never a code.
   const codes = emailCodes(store.oidc, store.limiter('email-code-tries', { points: EMAIL_CODE_TRIES, durationSeconds: EMAIL_CODE_TTL_SECONDS }), security.pseudonym);
-  const pages = createPage(render, config.issuer);
   if (mail.enabled) {
     mail.queue.handle('signin-code', async (job) => {
       const user = job.account ? await users.get(job.account) : undefined;

@@ -71,6 +71,8 @@ export function secondFactorStep(deps: SecondFactorDeps) {
   const cookieName = (ctx: Context) => (ctx.secure ? '__Host-lk.second-factor' : 'lk.second-factor');
   const cookieOptions = (ctx: Context, maxAge?: number) => ({ httpOnly: true, sameSite: 'lax' as const, secure: ctx.secure, signed: true, overwrite: true, path: '/', ...(maxAge ? { maxAge } : {}) });
 
+  const clearPending = (ctx: Context) => void ctx.cookies.set(cookieName(ctx), null, cookieOptions(ctx));
+
   function readPending(ctx: Context, uid: string): Pending | undefined {
     const raw = ctx.cookies.get(cookieName(ctx), { signed: true });
     if (!raw) return undefined;
@@ -110,7 +112,7 @@ export function secondFactorStep(deps: SecondFactorDeps) {
       return pending && pending.via === via ? pending.sub : undefined;
     },
     holdPending,
-    clearPending: (ctx: Context) => ctx.cookies.set(cookieName(ctx), null, cookieOptions(ctx)),
+    clearPending,
 
     /**
      * Whether this sign-in of `sub` needs a second factor: the one question, asked once the
@@ -177,7 +179,7 @@ export function secondFactorStep(deps: SecondFactorDeps) {
           return again(401, verdict === 'replayed' ? REPLAYED : WRONG);
         }
         const { amr, acr } = authenticationMethods(kind);
-        ctx.cookies.set(cookieName(ctx), null, cookieOptions(ctx));
+        clearPending(ctx);
         // Only now is this browser one that signed in to the account (device-cookie.ts).
         const deviceId = deps.devices.remember(ctx, device, email);
         deps.told(ctx, { outcome: 'succeeded', sub: user.sub, clientId, factor: kind, amr, sessionUid: details.session?.uid });

@@ -46,10 +46,11 @@ export function createPasskeys({ documents, challenges, factors, issuer }: Passk
   const rpName = new URL(issuer).host;
   const slot = (what: string) => createHash('sha256').update(`webauthn:${what}`).digest('base64url');
   const keep = (what: string, challenge: string) => challenges.upsert(CHALLENGES, slot(what), { challenge }, CHALLENGE_SECONDS);
+  /** The challenge, used up: of two assertions sent at once with it, one gets it (consume is atomic). */
   async function take(what: string): Promise<string | undefined> {
     const found = await challenges.find(CHALLENGES, slot(what));
-    await challenges.destroy(CHALLENGES, slot(what));
-    return typeof found?.challenge === 'string' ? found.challenge : undefined;
+    if (typeof found?.challenge !== 'string' || found.consumed || !(await challenges.consume(CHALLENGES, slot(what)))) return undefined;
+    return found.challenge;
   }
   const descriptors = (passkeys: StoredPasskey[]) => passkeys.map((p) => ({ id: p.id, transports: p.transports as never }));
 

@@ -55,10 +55,12 @@ export function riskEngine(store: RiskHistoryStore, locks: Locks, options: RiskO
       .getPrior()
       .then((read) => {
         prior = read;
-        priorReadAt = now();
         return read;
       })
       .finally(() => {
+        // A failed refresh, too, waits its turn: the copy in hand serves meanwhile, and a store in
+        // trouble is not asked for the whole prior again at every sign-in.
+        priorReadAt = now();
         reading = undefined;
       }));
 
