@@ -2,6 +2,7 @@
 //   /account/email          the account's address; asking to change it mails a confirmation link
 //                           to the new one (a fresh sign-in first)
 //   /account/notifications  which optional security notices to get; the critical ones always go
+import { isEmail } from '../accounts/users.ts';
 import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import type { Viewer } from './console-auth.ts';
@@ -25,7 +26,6 @@ export interface ConsoleHelpers {
   form: Middleware;
 }
 
-const EMAIL = /^[^\s@]{1,200}@[^\s@]{1,200}$/;
 const value = (ctx: Context, name: string) => {
   const v = (ctx.request.body as Record<string, unknown> | undefined)?.[name];
   return typeof v === 'string' ? v : Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : '';
@@ -48,7 +48,7 @@ export function emailSettingsPages(router: Router, mail: ConsoleMail, h: Console
       ctx.status = status;
       h.show(ctx, 'email', viewer, { title: 'Email address', current: viewer.user.email, verified: viewer.user.emailVerified, error, email: newEmail });
     };
-    if (!EMAIL.test(newEmail)) return again(400, 'Type the new address, like name@example.com.');
+    if (!isEmail(newEmail)) return again(400, 'Type the new address, like name@example.com.');
     if (newEmail === viewer.user.email) return again(400, 'That is the address your account uses already.');
     const verdict = await mail.throttle.check('email-change', newEmail, ctx.ip);
     if (!verdict.allowed) return again(429, 'Too many changes asked for. Wait an hour and try again.');

@@ -50,6 +50,8 @@ const EMAILS = 'user-emails';
 const UPDATE_ATTEMPTS = 5;
 
 export const normalizeEmail = (email: string) => email.trim().toLowerCase();
+/** What the pages accept as an email address: something@something, bounded, no spaces. */
+export const isEmail = (email: string) => /^[^\s@]{1,200}@[^\s@]{1,200}$/.test(email);
 
 export function toView({ passwordHash: _omit, ...view }: User): UserView {
   return view;

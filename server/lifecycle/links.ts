@@ -30,6 +30,8 @@ export interface Links {
   peek(purpose: LinkPurpose | LinkPurpose[], token: string): Promise<Link | undefined>;
   /** The link, used up: undefined when it was used already, expired, or is not for this purpose. */
   consume(purpose: LinkPurpose | LinkPurpose[], token: string): Promise<Link | undefined>;
+  /** Uses up a link already peeked at: false when someone used it first (of two, one wins). */
+  use(token: string): Promise<boolean>;
 }
 
 export function mailLinks(oidc: OidcStore): Links {
@@ -52,5 +54,6 @@ export function mailLinks(oidc: OidcStore): Links {
       if (!link) return undefined;
       return (await oidc.consume(MODEL, idOf(token))) ? link : undefined;
     },
+    use: (token) => (SHAPE.test(token) ? oidc.consume(MODEL, idOf(token)) : Promise.resolve(false)),
   };
 }

@@ -8,7 +8,7 @@
 // access too; the address counts as verified (the person read mail sent to it).
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { normalizeEmail } from '../accounts/users.ts';
+import { normalizeEmail, isEmail } from '../accounts/users.ts';
 import { checkNewPassword, PasswordPolicyError } from '../accounts/password-policy.ts';
 import type { AuditEvent } from '../audit/catalogue.ts';
 import { verifyCsrf } from '../http/csrf.ts';
@@ -20,7 +20,6 @@ export const RESET_TTL_SECONDS = 30 * 60;
 // An invitation (`latchkey users invite`) is a first password set the same way.
 const RESETS: LinkPurpose[] = ['reset', 'invite'];
 const INVITE_TTL_SECONDS = 7 * 86_400;
-const EMAIL = /^[^\s@]{1,200}@[^\s@]{1,200}$/;
 
 export const linkGone = (deps: Pick<LifecycleDeps, 'page'>, ctx: Context, again: { href: string; text: string }) => {
   ctx.status = 400;
@@ -56,7 +55,7 @@ export function passwordResetRoutes(router: Router, deps: LifecycleDeps): void {
   router.post(ROUTES.forgotPassword.path, async (ctx) => {
     verifyCsrf(ctx, deps.cookieSecrets, deps.csrfCookie, field(ctx, '_csrf'));
     const email = normalizeEmail(field(ctx, 'email')).slice(0, 320);
-    if (!EMAIL.test(email)) {
+    if (!isEmail(email)) {
       ctx.status = 400;
       return forgotPage(ctx, { email, error: 'Type the email address of your account, like name@example.com.' });
     }
@@ -109,7 +108,7 @@ export function passwordResetRoutes(router: Router, deps: LifecycleDeps): void {
       throw err;
     }
     // Checked first, used up only now: a refused password leaves the link working.
-    if (!(await links.consume(RESETS, token))) return linkGone(deps, ctx, again);
+    if (!(await links.use(token))) return linkGone(deps, ctx, again);
     await users.setPassword(user.email, password);
     if (!user.emailVerified) await users.setEmailVerified(user.email, true);
     const removeApps = deps.passwordResetRemovesOfflineAccess;

@@ -8,7 +8,7 @@
 // A new account is unverified (`email_verified` false) until its link is followed.
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { normalizeEmail } from '../accounts/users.ts';
+import { normalizeEmail, isEmail } from '../accounts/users.ts';
 import { PasswordPolicyError } from '../accounts/password-policy.ts';
 import type { AuditEvent } from '../audit/catalogue.ts';
 import { notFound } from '../errors.ts';
@@ -17,7 +17,6 @@ import { ROUTES } from '../http/routes.ts';
 import { duration, field, type LifecycleDeps } from './deps.ts';
 import { linkGone } from './password-reset.ts';
 
-const EMAIL = /^[^\s@]{1,200}@[^\s@]{1,200}$/;
 
 export function signupRoutes(router: Router, deps: LifecycleDeps): void {
   const { page, users, mail, links, throttle } = deps;
@@ -57,7 +56,7 @@ export function signupRoutes(router: Router, deps: LifecycleDeps): void {
       signupPage(ctx, { name, email, error });
     };
     if (!name) return again(400, 'Type your name.');
-    if (!EMAIL.test(email)) return again(400, 'Type your email address, like name@example.com.');
+    if (!isEmail(email)) return again(400, 'Type your email address, like name@example.com.');
     const verdict = await throttle.check('signup', email, ctx.ip);
     if (!verdict.allowed) {
       ctx.set('Retry-After', String(verdict.retryAfter));
