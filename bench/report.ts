@@ -36,8 +36,10 @@ export function formatTable(scenarios: ScenarioResult[]): string {
       out.push(line([s.name, 'FAILED', '', '', '', '', '', '', '', '']) + `  ${s.error.split('\n')[0]}`);
       continue;
     }
+    // The latchkey ÷ baseline ratio sits on the last row that is not a variant.
+    const lastPlain = s.rows.map((r) => s.variants?.[r.target] === undefined).lastIndexOf(true);
     s.rows.forEach((row, i) => {
-      const isLast = i === s.rows.length - 1;
+      const isLast = i === lastPlain;
       out.push(
         line([
           i === 0 ? s.name : '',
@@ -49,7 +51,7 @@ export function formatTable(scenarios: ScenarioResult[]): string {
           String(row.p99),
           String(row.errors),
           row.parts[0]?.extra.cpuUsPerRequest !== undefined ? String(row.parts[0].extra.cpuUsPerRequest) : '',
-          isLast && s.ratio !== undefined ? s.ratio.toFixed(3) : '',
+          s.variants?.[row.target] !== undefined ? s.variants[row.target]!.toFixed(3) : isLast && s.ratio !== undefined ? s.ratio.toFixed(3) : '',
         ]),
       );
     });

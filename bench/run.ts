@@ -3,13 +3,14 @@
 // Servers run pinned to CPU 0, the load generator (this process) to CPU 1, when taskset exists.
 // See bench/README.md for the scenarios and flags.
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { cpus, release } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, extname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { makeFixtures } from './fixtures.ts';
 import type { Progress } from './load.ts';
 import { formatNotes, formatTable, writeReport, type RunReport } from './report.ts';
-import { Pools, type Scenario, type ScenarioResult, type Settings } from './scenario.ts';
+import { Pools, variantRatios, type Scenario, type ScenarioResult, type Settings } from './scenario.ts';
 import { attackScenario } from './scenarios/attack.ts';
 import { capacityScenario } from './scenarios/capacity.ts';
 import { clientCredentialsScenarios } from './scenarios/client-credentials.ts';
@@ -22,7 +23,7 @@ import { refreshScenario } from './scenarios/refresh.ts';
 import { riskScenario } from './scenarios/risk.ts';
 import { rotationScenario } from './scenarios/rotation.ts';
 import { soakScenario } from './scenarios/soak.ts';
-import { detectPinning, ROOT, startBaseline, startLatchkey, startRedis, type Target, type TargetName } from './servers.ts';
+import { detectPinning, ROOT, startBaseline, startLatchkey, startRedis, type Target, type TargetName, type Variant } from './servers.ts';
 
 const HELP = `Usage: node bench/run.ts [options]
 
@@ -48,6 +49,9 @@ const HELP = `Usage: node bench/run.ts [options]
   --profile           run the servers with --cpu-prof (profiles in bench/results/profiles/)
   --latchkey-import F preload module F in Latchkey (node --import; repeatable), to try a change
                       without editing the server (see bench/experiments/)
+  --variant F         also run Latchkey with module F preloaded (repeatable), named after the
+                      file (bench/experiments/audit-off.ts: audit-off), in the same rounds as the
+                      others; its ratio column is latchkey ÷ variant: the cost of what F turns off
   --redis-cpu CPU     where redis-server runs: 1 (default, beside the load generator, like a
                       separate host), 0 (beside the server, same CPU budget), none (unpinned)
   --wait-replicas N   give the bench Redis N replicas and run Latchkey with REDIS_WAIT_REPLICAS=N
@@ -76,6 +80,7 @@ const { values: args } = parseArgs({
     profile: { type: 'boolean' },
     'baseline-store-size': { type: 'string' },
     'latchkey-import': { type: 'string', multiple: true },
+    variant: { type: 'string', multiple: true },
     'redis-cpu': { type: 'string' },
     'wait-replicas': { type: 'string' },
     'no-pin': { type: 'boolean' },
@@ -164,6 +169,17 @@ async function main(): Promise<void> {
   const modes = [args.soak ? 'soak' : '', args.capacity ? 'capacity' : ''].filter(Boolean);
   const selected = ALL.filter((s) => (names.length || modes.length ? names.includes(s.name) || modes.includes(s.name) : !s.optIn));
   const targetNames = (args.target ?? (selected.every((s) => s.latchkeyOnly) ? ['latchkey'] : ['baseline', 'latchkey'])) as TargetName[];
+  const variants: Variant[] = (args.variant ?? []).map((file) => ({ name: basename(file, extname(file)), file: resolve(file) }));
+  for (const v of variants) {
+    if (!existsSync(v.file)) {
+      process.stderr.write(`bench: --variant ${v.file}: no such file\n`);
+      process.exit(2);
+    }
+    if (['baseline', 'latchkey'].includes(v.name) || variants.filter((o) => o.name === v.name).length > 1) {
+      process.stderr.write(`bench: --variant ${v.file}: the name ${v.name} is taken\n`);
+      process.exit(2);
+    }
+  }
 
   const interactive = process.stderr.isTTY;
   const progress: Progress = (message, transient) => {
@@ -219,12 +235,14 @@ async function main(): Promise<void> {
       progress(`bench: starting servers (${variant}, bcrypt cost ${settings.bcryptCost}, baseline LRU ${baselineStoreSize || 'library default'}, Latchkey LOG_LEVEL=${settings.logLevel})`);
       const common = { pinning, fixtures, signingAlg: variant, bcryptCost: settings.bcryptCost, logLevel: settings.logLevel, baselineStoreSize, profileDir, latchkeyImports: args['latchkey-import']?.map((f) => resolve(f)), latchkeyEnv: waitReplicas ? { REDIS_WAIT_REPLICAS: String(waitReplicas) } : undefined, tag: variant.toLowerCase() };
       running.push(...(await Promise.all(targetNames.map((name) => (name === 'baseline' ? startBaseline(common) : startLatchkey({ ...common, redisUrl: redis.url }))))));
+      running.push(...(await Promise.all(variants.map((variant) => startLatchkey({ ...common, redisUrl: redis.url, variant })))));
       const pools = new Map(running.map((t) => [t, new Pools(t, progress)]));
       for (const scenario of group) {
         progress(`\n▶ ${scenario.name}: ${scenario.title}`);
         try {
           const result = await scenario.run({ targets: [...running], settings, redis, pools: (t) => pools.get(t)!, progress });
-          results.push({ name: scenario.name, title: scenario.title, ...result });
+          const ratios = variants.length ? variantRatios(result.rows) : {};
+          results.push({ name: scenario.name, title: scenario.title, ...result, ...(Object.keys(ratios).length ? { variants: ratios } : {}) });
         } catch (error) {
           const message = error instanceof Error ? error.stack ?? error.message : String(error);
           const logs = running.map((t) => `--- ${t.name} log tail ---\n${t.logTail()}`).join('\n');
@@ -251,7 +269,7 @@ async function main(): Promise<void> {
       redis: redisVersion,
       pinning: pinning.enabled ? { server: pinning.server, load: pinning.load, redis: redisCpu ?? 'any' } : false,
     },
-    settings: { ...settings, baselineStoreSize, latchkeyImports: args['latchkey-import'], scenarios: selected.map((s) => s.name), targets: targetNames, profileDir },
+    settings: { ...settings, baselineStoreSize, latchkeyImports: args['latchkey-import'], variants: variants.map((v) => v.name), scenarios: selected.map((s) => s.name), targets: targetNames, profileDir },
     scenarios: results,
   };
   const out = args.out ?? join(ROOT, 'bench', 'results', `${smoke ? 'smoke-' : ''}${stamp}.json`);

@@ -21,7 +21,7 @@ export interface Settings {
 }
 
 export interface ScenarioContext {
-  /** Always [baseline, latchkey] (or one of them with --target). */
+  /** Always [baseline, latchkey] (or one of them with --target), then any --variant. */
   targets: Target[];
   settings: Settings;
   redis: BenchRedis;
@@ -37,6 +37,8 @@ export interface ScenarioResult {
   rows: Measured[];
   /** latchkey / baseline of the figure of merit, when both ran. */
   ratio?: number;
+  /** latchkey / variant, per variant (--variant), when they ran. */
+  variants?: Record<string, number>;
   notes: string[];
   data?: Record<string, unknown>;
   error?: string;
@@ -65,6 +67,22 @@ export function ratioOf(rows: Measured[]): number | undefined {
   if (!base || !lk || !(base.rps > 0)) return undefined;
   const paired = base.rounds.length === lk.rounds.length && base.rounds.every((v) => v > 0);
   return paired ? median(lk.rounds.map((v, i) => v / base.rounds[i]!)) : lk.rps / base.rps;
+}
+
+/**
+ * Latchkey / each variant, paired per round like ratioOf: what the variant turns off costs
+ * Latchkey this much (1.000: nothing; 0.950: Latchkey runs at 95% of its rate without it).
+ */
+export function variantRatios(rows: Measured[]): Record<string, number> {
+  const lk = rows.find((r) => r.target === 'latchkey');
+  const out: Record<string, number> = {};
+  if (!lk) return out;
+  for (const row of rows) {
+    if (row.target === 'latchkey' || row.target === 'baseline' || !(row.rps > 0)) continue;
+    const paired = row.rounds.length === lk.rounds.length && row.rounds.every((v) => v > 0);
+    out[row.target] = paired ? median(lk.rounds.map((v, i) => v / row.rounds[i]!)) : lk.rps / row.rps;
+  }
+  return out;
 }
 
 export { FORM };

@@ -161,7 +161,11 @@ export async function startRedis(pinning: Pinning, cpu: string | undefined, repl
   };
 }
 
-export type TargetName = 'baseline' | 'latchkey';
+/**
+ * 'baseline', 'latchkey', or the name of a Latchkey variant (`--variant FILE`: Latchkey with an
+ * experiment preloaded, named after the file, measured beside the others in the same rounds).
+ */
+export type TargetName = string;
 
 export interface Target {
   name: TargetName;
@@ -194,6 +198,12 @@ export interface ServerOptions {
   /** More environment for Latchkey (REDIS_WAIT_REPLICAS with --wait-replicas). */
   latchkeyEnv?: Record<string, string>;
   tag: string;
+}
+
+/** A Latchkey variant: its name and the experiment module it preloads. */
+export interface Variant {
+  name: string;
+  file: string;
 }
 
 interface Spawned {
@@ -289,7 +299,10 @@ export async function startBaseline(options: ServerOptions): Promise<Target> {
   return target('baseline', port, spawned, options.fixtures);
 }
 
-export async function startLatchkey(options: ServerOptions & { redisUrl: string }): Promise<Target> {
+export async function startLatchkey(options: ServerOptions & { redisUrl: string; variant?: Variant }): Promise<Target> {
+  const name = options.variant?.name ?? 'latchkey';
+  const tag = options.variant ? `${options.tag}-${options.variant.name}` : options.tag;
+  const imports = [...(options.latchkeyImports ?? []), ...(options.variant ? [options.variant.file] : [])];
   const port = await freePort();
   const adminToken = randomBytes(32).toString('base64url');
   const env: Record<string, string> = {
@@ -300,7 +313,7 @@ export async function startLatchkey(options: ServerOptions & { redisUrl: string 
     TRUST_PROXY: 'true',
     REDIS_URL: options.redisUrl,
     // One prefix per server variant: each gets its own keys, clients and users.
-    REDIS_KEY_PREFIX: `bench-${options.tag}:`,
+    REDIS_KEY_PREFIX: `bench-${tag}:`,
     KEYS_ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
     COOKIE_SECRETS: randomBytes(32).toString('base64url'),
     ADMIN_TOKEN: adminToken,
@@ -310,12 +323,12 @@ export async function startLatchkey(options: ServerOptions & { redisUrl: string 
     RESOURCE_SERVERS,
     ...options.latchkeyEnv,
   };
-  const spawned = await spawnServer(MAIN, env, options, 'latchkey', (options.latchkeyImports ?? []).flatMap((file) => ['--import', file]));
+  const spawned = await spawnServer(MAIN, env, options, name, imports.flatMap((file) => ['--import', file]));
   const url = `http://127.0.0.1:${port}`;
   try {
-    await waitReady(url, spawned, 'Latchkey');
+    await waitReady(url, spawned, name === 'latchkey' ? 'Latchkey' : `Latchkey (${name})`);
     await provision(url, adminToken, options.fixtures);
-    return target('latchkey', port, spawned, options.fixtures, { env });
+    return target(name, port, spawned, options.fixtures, { env });
   } catch (error) {
     await terminate(spawned.child);
     throw error;

@@ -163,3 +163,57 @@ describe('benchmark smoke mode: --soak and --capacity', function () {
     }
   });
 });
+
+// --variant: Latchkey again with an experiment preloaded, in the same rounds, and the ratio of
+// Latchkey to it (what the experiment turns off costs).
+describe('benchmark smoke mode: --variant', function () {
+  this.timeout(90_000);
+  let dir: string;
+  let report: RunReport;
+  let output = '';
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'latchkey-bench-smoke-variant-'));
+    ({ report, output } = await runBench(dir, 'variant', ['--smoke', '--scenario', 'cc-opaque', '--target', 'latchkey', '--variant', join(import.meta.dirname, '..', '..', 'bench', 'experiments', 'audit-off.ts')]));
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  it('measures the variant beside Latchkey, named after its file, and reports latchkey ÷ variant', () => {
+    const scenario = report.scenarios.find((s) => s.name === 'cc-opaque')!;
+    expect(scenario.error, output).to.equal(undefined);
+    expect(scenario.rows.map((r) => r.target)).to.deep.equal(['latchkey', 'audit-off']);
+    for (const row of scenario.rows) expect(row.errors, row.target).to.equal(0);
+    expect(scenario.variants!['audit-off'], output).to.be.above(0);
+    expect(output).to.match(/audit-off\s+\d+/);
+  });
+});
+
+// bench/experiments/usage-off.ts swaps server/account/usage.ts for a wrapper through a resolve
+// hook: in a process that preloads it, recording last use writes nothing, reading still works.
+describe('bench experiment usage-off', function () {
+  this.timeout(30_000);
+  it('makes granted() and introspected() record nothing', async () => {
+    const root = join(import.meta.dirname, '..', '..');
+    const script = `
+      const { grantUsage } = await import(${JSON.stringify(join(root, 'server', 'account', 'usage.ts'))});
+      const writes = [];
+      const records = { upsert: async (...a) => { writes.push(a[0]); }, find: async () => ({ lastUsedAt: 1 }) };
+      const usage = grantUsage(records, () => undefined, 60, { warn() {} });
+      usage.granted({ ip: '127.0.0.1', body: {}, oidc: { entities: { Grant: { jti: 'g1' } }, params: {} } });
+      usage.introspected('g1');
+      const read = await usage.get('g1');
+      process.stdout.write(JSON.stringify({ writes: writes.length, read }));`;
+    const run = (preload: string[]) =>
+      new Promise<{ writes: number; read: unknown }>((resolve, reject) => {
+        let out = '';
+        const child = spawn(process.execPath, [...preload, '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`exit ${code}: ${out}`))));
+      });
+    // Without the experiment the same calls write the grant's usage: the test sees the difference.
+    expect((await run([])).writes).to.equal(1);
+    const off = await run(['--import', join(root, 'bench', 'experiments', 'usage-off.ts')]);
+    expect(off.writes).to.equal(0);
+    expect(off.read).to.deep.equal({ lastUsedAt: 1 });
+  });
+});
