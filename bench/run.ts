@@ -51,7 +51,10 @@ const HELP = `Usage: node bench/run.ts [options]
                       without editing the server (see bench/experiments/)
   --variant F         also run Latchkey with module F preloaded (repeatable), named after the
                       file (bench/experiments/audit-off.ts: audit-off), in the same rounds as the
-                      others; its ratio column is latchkey ÷ variant: the cost of what F turns off
+                      others; its ratio column is latchkey ÷ variant: the cost of what F turns off.
+                      F may be another Latchkey checkout (a git worktree of an earlier commit,
+                      with node_modules): its server runs instead, named after the folder, so a
+                      change is measured before and after in one run
   --redis-cpu CPU     where redis-server runs: 1 (default, beside the load generator, like a
                       separate host), 0 (beside the server, same CPU budget), none (unpinned)
   --wait-replicas N   give the bench Redis N replicas and run Latchkey with REDIS_WAIT_REPLICAS=N
@@ -169,18 +172,22 @@ async function main(): Promise<void> {
   const modes = [args.soak ? 'soak' : '', args.capacity ? 'capacity' : ''].filter(Boolean);
   const selected = ALL.filter((s) => (names.length || modes.length ? names.includes(s.name) || modes.includes(s.name) : !s.optIn));
   const targetNames = (args.target ?? (selected.every((s) => s.latchkeyOnly) ? ['latchkey'] : ['baseline', 'latchkey'])) as TargetName[];
-  const variants: Variant[] = (args.variant ?? []).map((file) => ({ name: basename(file, extname(file)), file: resolve(file) }));
+  // A variant is an experiment module (preloaded) or another checkout (its server/main.ts).
+  const variants: Variant[] = (args.variant ?? []).map((path) => {
+    const full = resolve(path);
+    return existsSync(join(full, 'server', 'main.ts')) ? { name: basename(full), checkout: full } : { name: basename(full, extname(full)), file: full };
+  });
   for (const v of variants) {
-    if (!existsSync(v.file)) {
-      process.stderr.write(`bench: --variant ${v.file}: no such file\n`);
+    const where = v.checkout ?? v.file!;
+    if (!existsSync(where)) {
+      process.stderr.write(`bench: --variant ${where}: no such file or Latchkey checkout\n`);
       process.exit(2);
     }
     if (['baseline', 'latchkey'].includes(v.name) || variants.filter((o) => o.name === v.name).length > 1) {
-      process.stderr.write(`bench: --variant ${v.file}: the name ${v.name} is taken\n`);
+      process.stderr.write(`bench: --variant ${where}: the name ${v.name} is taken\n`);
       process.exit(2);
     }
   }
-
   const interactive = process.stderr.isTTY;
   const progress: Progress = (message, transient) => {
     if (transient && !interactive) return;

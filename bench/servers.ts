@@ -200,10 +200,14 @@ export interface ServerOptions {
   tag: string;
 }
 
-/** A Latchkey variant: its name and the experiment module it preloads. */
+/**
+ * A Latchkey variant: its name, and either the experiment module it preloads or another checkout
+ * of Latchkey (a git worktree of an earlier commit) whose server/main.ts it runs instead.
+ */
 export interface Variant {
   name: string;
-  file: string;
+  file?: string;
+  checkout?: string;
 }
 
 interface Spawned {
@@ -216,7 +220,7 @@ interface Spawned {
 /** glibc allocator settings from the runner's environment, to measure their effect on RSS. */
 const malloc = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('MALLOC_')) as [string, string][]);
 
-async function spawnServer(script: string, env: Record<string, string>, options: ServerOptions, name: string, extraNodeArgs: string[] = []): Promise<Spawned> {
+async function spawnServer(script: string, env: Record<string, string>, options: ServerOptions, name: string, extraNodeArgs: string[] = [], cwd = ROOT): Promise<Spawned> {
   const dir = await mkdtemp(join(tmpdir(), `latchkey-bench-${name}-`));
   const logFile = join(dir, 'stdout.log');
   const out = openSync(logFile, 'w');
@@ -226,7 +230,7 @@ async function spawnServer(script: string, env: Record<string, string>, options:
   const [command, argv] = pinned(options.pinning, options.pinning.server, process.execPath, [...nodeArgs, ...extraNodeArgs, script]);
   // stdout (per-request logs at LOG_LEVEL=info) goes to a file, so the runner never spends its
   // CPU reading it.
-  const child = track(spawn(command, argv, { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...malloc(), ...env }, stdio: ['ignore', out, 'pipe'] }));
+  const child = track(spawn(command, argv, { cwd, env: { PATH: process.env.PATH ?? '', ...malloc(), ...env }, stdio: ['ignore', out, 'pipe'] }));
   closeSync(out);
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => {
@@ -302,7 +306,8 @@ export async function startBaseline(options: ServerOptions): Promise<Target> {
 export async function startLatchkey(options: ServerOptions & { redisUrl: string; variant?: Variant }): Promise<Target> {
   const name = options.variant?.name ?? 'latchkey';
   const tag = options.variant ? `${options.tag}-${options.variant.name}` : options.tag;
-  const imports = [...(options.latchkeyImports ?? []), ...(options.variant ? [options.variant.file] : [])];
+  const imports = [...(options.latchkeyImports ?? []), ...(options.variant?.file ? [options.variant.file] : [])];
+  const checkout = options.variant?.checkout ?? ROOT;
   const port = await freePort();
   const adminToken = randomBytes(32).toString('base64url');
   const env: Record<string, string> = {
@@ -323,7 +328,7 @@ export async function startLatchkey(options: ServerOptions & { redisUrl: string;
     RESOURCE_SERVERS,
     ...options.latchkeyEnv,
   };
-  const spawned = await spawnServer(MAIN, env, options, name, imports.flatMap((file) => ['--import', file]));
+  const spawned = await spawnServer(join(checkout, 'server', 'main.ts'), env, options, name, imports.flatMap((file) => ['--import', file]), checkout);
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitReady(url, spawned, name === 'latchkey' ? 'Latchkey' : `Latchkey (${name})`);
