@@ -21,6 +21,8 @@ export interface Evaluation {
 
 const rulesByEvent = new Map<string, RuleDefinition[]>();
 for (const rule of RULES) for (const type of rule.on) rulesByEvent.set(type, [...(rulesByEvent.get(type) ?? []), rule]);
+/** The event types some rule reads: all the rules ever need of the trail. */
+export const ALERT_INPUT_TYPES: ReadonlySet<string> = new Set(rulesByEvent.keys());
 const byName = new Map<string, RuleDefinition>(RULES.map((rule) => [rule.rule, rule]));
 if (byName.size !== ALERT_RULES.length) throw new Error('alerts: every rule of the catalogue needs exactly one definition');
 

@@ -1,6 +1,6 @@
 // The alert rules run over the whole deployment's audit trail, not one instance's share of it: one
 // instance at a time (whoever holds the `alerts` lock, renewed every poll) follows the stream
-// every instance writes to, evaluates each event (evaluate.ts, pure) and delivers each alert: as
+// every instance's trail copies the rules' events to (ALERT_FEED), evaluates each event (evaluate.ts, pure) and delivers each alert: as
 // an `alert.raised` audit event (so the log and the metrics see it), a warning in the log, and in
 // the person's security activity when the alert concerns an account. A new leader starts from the
 // end of the stream with a fresh state: the windows of the rules start again (at most a lease).
@@ -8,12 +8,20 @@ import type { Logger } from 'pino';
 import { StoreUnavailableError } from '../errors.ts';
 import type { AuditEvent } from '../audit/catalogue.ts';
 import { alertRaisedEvent, type Alert } from '../audit/events-alerts.ts';
-import { AUDIT_STREAM } from '../audit/trail.ts';
+import type { Feed } from '../audit/trail.ts';
 import type { Locks, Streams } from '../store/types.ts';
-import { evaluate } from './evaluate.ts';
+import { ALERT_INPUT_TYPES, evaluate } from './evaluate.ts';
 import { emptyState } from './state.ts';
 import type { Thresholds } from './thresholds.ts';
 
+/**
+ * The stream the rules follow: the trail's events of the types some rule reads (sign-ins, refresh
+ * reuse, key revocations, admin calls), copied there in the trail's own batches. Following the
+ * whole trail meant reading back and parsing every token event of every request (a quarter of a
+ * client-credentials request's CPU, bench/experiments/alerts-off.ts). A new leader starts at its
+ * end, so a day of it is plenty.
+ */
+export const ALERT_FEED: Feed = { stream: 'audit-alert-input', types: ALERT_INPUT_TYPES, maxEntries: 100_000, maxAgeMs: 86_400_000 };
 const LEASE_MS = 5_000;
 const BATCH = 1000;
 
@@ -46,7 +54,7 @@ export function startAlerts({ streams, locks, thresholds, tell, record, logger, 
     if (!previous) {
       // Leading from now on: what came before was another leader's.
       state = emptyState();
-      cursor = (await streams.newest(AUDIT_STREAM, { limit: 1 }))[0]?.id ?? '0';
+      cursor = (await streams.newest(ALERT_FEED.stream, { limit: 1 }))[0]?.id ?? '0';
     }
     return true;
   }
@@ -57,11 +65,10 @@ export function startAlerts({ streams, locks, thresholds, tell, record, logger, 
     try {
       if (!(await lead())) return;
       for (;;) {
-        const entries = await streams.after(AUDIT_STREAM, cursor!, BATCH);
+        const entries = await streams.after(ALERT_FEED.stream, cursor!, BATCH);
         for (const { id, value } of entries) {
           cursor = id;
           const event = JSON.parse(value) as AuditEvent;
-          if (event.type === 'alert.raised') continue;
           for (const alert of evaluate(state, event, now(), thresholds).alerts) deliver(alert);
         }
         if (entries.length < BATCH) break;

@@ -5,7 +5,7 @@ import { Cron } from 'croner';
 import type { Logger } from 'pino';
 import { ConfigError, type Config } from '../../config/index.ts';
 import type { Activity } from '../account/activity.ts';
-import { startAlerts } from '../alerts/runner.ts';
+import { ALERT_FEED, startAlerts } from '../alerts/runner.ts';
 import { resolveThresholds, type ThresholdOverrides, type Thresholds } from '../alerts/thresholds.ts';
 import type { AuditEvent } from '../audit/catalogue.ts';
 import { envelopeOf, type Auditor } from '../audit/context.ts';
@@ -55,7 +55,7 @@ export async function observe({ config, store, logger, geo, live, keyset, activi
     audit: () => audit.counts,
     webhook: () => webhook && { backlog: webhook.backlog(), ...webhook.counts },
   });
-  const audit = createAuditTrail({ streams: store.streams, logger, maxEvents: config.audit.maxEvents, maxAgeMs: config.audit.maxAgeMs, listeners: [metrics.observe] });
+  const audit = createAuditTrail({ streams: store.streams, logger, maxEvents: config.audit.maxEvents, maxAgeMs: config.audit.maxAgeMs, listeners: [metrics.observe], feeds: [ALERT_FEED] });
   const auditor: Auditor = {
     record: config.audit.enabled ? (event) => audit.record(event) : () => {},
     hashId: createIdHasher(derive(config.keysEncryptionKeys[0]!, 'latchkey audit id hashes')),

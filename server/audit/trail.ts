@@ -55,8 +55,18 @@ export interface TrailOptions {
   logger: Logger;
   maxEvents: number;
   maxAgeMs: number;
-  /** Told of every event once it is checked (the alert rules, metrics). */
+  /** Told of every event once it is checked (the metrics). */
   listeners?: ((event: AuditEvent) => void)[];
+  /** Smaller streams that also get the events of some types, in the same batch, for a follower
+   * that needs only those: the alert rules read sign-ins, not the token events of every request. */
+  feeds?: Feed[];
+}
+
+export interface Feed {
+  stream: string;
+  types: ReadonlySet<string>;
+  maxEntries: number;
+  maxAgeMs: number;
 }
 
 const clientsOf = (event: AuditEvent): string[] => {
@@ -78,7 +88,7 @@ export function matches(event: AuditEvent, query: AuditQuery): boolean {
   return true;
 }
 
-export function createAuditTrail({ streams, logger, maxEvents, maxAgeMs, listeners = [] }: TrailOptions): AuditTrail {
+export function createAuditTrail({ streams, logger, maxEvents, maxAgeMs, listeners = [], feeds = [] }: TrailOptions): AuditTrail {
   const log = logger.child({ component: 'audit' });
   let queue: AuditEvent[] = [];
   let timer: NodeJS.Timeout | undefined;
@@ -88,6 +98,7 @@ export function createAuditTrail({ streams, logger, maxEvents, maxAgeMs, listene
 
   async function write(batch: AuditEvent[]): Promise<void> {
     const lines: string[] = [];
+    const fed = feeds.map(() => [] as string[]);
     for (const input of batch) {
       const parsed = parseAuditEvent(input);
       if (!parsed.ok) {
@@ -96,7 +107,9 @@ export function createAuditTrail({ streams, logger, maxEvents, maxAgeMs, listene
         continue;
       }
       log.info({ audit: parsed.event }, parsed.event.type);
-      lines.push(JSON.stringify(parsed.event));
+      const line = JSON.stringify(parsed.event);
+      lines.push(line);
+      feeds.forEach((feed, i) => feed.types.has(parsed.event.type) && fed[i]!.push(line));
       for (const listener of listeners) {
         try {
           listener(parsed.event);
@@ -107,7 +120,11 @@ export function createAuditTrail({ streams, logger, maxEvents, maxAgeMs, listene
     }
     if (lines.length === 0) return;
     try {
-      await streams.append(AUDIT_STREAM, lines, { maxEntries: maxEvents, maxAgeMs });
+      // Issued together, the appends share one auto-pipelined round trip.
+      await Promise.all([
+        streams.append(AUDIT_STREAM, lines, { maxEntries: maxEvents, maxAgeMs }),
+        ...feeds.map((feed, i) => (fed[i]!.length ? streams.append(feed.stream, fed[i]!, feed) : undefined)),
+      ]);
       counts.written += lines.length;
       if (failing) log.info('audit events are stored again');
       failing = false;

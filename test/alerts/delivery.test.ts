@@ -8,6 +8,9 @@ import { expectOAuthError } from '../support/flows.ts';
 import { startInstances, type Deployment } from '../support/instances.ts';
 import { startLatchkey } from '../support/latchkey.ts';
 import { addClient, addUser, discover, signIn } from '../support/oidc.ts';
+import { ALERT_INPUT_TYPES } from '../../server/alerts/evaluate.ts';
+import { ALERT_FEED } from '../../server/alerts/runner.ts';
+import { AUDIT_STREAM } from '../../server/audit/trail.ts';
 
 describe('alerts, delivered', () => {
   let deployment: Deployment;
@@ -40,6 +43,25 @@ describe('alerts, delivered', () => {
 
     const activity = textOf(await openConsole(via, browser, '/account/activity'));
     expect(activity).to.include('because a sign-in of yours there was used twice');
+  });
+
+  it('follows only the events some rule reads: the trail copies those to the alert feed, not the token events', async () => {
+    const [a] = deployment.instances as [Deployment['instances'][0]];
+    const user = await addUser(a);
+    const { clientId, secret } = await addClient(a, { client_name: 'Feed check' });
+    const config = await discover({ ...a, url: deployment.url }, clientId, secret);
+    const { tokens } = await signIn(config, user.email);
+    await oidc.refreshTokenGrant(config, tokens.refresh_token!);
+    for (const instance of deployment.instances) await instance.latchkey.audit.flush();
+
+    const streams = a.latchkey.store.streams;
+    const typesIn = async (stream: string) => new Set((await streams.newest(stream, { limit: 1000 })).map((e) => (JSON.parse(e.value) as { type: string }).type));
+    const trail = await typesIn(AUDIT_STREAM);
+    const feed = await typesIn(ALERT_FEED.stream);
+    expect([...trail]).to.include.members(['token.issued', 'signin.succeeded', 'session.started']);
+    expect([...feed]).to.include.members(['signin.succeeded', 'token.refresh_reuse_detected']);
+    for (const type of feed) expect(ALERT_INPUT_TYPES.has(type), type).to.equal(true);
+    expect(feed.has('token.issued')).to.equal(false);
   });
 });
 
