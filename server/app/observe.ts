@@ -52,6 +52,7 @@ export async function observe({ config, store, logger, geo, live, keyset, activi
     keys: () => keyset()?.keys ?? [],
     nextRotation: () => rotations?.nextRun()?.getTime(),
     ping: () => store.ping(),
+    sessionsActive: () => store.oidc.estimateOwned('Session'),
     audit: () => audit.counts,
     webhook: () => webhook && { backlog: webhook.backlog(), ...webhook.counts },
   });
