@@ -100,7 +100,7 @@ export function createApp({ config, logger, store, users, factors, clients, apis
   // which the client writes itself.
   const app = new Koa({ proxy: config.trustProxy, maxIpsCount: config.trustProxyHops });
   const security = createSecurity(store, { cookieSecrets: config.cookieSecrets, devicePollInterval: config.devicePollInterval, deviceCodeTtl: config.ttl.deviceCode, provider });
-  const adminApi = createAdminApi({ adminToken: config.adminToken, users, clients, apis, keystore, keys, revocation, people: account.holdings, activity: account.activity, auditor,
+  const adminApi = createAdminApi({ adminToken: config.adminToken, users, clients, apis, keystore, keys, revocation, people: account.holdings, activity: account.activity, auditor, logger,
     trail: audit,
     provider,
     issuer: config.issuer,

@@ -20,6 +20,7 @@ import type { GeoLookup } from '../geo/lookup.ts';
 import type { KeyManagerDeps } from '../keys/manager.ts';
 import type { StoredKeyset } from '../keys/keyset.ts';
 import { createMetrics } from '../observability/metrics.ts';
+import { auditProviderRefusals } from '../observability/refusals.ts';
 import type { LiveProvider } from '../provider/current.ts';
 import type { Store } from '../store/types.ts';
 
@@ -67,6 +68,7 @@ export async function observe({ config, store, logger, geo, live, keyset, activi
     live.onBuild((built) => {
       auditProviderEvents(built, auditor);
       auditRegistrationEvents(built, auditor);
+      auditProviderRefusals(built, auditor);
     });
   }
 
