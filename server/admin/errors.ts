@@ -13,7 +13,7 @@ export interface ErrorBody {
   error_description: string;
 }
 
-const SERVER_FAULT = new LatchkeyError(500, 'server_error', 'internal server error');
+const SERVER_FAULT = new LatchkeyError(500, 'server_error', 'Something went wrong on our side. The log has the details under this response’s X-Request-Id; try again once it is fixed.');
 
 /** `logger`: where a refusal's detail goes (a malformed body: where it broke), under the request
  * id the response carries (X-Request-Id). */
