@@ -39,6 +39,12 @@ export const PROVIDER_ERROR_EVENTS = [
   'userinfo.error',
 ] as const;
 
+/** Answers the protocol gives in its ordinary course, not refusals of a wrong request: a device
+ * polling before the person has confirmed, a silent sign-in check (prompt=none) of an app whose
+ * person is signed out. At debug in the log, and not audited: a polling device alone would be a
+ * line every five seconds. */
+const ROUTINE = new Set(['authorization_pending', 'slow_down', 'login_required', 'consent_required', 'interaction_required', 'account_selection_required']);
+
 /** The request parameters that say what was asked for; none is a credential. */
 const ASKED = ['client_id', 'redirect_uri', 'post_logout_redirect_uri', 'response_type', 'response_mode', 'scope', 'resource', 'grant_type', 'prompt'] as const;
 
@@ -93,13 +99,14 @@ function readRefusal(ctx: KoaContextWithOIDC, err: unknown) {
   return refusalFacts(oidc?.route, (err ?? {}) as RefusedError, params, oidc?.client as ClientFacts | undefined);
 }
 
-/** One `request refused` line (info) per OAuth error oidc-provider answers. The store being away
- * is logged once per outage (store-outage.ts): its requests only at debug. */
+/** One `request refused` line (info) per OAuth error oidc-provider answers; routine answers and
+ * the store being away (logged once per outage, store-outage.ts) only at debug. */
 export function logProviderRefusals(provider: Provider, logger: Logger): void {
   for (const name of PROVIDER_ERROR_EVENTS) {
     provider.on(name as 'grant.error', (ctx: KoaContextWithOIDC, err: unknown) => {
       const facts = readRefusal(ctx, err);
-      logger[facts.error === 'temporarily_unavailable' ? 'debug' : 'info']({ requestId: ctx.state?.requestId, ...facts }, 'request refused');
+      const quiet = facts.error === 'temporarily_unavailable' || ROUTINE.has(facts.error ?? '');
+      logger[quiet ? 'debug' : 'info']({ requestId: ctx.state?.requestId, ...facts }, 'request refused');
     });
   }
 }
@@ -109,7 +116,7 @@ export function auditProviderRefusals(provider: Provider, { record, envelope }: 
   for (const route of FRONT_CHANNEL_ROUTES) {
     provider.on(`${route}.error` as 'grant.error', (ctx: KoaContextWithOIDC, err: unknown) => {
       const facts = readRefusal(ctx, err);
-      if (!facts.error || !/^[a-z_]+$/.test(facts.error) || facts.error === 'temporarily_unavailable') return;
+      if (!facts.error || !/^[a-z_]+$/.test(facts.error) || facts.error === 'temporarily_unavailable' || ROUTINE.has(facts.error)) return;
       const redirectUri = facts.asked.redirect_uri ?? facts.asked.post_logout_redirect_uri;
       record({
         type: 'request.refused',

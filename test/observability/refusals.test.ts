@@ -128,6 +128,17 @@ describe('refused requests', () => {
     expect(refusalOf(s.lines, requestId)).to.deep.nested.include({ error: 'invalid_scope', 'asked.scope': 'openid profile' });
   });
 
+  it('a silent sign-in check of a signed-out browser is routine: logged at debug, not audited', async () => {
+    const { requestId, res } = await get(await authorizeUrl({ prompt: 'none' }));
+    expect(res.status).to.equal(303);
+    expect(new URL(res.headers.get('location')!).searchParams.get('error')).to.equal('login_required');
+    expect(refusalOf(s.lines, requestId)).to.deep.include({ level: 20, error: 'login_required' });
+    expect(await auditOf(requestId)).to.deep.equal([]);
+    // A refusal proper is at info.
+    const { requestId: wrong } = await get(await authorizeUrl({ redirect_uri: 'https://rp.example.test/elsewhere' }));
+    expect(refusalOf(s.lines, wrong).level).to.equal(30);
+  });
+
   it('a resource the client may not use: neither the redirect nor the token response names its APIs; the log does', async () => {
     const other = 'https://billing.example.test/api';
     const { requestId, res } = await get(await authorizeUrl({ resource: other }));
