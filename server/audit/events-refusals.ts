@@ -11,7 +11,7 @@ export const FRONT_CHANNEL_ROUTES = ['authorization', 'end_session', 'end_sessio
 export const requestRefused = defineEvent('request.refused', 1, {
   summary: 'A request a browser brought (sign-in, sign-out, device confirmation) was refused with an OAuth error: shown on an error page, or sent back to the app.',
   audience: 'operator',
-  source: 'oidc-provider `authorization.error`, `end_session.error`, `end_session_confirm.error`, `code_verification.error`, `device_resume.error` (server/observability/refusals.ts); not for a store outage (that is `temporarily_unavailable`, logged once per outage)',
+  source: 'oidc-provider `authorization.error`, `end_session.error`, `end_session_confirm.error`, `code_verification.error`, `device_resume.error` (server/observability/refusals.ts); not for a store outage (`temporarily_unavailable`, logged once per outage) nor for the protocol’s routine answers (`login_required` to `prompt=none`, `authorization_pending`, …)',
   actor: actorOf('client', 'anonymous'),
   fields: {
     route: z.enum(FRONT_CHANNEL_ROUTES).describe('The endpoint that refused it (oidc-provider’s route name)'),
