@@ -87,7 +87,8 @@ export function refusalFacts(route: string | undefined, err: RefusedError, param
     asked,
     // What the client has registered, when that is what the request did not match: the page
     // only says that it did not.
-    ...(client && code === 'invalid_redirect_uri' ? { registered: asked.post_logout_redirect_uri ? client.postLogoutRedirectUris : client.redirectUris } : {}),
+    ...(client && asked.post_logout_redirect_uri && route?.startsWith('end_session') ? { registered: client.postLogoutRedirectUris ?? [] } : {}),
+    ...(client && code === 'invalid_redirect_uri' && !route?.startsWith('end_session') ? { registered: client.redirectUris } : {}),
     ...(client && code === 'invalid_target' ? { allowedResources: Object.keys(client.allowed_resources ?? {}) } : {}),
   };
 }

@@ -21,7 +21,9 @@ describe('refusalFacts', () => {
   it('names what the client registered only when that is what did not match', () => {
     const client = { clientId: 'app', redirectUris: ['https://rp.example.test/cb'], postLogoutRedirectUris: ['https://rp.example.test/bye'], allowed_resources: { 'https://api.example.test': 'read' } };
     expect(refusalFacts('authorization', { error: 'invalid_redirect_uri' }, {}, client).registered).to.deep.equal(['https://rp.example.test/cb']);
-    expect(refusalFacts('end_session', { error: 'invalid_redirect_uri' }, { post_logout_redirect_uri: 'https://x.test' }, client).registered).to.deep.equal(['https://rp.example.test/bye']);
+    // oidc-provider refuses a sign-out address as invalid_request.
+    expect(refusalFacts('end_session', { error: 'invalid_request' }, { post_logout_redirect_uri: 'https://x.test' }, client).registered).to.deep.equal(['https://rp.example.test/bye']);
+    expect(refusalFacts('end_session', { error: 'invalid_request' }, {}, client)).to.not.have.property('registered');
     expect(refusalFacts('authorization', { error: 'invalid_target' }, {}, client).allowedResources).to.deep.equal(['https://api.example.test']);
     const other = refusalFacts('authorization', { error: 'invalid_scope' }, {}, client);
     expect(other).to.not.have.property('registered');

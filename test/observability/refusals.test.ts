@@ -9,7 +9,7 @@ import type { AuditEvent } from '../../server/audit/catalogue.ts';
 import { Browser } from '../support/browser.ts';
 import { authorizationRequest } from '../support/flows.ts';
 import { startLatchkey, TEST_ADMIN_TOKEN, type Running } from '../support/latchkey.ts';
-import { addClient, discover, REDIRECT_URI } from '../support/oidc.ts';
+import { addClient, addUser, discover, REDIRECT_URI, signIn } from '../support/oidc.ts';
 
 // Configuration the pages must never show.
 const REGISTERED_ELSEWHERE = 'https://portal.corp.internal.example.test/registered-callback';
@@ -62,6 +62,7 @@ describe('refused requests', () => {
   before(async () => {
     client = await addClient(s.running, {
       redirect_uris: [REDIRECT_URI, REGISTERED_ELSEWHERE],
+      post_logout_redirect_uris: [`${REGISTERED_ELSEWHERE}/signed-out`],
       grant_types: ['authorization_code', 'client_credentials'],
       scope: 'openid email',
       allowed_resources: { [API]: 'orders:read' },
@@ -126,6 +127,22 @@ describe('refused requests', () => {
     expect(location.searchParams.get('error')).to.equal('invalid_scope');
     expect(location.searchParams.get('scope'), 'the scope refused, never those allowed').to.equal('profile');
     expect(refusalOf(s.lines, requestId)).to.deep.nested.include({ error: 'invalid_scope', 'asked.scope': 'openid profile' });
+  });
+
+  it('a sign-out address the client did not register: a page in plain words; the registered ones only in the log', async () => {
+    const user = await addUser(s.running);
+    const { tokens, browser } = await signIn(config, user.email, 'openid');
+    const requestId = `t-${randomUUID()}`;
+    browser.headers['x-request-id'] = requestId;
+    const wrong = 'https://rp.example.test/bye-elsewhere';
+    const page = await browser.get(oidc.buildEndSessionUrl(config, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: wrong }).href);
+    expect(page.status).to.equal(400);
+    expectPage(page.html, requestId);
+    expectNoConfiguration(page.html, s.running);
+    const line = refusalOf(s.lines, requestId);
+    expect(line).to.deep.nested.include({ route: 'end_session', error: 'invalid_request', client: client.clientId, 'asked.post_logout_redirect_uri': wrong });
+    expect(line.registered).to.deep.equal([`${REGISTERED_ELSEWHERE}/signed-out`]);
+    expect((await auditOf(requestId))[0]).to.deep.include({ route: 'end_session', redirectUri: wrong, description: 'post_logout_redirect_uri not registered' });
   });
 
   it('a silent sign-in check of a signed-out browser is routine: logged at debug, not audited', async () => {
