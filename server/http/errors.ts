@@ -7,7 +7,7 @@ import type { Context, Middleware } from 'koa';
 import type { Logger } from 'pino';
 import { LatchkeyError, notFound, StoreUnavailableError } from '../errors.ts';
 import type { Render } from './render.ts';
-import { routeNameOf } from './routes.ts';
+import { ROUTES, routeNameOf } from './routes.ts';
 import { usePageHeaders } from './security-headers.ts';
 
 export { badRequest, forbidden, LatchkeyError, notFound } from '../errors.ts';
@@ -126,8 +126,10 @@ export function errorHandler(render: Render, issuer: string, logger: Logger): Mi
     try {
       await next();
       if (ctx.status === 404 && ctx.body === undefined && !ctx.headerSent && ctx.respond !== false) {
-        // An address Latchkey answers, asked with a method it does not answer there.
-        throw routeNameOf(ctx.path) === 'other' ? notFound() : notFound(`This address does not answer ${ctx.method} requests. Check the method the app or its documentation uses.`);
+        // An address of the route table itself (not merely under one), asked with a method it
+        // does not answer.
+        const route = routeNameOf(ctx.path);
+        throw route !== 'other' && ROUTES[route].path === ctx.path ? notFound(`This address does not answer ${ctx.method} requests. Check the method the app or its documentation uses.`) : notFound();
       }
     } catch (err) {
       const known = toLatchkeyError(err);

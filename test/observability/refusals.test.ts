@@ -195,6 +195,10 @@ describe('refused requests', () => {
     const html = await page.text();
     expectPage(html, `${requestId}-page`);
     expect(html).to.include('does not answer PUT requests');
+    // Below an address the table owns is not the address itself: nothing there, whatever the method.
+    const below = await fetch(`${s.running.url}/account/no-such-page`, { headers: { accept: 'application/json' } });
+    expect(below.status).to.equal(404);
+    expect(((await below.json()) as { error_description: string }).error_description).to.equal('There is nothing at this address.');
   });
 
   it('a malformed JSON body on the admin API: what to send instead; where it broke only in the log, and never the body', async () => {
