@@ -3,6 +3,7 @@
 import { Router } from '@koa/router';
 import compose from 'koa-compose';
 import type { Context, Middleware, Next } from 'koa';
+import type { Logger } from 'pino';
 import type { AccountHoldings } from '../account/holdings.ts';
 import type { Activity } from '../account/activity.ts';
 import type { Users } from '../accounts/users.ts';
@@ -55,6 +56,8 @@ export interface AdminApiDeps {
   activity: Activity;
   /** Every call is an audit event (who, what, the answer). */
   auditor?: Auditor;
+  /** Where refusals are logged with their detail (admin/errors.ts). */
+  logger?: Logger;
   /** The trail itself, for /admin/audit. */
   trail?: AuditTrail;
   /** For /admin/doctor: the findings about this deployment. */
@@ -136,7 +139,7 @@ export function createAdminApi(deps: AdminApiDeps): Middleware {
 
   const handle = compose([
     audited,
-    handleErrors,
+    handleErrors(deps.logger),
     async (ctx, next) => {
       await next();
       // Checked on the way out so allowedMethods can first answer 405 for a known path.

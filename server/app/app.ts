@@ -5,7 +5,7 @@
 // few of its paths need first). The route table (http/routes.ts) names the stack of each path.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import Koa, { type Middleware } from 'koa';
+import Koa, { type Context, type Middleware } from 'koa';
 import compose from 'koa-compose';
 import type Provider from 'oidc-provider';
 import type { Logger } from 'pino';
@@ -100,7 +100,7 @@ export function createApp({ config, logger, store, users, factors, clients, apis
   // which the client writes itself.
   const app = new Koa({ proxy: config.trustProxy, maxIpsCount: config.trustProxyHops });
   const security = createSecurity(store, { cookieSecrets: config.cookieSecrets, devicePollInterval: config.devicePollInterval, deviceCodeTtl: config.ttl.deviceCode, provider });
-  const adminApi = createAdminApi({ adminToken: config.adminToken, users, clients, apis, keystore, keys, revocation, people: account.holdings, activity: account.activity, auditor,
+  const adminApi = createAdminApi({ adminToken: config.adminToken, users, clients, apis, keystore, keys, revocation, people: account.holdings, activity: account.activity, auditor, logger,
     trail: audit,
     provider,
     issuer: config.issuer,
@@ -181,9 +181,10 @@ export function createApp({ config, logger, store, users, factors, clients, apis
   );
   // Client errors Node and Koa see outside the middleware (malformed requests) go to the log.
   // A request the client broke (refused by the HTTP parser, gone mid-body) is the client's fault.
-  app.on('error', (err: Error & { status?: number; code?: string }) => {
+  // With the request id when there was a request: the response carries it (X-Request-Id).
+  app.on('error', (err: Error & { status?: number; code?: string }, ctx?: Context) => {
     const clientFault = (err.status !== undefined && err.status < 500) || err.code?.startsWith('HPE_') || err.code === 'ECONNRESET';
-    logger[clientFault ? 'debug' : 'error']({ err }, 'request error');
+    logger[clientFault ? 'debug' : 'error']({ err, requestId: ctx?.state?.requestId }, 'request error');
   });
   return { app, adminApp: config.adminListen ? adminOnly(adminApi, config.trustProxy, logger) : undefined };
 }
@@ -204,6 +205,6 @@ function adminOnly(adminApi: Middleware, proxy: boolean, logger: Logger): Koa {
     ctx.status = 404;
     ctx.body = { error: 'not_found', error_description: 'this address answers only the admin API (/admin)' };
   });
-  admin.on('error', (err: Error) => logger.error({ err }, 'admin request error'));
+  admin.on('error', (err: Error, ctx?: Context) => logger.error({ err, requestId: ctx?.state?.requestId }, 'admin request error'));
   return admin;
 }

@@ -33,6 +33,7 @@ import { createProvider } from '../provider/index.ts';
 import { graceAwareRefreshTokens } from '../provider/refresh-grace.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { storeLogging } from '../observability/store-outage.ts';
+import { logProviderRefusals } from '../observability/refusals.ts';
 import { createAdapter } from '../provider/adapter.ts';
 import { protectRecords, type ProtectedRecords } from '../provider/records.ts';
 import { createRevocation, type Revocation } from '../provider/revocation.ts';
@@ -131,11 +132,12 @@ export async function build(config: Config, logger: Logger, options: { store?: S
 
     const live = createLiveProvider();
     const provider = live.current;
-    live.onBuild((built) =>
+    live.onBuild((built) => {
       built.on('server_error', (ctx, err) => {
         logger.error({ err, requestId: ctx.state?.requestId, route: ctx.oidc?.route }, 'oidc-provider server_error');
-      }),
-    );
+      });
+      logProviderRefusals(built, logger);
+    });
     let keyset: StoredKeyset | undefined;
     // Latchkey's rules first, then oidc-provider's own validation of the metadata.
     const clients = createClientRegistry(store.documents, store.events, box, async (metadata) => {

@@ -20,6 +20,7 @@ import type { GeoLookup } from '../geo/lookup.ts';
 import type { KeyManagerDeps } from '../keys/manager.ts';
 import type { StoredKeyset } from '../keys/keyset.ts';
 import { createMetrics } from '../observability/metrics.ts';
+import { auditProviderRefusals } from '../observability/refusals.ts';
 import type { LiveProvider } from '../provider/current.ts';
 import type { Store } from '../store/types.ts';
 
@@ -52,6 +53,7 @@ export async function observe({ config, store, logger, geo, live, keyset, activi
     keys: () => keyset()?.keys ?? [],
     nextRotation: () => rotations?.nextRun()?.getTime(),
     ping: () => store.ping(),
+    sessionsActive: () => store.oidc.estimateOwned('Session'),
     audit: () => audit.counts,
     webhook: () => webhook && { backlog: webhook.backlog(), ...webhook.counts },
   });
@@ -66,6 +68,7 @@ export async function observe({ config, store, logger, geo, live, keyset, activi
     live.onBuild((built) => {
       auditProviderEvents(built, auditor);
       auditRegistrationEvents(built, auditor);
+      auditProviderRefusals(built, auditor);
     });
   }
 

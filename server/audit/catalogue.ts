@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { EventDefinition } from './define.ts';
 import * as admin from './events-admin.ts';
 import * as registration from './events-registration.ts';
+import { requestRefused } from './events-refusals.ts';
 import { alertRaised } from './events-alerts.ts';
 import * as mfa from './events-mfa.ts';
 import * as mail from './events-mail.ts';
@@ -25,6 +26,7 @@ export const EVENT_DEFINITIONS = [
   signin.sessionStarted,
   signin.sessionEnded,
   signin.backchannelLogoutSent,
+  requestRefused,
   mfa.signinSecondFactorFailed,
   mfa.mfaEnrolled,
   mfa.mfaRemoved,

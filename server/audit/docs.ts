@@ -30,7 +30,7 @@ interface JsonSchema {
 }
 
 const GROUPS: [prefix: string[], title: string][] = [
-  [['signin', 'consent', 'session', 'logout'], 'Sign-in, consent and sessions'],
+  [['signin', 'consent', 'session', 'logout', 'request'], 'Sign-in, consent and sessions'],
   [['mfa'], 'Second factors'],
   [['token', 'grant'], 'Tokens and grants'],
   [['key'], 'Signing keys'],

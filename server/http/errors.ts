@@ -7,6 +7,7 @@ import type { Context, Middleware } from 'koa';
 import type { Logger } from 'pino';
 import { LatchkeyError, notFound, StoreUnavailableError } from '../errors.ts';
 import type { Render } from './render.ts';
+import { ROUTES, routeNameOf } from './routes.ts';
 import { usePageHeaders } from './security-headers.ts';
 
 export { badRequest, forbidden, LatchkeyError, notFound } from '../errors.ts';
@@ -29,16 +30,42 @@ interface HttpLike {
   error_description?: unknown;
 }
 
-// Descriptions for Koa's and the body parsers' errors, by status. Their own messages are never
-// passed on: a JSON syntax error quotes the body, which may hold a password (co-body even
-// attaches the whole raw body to the error).
+// Descriptions for Koa's and the body parsers' errors, by status, each with what to do next.
+// Their own messages are never passed on: a JSON syntax error quotes the body, which may hold a
+// password (co-body even attaches the whole raw body to the error).
 const BY_STATUS: Record<number, [string, string]> = {
-  400: ['invalid_request', 'The request body could not be read.'],
+  400: ['invalid_request', 'The request body could not be read. Check that it is well-formed and matches its Content-Type, then send it again.'],
   404: ['not_found', 'There is nothing at this address.'],
-  405: ['invalid_request', 'This address does not accept that method.'],
-  413: ['invalid_request', 'The request body is too large.'],
-  415: ['invalid_request', 'The request body is in an encoding this server does not accept.'],
+  405: ['invalid_request', 'This address does not accept that method. Use one of those its Allow header lists.'],
+  413: ['invalid_request', 'The request body is too large. Send a smaller one.'],
+  415: ['invalid_request', 'The request body is in an encoding this server does not accept. Send it uncompressed, or gzip or deflate.'],
 };
+const MALFORMED_JSON = 'The request body is not valid JSON. Send one JSON object, with Content-Type: application/json.';
+
+/**
+ * What the operator log says of a refused request beyond its description: which of the body
+ * parser's failures it was, and where in the body; never the parser's message (it quotes the
+ * body). The request id ties it to what the client was told.
+ */
+export function refusalDetail(err: unknown): Record<string, unknown> | undefined {
+  if (isUndecodableBody(err)) return { cause: (err as { code: string }).code };
+  if (!(err instanceof Error) || err instanceof LatchkeyError) return undefined;
+  if (err instanceof SyntaxError) {
+    const position = /at position (\d+)/.exec(err.message)?.[1];
+    return { cause: 'malformed JSON', ...(position ? { position: Number(position) } : {}) };
+  }
+  const { type, limit, length, error_detail: detail } = err as { type?: unknown; limit?: unknown; length?: unknown; error_detail?: unknown };
+  if (typeof type === 'string') return { cause: type, ...(typeof limit === 'number' ? { limit } : {}), ...(typeof length === 'number' ? { length } : {}) };
+  if (typeof detail === 'string') return { cause: detail.slice(0, 512) };
+  return undefined;
+}
+
+/** The innermost cause's message, for the operator (a Redis address, say): never for a page. */
+function rootReason(err: unknown): string | undefined {
+  let e = err;
+  for (let depth = 0; e instanceof Error && e.cause instanceof Error && depth < 4; depth++) e = e.cause;
+  return e instanceof Error ? e.message.slice(0, 300) : undefined;
+}
 
 /** The error a client may see, or undefined when it is a server fault. */
 export function toLatchkeyError(err: unknown): LatchkeyError | undefined {
@@ -54,7 +81,8 @@ export function toLatchkeyError(err: unknown): LatchkeyError | undefined {
   if (e.expose === true && typeof e.error === 'string' && /^[a-z_]+$/.test(e.error) && typeof e.error_description === 'string') {
     return new LatchkeyError(status, e.error, e.error_description);
   }
-  const [code, description] = BY_STATUS[status] ?? ['invalid_request', 'The request could not be processed.'];
+  if (status === 400 && err instanceof SyntaxError) return new LatchkeyError(400, 'invalid_request', MALFORMED_JSON);
+  const [code, description] = BY_STATUS[status] ?? ['invalid_request', 'The request could not be processed. Check it against the documentation and send it again.'];
   return new LatchkeyError(status, code, description);
 }
 
@@ -98,15 +126,24 @@ export function errorHandler(render: Render, issuer: string, logger: Logger): Mi
     try {
       await next();
       if (ctx.status === 404 && ctx.body === undefined && !ctx.headerSent && ctx.respond !== false) {
-        throw notFound();
+        // An address of the route table itself (not merely under one), asked with a method it
+        // does not answer.
+        const route = routeNameOf(ctx.path);
+        throw route !== 'other' && ROUTES[route].path === ctx.path ? notFound(`This address does not answer ${ctx.method} requests. Check the method the app or its documentation uses.`) : notFound();
       }
     } catch (err) {
       const known = toLatchkeyError(err);
       const requestId = ctx.state.requestId as string | undefined;
       // The store being away is logged once per outage (observability/store-outage.ts), not here
-      // for every request it fails.
-      if (causedByStoreOutage(err)) logger.debug({ requestId, path: pathForLog(ctx.path) }, 'store unavailable');
+      // for every request it fails; the request's own line, at debug, names the cause.
+      if (causedByStoreOutage(err)) logger.debug({ requestId, path: pathForLog(ctx.path), reason: rootReason(err) }, 'store unavailable');
       else if (!known || known.status >= 500) logger.error({ err, requestId, path: pathForLog(ctx.path) }, known ? 'unavailable' : 'unhandled error');
+      else {
+        // A refusal: what the client was told, and what the operator needs beyond it. A plain
+        // 404 says nothing the request line does not.
+        const detail = refusalDetail(err);
+        if (known.status !== 404 || detail) logger.info({ event: 'request.refused', requestId, path: pathForLog(ctx.path), status: known.status, error: known.error, description: known.description, ...detail }, 'request refused');
+      }
       if (ctx.headerSent || !ctx.writable) return;
       respondWithError(ctx, known ?? SERVER_FAULT, (e) => renderErrorPage(render, issuer, e, requestId));
     }

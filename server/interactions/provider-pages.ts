@@ -12,6 +12,7 @@ import type { Render } from '../http/render.ts';
 import { usePageHeaders } from '../http/security-headers.ts';
 import { xsrfSecret } from '../provider/internals.ts';
 import { clientSummary } from './client-summary.ts';
+import { personWords } from './error-words.ts';
 import { createPage } from './page.ts';
 
 type Ctx = KoaContextWithOIDC;
@@ -53,7 +54,8 @@ export function providerPages(render: Render, issuer: string) {
     },
     async renderError(ctx: Ctx, out: { error: string; error_description?: string }, error: Error & { status?: number }) {
       const status = error.status ?? (ctx.status >= 400 ? ctx.status : 500);
-      const description = status >= 500 ? 'Something went wrong on our side. Try again in a moment.' : out.error_description ?? 'The request could not be completed.';
+      // out.error_description is the app developers' (and the operator log's), not the person's.
+      const description = personWords(out.error, status);
       usePageHeaders(ctx);
       ctx.type = 'html';
       ctx.body = renderErrorPage(render, issuer, new LatchkeyError(status, out.error, description), ctx.state?.requestId as string | undefined);

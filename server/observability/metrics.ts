@@ -1,12 +1,16 @@
 // Prometheus metrics (prom-client, Apache-2.0): what an operator watches. Requests by route (the
 // route table's names: bounded labels, never a raw path) and status, their latency; what the
 // audit trail sees (tokens issued, sign-ins, refresh token reuse, revocations, sessions); signing
-// key ages and the next rotation; the store's latency and errors; the audit sink; and Node's own
+// key ages and the next rotation; the signed-in sessions (estimated); the store's latency and errors; the audit sink; and Node's own
 // (event loop lag, heap, GC) from collectDefaultMetrics.
 import type { Middleware } from 'koa';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AuditEvent } from '../audit/catalogue.ts';
 import { routeNameOf } from '../http/routes.ts';
+import { cachedFor } from './cached.ts';
+
+/** How long an instance keeps its sessions estimate. */
+export const SESSIONS_ESTIMATE_TTL_MS = 60_000;
 
 export interface MetricsSources {
   /** Live signing keys: kid, alg, state, created (epoch ms). */
@@ -15,6 +19,8 @@ export interface MetricsSources {
   nextRotation(): number | undefined;
   /** One round trip to the store (PING). */
   ping(): Promise<void>;
+  /** Signed-in browser sessions in the whole deployment, estimated (Store.oidc.estimateOwned). */
+  sessionsActive(): Promise<number>;
   /** The audit trail's counts. */
   audit(): { written: number; refused: number; dropped: number };
   /** The webhook sink's, when there is one. */
@@ -87,6 +93,22 @@ export function createMetrics(sources: MetricsSources) {
         this.set(Number(process.hrtime.bigint() - start) / 1e9);
       } catch {
         this.set(-1);
+      }
+    },
+  });
+  // Every instance reports the same deployment-wide estimate (dashboards take max(), not sum()),
+  // read at most once a minute per instance: sampling costs a thousand commands per Redis master.
+  const sessionsActive = cachedFor(SESSIONS_ESTIMATE_TTL_MS, () => sources.sessionsActive());
+  new Gauge({
+    name: 'latchkey_sessions_active',
+    help: 'Signed-in browser sessions in the whole deployment (every instance reports the same estimate, from a sample of Redis keys, refreshed each minute; exact on the memory store)',
+    ...on,
+    async collect() {
+      this.reset();
+      try {
+        this.set(await sessionsActive());
+      } catch {
+        // The store is away: no sample rather than a wrong one (latchkey_store_ping_seconds says why).
       }
     },
   });

@@ -56,6 +56,11 @@ export interface OidcStore {
   owned(owner: string): Promise<OwnedRecord[]>;
   /** How many records of the grant are alive and not consumed (its usable tokens and codes). */
   liveMembers(grantId: string): Promise<number>;
+  /** About how many live records of the model are listed under an owner (signed-in Sessions),
+   * in the whole store: exact in memory; on Redis estimated from random keys of each master
+   * (redis/sample.ts), a thousand commands or so per master: for a scrape now and then, never
+   * on a request. */
+  estimateOwned(model: string): Promise<number>;
 }
 
 /**

@@ -31,6 +31,10 @@ export const SAMPLES: { [T in AuditEventType]: AuditEventOf<T> } = {
   'session.started': { type: 'session.started', version: 1, at: AT, actor: { kind: 'account', sub }, account: sub, sessionIdHash: session, client },
   'session.ended': { type: 'session.ended', version: 1, at: AT, actor: { kind: 'account', sub }, account: sub, sessionIdHash: session, cause: 'logout' },
   'logout.backchannel_sent': { type: 'logout.backchannel_sent', version: 1, at: AT, actor: { kind: 'system', component: 'logout' }, account: sub, client, delivered: false, error: 'expected 200 OK, got: 500' },
+  'request.refused': {
+    type: 'request.refused', version: 1, at: AT, requestId: 'req-2', ...seen, actor: { kind: 'client', clientId: client }, route: 'authorization', client, error: 'invalid_redirect_uri',
+    description: "redirect_uri did not match any of the client's registered redirect_uris", redirectUri: 'https://rp.example.com/wrong-callback',
+  },
   'signin.second_factor_failed': { type: 'signin.second_factor_failed', version: 1, at: AT, ...seen, actor: { kind: 'anonymous' }, account: sub, client, factor: 'totp', reason: 'wrong' },
   'mfa.enrolled': { type: 'mfa.enrolled', version: 1, at: AT, ...seen, actor: { kind: 'account', sub }, account: sub, factor: 'totp' },
   'mfa.removed': { type: 'mfa.removed', version: 1, at: AT, ...seen, actor: { kind: 'account', sub }, account: sub, factor: 'totp' },

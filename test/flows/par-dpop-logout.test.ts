@@ -148,7 +148,11 @@ for (const store of STORES) {
         const response = await browser.request('GET', endSession.href);
         expect(response.headers.get('location')).to.equal(null);
         expect(response.status).to.equal(400);
-        expect(await response.text()).to.include('post_logout_redirect_uri');
+        // In plain words on the page; the library's "post_logout_redirect_uri not registered" is
+        // the operator log's (test/observability/refusals.test.ts).
+        const html = await response.text();
+        expect(html).to.include('invalid_request').and.include('The app sent a request we cannot accept');
+        expect(html).to.not.include('attacker.example.test');
       });
     });
 

@@ -33,6 +33,11 @@ describe('deploy/', () => {
       ]);
       expect(used.size).to.be.greaterThan(10);
       expect([...used].filter((name) => !exposed.has(name))).to.deep.equal([]);
+      // Every instance reports the same deployment-wide sessions estimate: summing the instances
+      // would count each session once per instance.
+      const sessionExprs = dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr)).filter((expr) => expr.includes('latchkey_sessions_active'));
+      expect(sessionExprs).to.have.length.greaterThan(0);
+      for (const expr of sessionExprs) expect(expr, expr).to.match(/^max\(latchkey_sessions_active\{/);
     } finally {
       await running.stop();
     }

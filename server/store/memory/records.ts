@@ -145,6 +145,12 @@ export function memoryRecords(clock: Clock): MemoryRecords {
         .filter(([key, { expiresAt }]) => expiresAt > t && live(records, key) !== undefined)
         .map(([, { record }]) => record);
     },
+    async estimateOwned(model) {
+      let count = 0;
+      const prefix = `${model}:`;
+      for (const [key, { value, expiresAt }] of records) if (expiresAt > clock.now() && key.startsWith(prefix) && value.owners.length > 0) count++;
+      return count;
+    },
     size() {
       sweep();
       return records.size + indexes.size + grants.size + owners.size;

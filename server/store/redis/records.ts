@@ -9,6 +9,7 @@ import { epochSeconds, ttlMs } from '../time.ts';
 import type { OidcPayload, OidcStore } from '../types.ts';
 import { keepAhead, READ_WITH_FIELD, type ReadAhead } from './read-ahead.ts';
 import type { KeySchema } from './schema.ts';
+import { estimateOwned } from './sample.ts';
 import { SINGLE_KEY } from './scripts.ts';
 import type { Topology } from './topology.ts';
 
@@ -119,5 +120,6 @@ export function redisRecords(
         return record ? [record] : [];
       });
     },
+    estimateOwned: (model) => estimateOwned(client, keys, model),
   };
 }

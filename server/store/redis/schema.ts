@@ -44,6 +44,8 @@ export function keySchema(prefix: string) {
   if (/[{}]/.test(prefix)) throw new Error(`REDIS_KEY_PREFIX must not contain { or } (got ${prefix})`);
   return {
     record: (model: string, id: string) => `${prefix}${model}:{${id}}`,
+    /** What every record key of the model starts with (and no index key: theirs go on `:uid:`). */
+    recordPrefix: (model: string) => `${prefix}${model}:{`,
     index: (model: string, field: 'uid' | 'userCode', value: string) => `${prefix}${model}:${field}:{${value}}`,
     grant: (grantId: string) => `${prefix}grant:{${grantId}}`,
     owner: (owner: string) => `${prefix}owner:{${owner}}`,
