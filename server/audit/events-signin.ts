@@ -25,13 +25,13 @@ export const signInRisk = z
 export const signinSucceeded = defineEvent('signin.succeeded', 1, {
   summary: 'A person signed in: with their password, and a second factor when one was asked for, or with a passkey (see `amr`).',
   audience: 'person',
-  source: 'login form (server/interactions/routes.ts), after users.authenticate succeeds; or the second-factor form (server/interactions/second-factor.ts) after the code; or the email check (server/interactions/email-check.ts) after the mailed code',
+  source: 'login form (server/interactions/routes.ts), after users.authenticate succeeds; or the second-factor form (server/interactions/second-factor.ts) after the code; or the email check (server/interactions/email-check.ts) after the mailed code; or a passkey, alone or after the password (server/interactions/passkey-sign-in.ts)',
   actor: actorOf('account'),
   fields: {
     account: sub.describe('The account signed in to'),
     client: clientId.describe('The client the person was signing in to'),
     sessionIdHash: sessionIdHash.optional(),
-    amr: z.array(z.string().min(1).max(32)).max(8).describe('Authentication methods used (RFC 8176): `["pwd"]`, `["pwd", "otp", "mfa"]` with an authenticator code, `["pwd", "mfa"]` with a recovery code'),
+    amr: z.array(z.string().min(1).max(32)).max(8).describe('Authentication methods used (RFC 8176): `["pwd"]`, `["pwd", "otp", "mfa"]` with an authenticator code, `["pwd", "mfa"]` with a recovery code, `["swk", "mfa"]` (`hwk`: a security key) with a passkey alone, `["pwd", "swk", "mfa"]` after the password'),
     risk: signInRisk.optional().describe('What the risk model made of it (absent with `RISK=false`)'),
     emailCheck: z.literal(true).optional().describe('The risk model asked for more than the password, the account has no second factor, and the person typed the code mailed to its address (`amr` stays `["pwd"]`: a mailed code is not a factor of the person’s own)'),
   },
