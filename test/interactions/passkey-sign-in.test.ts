@@ -6,6 +6,7 @@
 // login form's budgets (shared with the password, never the owner's known browser), and one given
 // as the second step the second factor's own.
 import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
 import { expect } from 'chai';
 import * as oidc from 'openid-client';
 import { ACR_MFA } from '../../config/authentication.ts';
@@ -27,8 +28,15 @@ for (const store of STORES) describe(`passkey sign-in (${store} store)`, functio
   this.timeout(60_000);
   let running: Running;
   let config: oidc.Configuration;
+  const logLines: string[] = [];
   before(async () => {
-    running = await startLatchkey({ store, env: { TRUST_PROXY: 'true', METRICS_TOKEN } });
+    const logs = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        logLines.push(...chunk.toString().split('\n').filter(Boolean));
+        done();
+      },
+    });
+    running = await startLatchkey({ store, env: { TRUST_PROXY: 'true', METRICS_TOKEN }, logs });
     const { clientId, secret } = await addClient(running, { client_name: 'Notes' });
     config = await discover(running, clientId, secret);
   });
@@ -142,6 +150,12 @@ for (const store of STORES) describe(`passkey sign-in (${store} store)`, functio
     );
     expect(unknown.every((e) => e.account === undefined && e.reason === 'passkey_rejected')).to.equal(true);
     expect(running.latchkey.audit.counts.refused, 'every event fits the catalogue').to.equal(0);
+    // One log line per attempt, as the login form's: the account by sub, never its email nor a credential id.
+    const lines = logLines.map((l) => JSON.parse(l) as { event?: string; via?: string; outcome?: string; sub?: string; passkeyFailure?: string });
+    const mine = lines.filter((l) => l.event === 'signin' && l.via === 'passkey' && l.sub === person.sub);
+    expect(mine.map((l) => l.passkeyFailure).sort()).to.deep.equal(['bad_signature', 'bad_signature', 'no_challenge', 'wrong_challenge', 'wrong_origin']);
+    expect(mine.every((l) => l.outcome === 'passkey_rejected')).to.equal(true);
+    for (const secret of [person.email, person.authenticator.credentials[0]!.id, stranger.credentials[0]!.id]) expect(logLines.some((l) => l.includes(secret)), 'nothing logs an email or a credential id').to.equal(false);
 
     const texts = await waitFor(() => activityOf(person.sub), (t) => t.filter((x) => x === 'A sign-in to Notes with one of your passkeys was not accepted').length >= 5, { what: 'five failures in the activity' });
     expect(texts).to.not.include('A sign-in to Notes failed: wrong password, or the account is disabled');
