@@ -85,17 +85,17 @@ export function storedActivity(feeds: Feeds): Activity {
 const listed = (reasons: string[]) => (reasons.length <= 1 ? (reasons[0] ?? '') : `${reasons.slice(0, -1).join(', ')} and ${reasons.at(-1)}`);
 
 /** The words for what a person did on the sign-in and consent pages (with what the risk model made of a sign-in). */
-export function signInText(kind: 'signin.succeeded' | 'signin.failed' | 'signin.second_factor_failed' | 'consent.granted', app: string, risk?: Pick<ActivityRisk, 'decision' | 'reasons'>): string {
+export function signInText(kind: 'signin.succeeded' | 'signin.failed' | 'signin.second_factor_failed' | 'consent.granted', app: string, risk?: Pick<ActivityRisk, 'decision' | 'reasons'>, via?: 'passkey'): string {
   if (risk?.decision === 'deny' && kind === 'signin.failed') {
     return `A sign-in to ${app} with your password was stopped because it did not look like you${risk.reasons.length ? `: ${listed(risk.reasons)}` : ''}`;
   }
   switch (kind) {
     case 'signin.second_factor_failed':
-      return `A sign-in to ${app} gave your password but a wrong code`;
+      return via === 'passkey' ? `A sign-in to ${app} gave your password but a passkey that was not accepted` : `A sign-in to ${app} gave your password but a wrong code`;
     case 'signin.succeeded':
       return risk?.decision === 'require' && risk.reasons.length ? `Signed in to ${app}, which looked unusual: ${listed(risk.reasons)}` : `Signed in to ${app}`;
     case 'signin.failed':
-      return `A sign-in to ${app} failed: wrong password, or the account is disabled`;
+      return via === 'passkey' ? `A sign-in to ${app} with one of your passkeys was not accepted` : `A sign-in to ${app} failed: wrong password, or the account is disabled`;
     case 'consent.granted':
       return `You allowed ${app} to access your account`;
   }

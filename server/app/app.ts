@@ -118,8 +118,8 @@ export function createApp({ config, logger, store, users, factors, clients, apis
   });
   const render = createRenderer();
   const cookies = cookieNames(config.issuer.startsWith('https://'));
-  const notice: InteractionNotice = (ctx, sub, { kind, app, risk: verdict }) =>
-    account.note(ctx, sub, { kind, text: signInText(kind, app, verdict), app, ...(verdict ? { risk: { key: verdict.key, decision: verdict.decision, score: verdict.score, reasons: verdict.reasons } } : {}) });
+  const notice: InteractionNotice = (ctx, sub, { kind, app, risk: verdict, via }) =>
+    account.note(ctx, sub, { kind, text: signInText(kind, app, verdict, via), app, ...(verdict ? { risk: { key: verdict.key, decision: verdict.decision, score: verdict.score, reasons: verdict.reasons } } : {}) });
   const signInAudit = interactionAudit(auditor);
   // The second step of a sign-in and passkeys (second-factor-stack.ts).
   const { secondFactor, passkeys, passkeyPages, emailCheck } = secondFactorStack({ config, logger, store, users, factors, provider, render, security, csrfCookie: cookies.csrf, signInAudit, notice, mail, geo: risk.geo });

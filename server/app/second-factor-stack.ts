@@ -33,7 +33,7 @@ export interface SecondFactorStackDeps {
   factors: Factors;
   provider: () => Provider;
   render: Render;
-  security: Pick<Security, 'secondFactorThrottle' | 'devices' | 'pseudonym'>;
+  security: Pick<Security, 'secondFactorThrottle' | 'signInThrottle' | 'devices' | 'pseudonym'>;
   csrfCookie: string;
   signInAudit: InteractionAudit;
   notice: InteractionNotice;
@@ -57,8 +57,8 @@ export function secondFactorStack({ config, logger, store, users, factors, provi
         notice(ctx, what.sub, { kind: 'signin.succeeded', clientId: what.clientId, app: await appName(what.clientId), risk: what.risk });
         return;
       }
-      signInAudit.secondFactorFailed(ctx, { sub: what.sub, clientId: what.clientId, factor: what.factor, reason: what.outcome === 'throttled' ? 'throttled' : 'wrong' });
-      if (what.outcome === 'failed') notice(ctx, what.sub, { kind: 'signin.second_factor_failed', clientId: what.clientId, app: await appName(what.clientId) });
+      signInAudit.secondFactorFailed(ctx, { sub: what.sub, clientId: what.clientId, factor: what.factor, reason: what.outcome === 'throttled' ? 'throttled' : 'wrong', ...(what.passkeyFailure ? { passkeyFailure: what.passkeyFailure } : {}) });
+      if (what.outcome === 'failed') notice(ctx, what.sub, { kind: 'signin.second_factor_failed', clientId: what.clientId, app: await appName(what.clientId), ...(what.factor === 'passkey' ? { via: 'passkey' as const } : {}) });
     })().catch((err: unknown) => logger.warn({ err }, 'could not record a second-factor step'));
   };
   // The second step of a sign-in (interactions/second-factor.ts).
@@ -117,15 +117,32 @@ export function secondFactorStack({ config, logger, store, users, factors, provi
     passkeys,
     secondFactor,
     devices: security.devices,
+    signInThrottle: security.signInThrottle,
+    secondFactorThrottle: security.secondFactorThrottle,
+    pseudonym: security.pseudonym,
+    logger,
     cookieSecrets: config.cookieSecrets,
     csrfCookie: cookies.csrf,
     signedIn: (ctx, what) => {
       void (async () => {
         const user = await users.get(what.sub);
-        signInAudit.signIn(ctx, { outcome: 'succeeded', email: normalizeEmail(user?.email ?? ''), clientId: what.clientId, sub: what.sub, sessionUid: what.sessionUid, amr: what.amr });
-        notice(ctx, what.sub, { kind: 'signin.succeeded', clientId: what.clientId, app: await appName(what.clientId) });
+        signInAudit.signIn(ctx, { outcome: 'succeeded', email: normalizeEmail(user?.email ?? ''), clientId: what.clientId, sub: what.sub, sessionUid: what.sessionUid, amr: what.amr, risk: what.risk });
+        notice(ctx, what.sub, { kind: 'signin.succeeded', clientId: what.clientId, app: await appName(what.clientId), risk: what.risk });
       })().catch((err: unknown) => logger.warn({ err }, 'could not record a passkey sign-in'));
     },
+    // A passkey alone not accepted: the login form's failure, in the trail and (when it names an
+    // account, and was checked at all) the owner's activity.
+    signInFailed: (ctx, what) => {
+      const outcome = what.outcome;
+      signInAudit.signIn(ctx, { outcome, email: what.login, clientId: what.clientId, sub: what.sub, via: 'passkey', ...(what.failure ? { passkeyFailure: what.failure } : {}) });
+      if (what.sub && outcome !== 'throttled') {
+        const sub = what.sub;
+        void appName(what.clientId)
+          .then((app) => notice(ctx, sub, { kind: 'signin.failed', clientId: what.clientId, app, via: 'passkey' }))
+          .catch((err: unknown) => logger.warn({ err }, 'could not record a failed passkey sign-in'));
+      }
+    },
+    told,
   });
   return { secondFactor, passkeys, passkeyPages, emailCheck: emailStep };
 }

@@ -2,10 +2,11 @@
 // at sign-in (someone who got past the password).
 import { z } from 'zod';
 import { defineEvent } from './define.ts';
+import { passkeyFailure } from './events-signin.ts';
 import { actorOf, clientId, sub } from './fields.ts';
 
 export const MFA_FACTORS = ['totp', 'passkey'] as const;
-export const SECOND_STEP_FACTORS = ['totp', 'recovery', 'email'] as const;
+export const SECOND_STEP_FACTORS = ['totp', 'recovery', 'email', 'passkey'] as const;
 
 const factor = z.enum(MFA_FACTORS).describe('The factor: `totp`, an authenticator app (RFC 6238); `passkey`, a WebAuthn credential');
 
@@ -47,12 +48,14 @@ export const mfaReset = defineEvent('mfa.reset', 1, {
 export const signinSecondFactorFailed = defineEvent('signin.second_factor_failed', 1, {
   summary: 'A sign-in got past the password but not the second factor.',
   audience: 'person',
-  source: 'second-factor form (server/interactions/second-factor.ts), or the email check of an unusual sign-in (server/interactions/email-check.ts)',
+  source: 'second-factor form (server/interactions/second-factor.ts), a passkey given as the second step (server/interactions/passkey-sign-in.ts), or the email check of an unusual sign-in (server/interactions/email-check.ts)',
   actor: actorOf('anonymous'),
   fields: {
     account: sub.describe('The account whose password was given'),
     client: clientId.describe('The client the person was signing in to'),
-    factor: z.enum(SECOND_STEP_FACTORS).describe('What was typed: an authenticator code (`totp`), a recovery code (`recovery`), or a code mailed to the account (`email`: the risk model asked, and the account has no second factor)'),
-    reason: z.enum(['wrong', 'throttled']).describe('`wrong`: a wrong or spent code; `throttled`: refused before checking, too many wrong codes'),
+    factor: z.enum(SECOND_STEP_FACTORS).describe('What was given: an authenticator code (`totp`), a recovery code (`recovery`), a code mailed to the account (`email`: the risk model asked, and the account has no second factor), or a passkey (`passkey`)'),
+    reason: z.enum(['wrong', 'throttled']).describe('`wrong`: a wrong or spent code, or a passkey not accepted; `throttled`: refused before checking, too many wrong codes or passkeys'),
+    passkeyFailure: passkeyFailure.optional().describe('With a passkey not accepted: why'),
   },
+  operatorOnly: ['passkeyFailure'],
 });

@@ -1,9 +1,17 @@
 // Audit events of people signing in and out: sign-in, consent, browser sessions, logout.
 import { z } from 'zod';
 import { defineEvent } from './define.ts';
+import { PASSKEY_FAILURES } from '../mfa/passkey-failures.ts';
 import { actorOf, clientId, idHash, scopes, sessionIdHash, sub } from './fields.ts';
 
-export const SIGNIN_FAILURE_REASONS = ['unknown_account', 'wrong_password', 'disabled', 'throttled', 'risk_denied'] as const;
+export const SIGNIN_FAILURE_REASONS = ['unknown_account', 'wrong_password', 'disabled', 'throttled', 'risk_denied', 'passkey_rejected'] as const;
+
+/** Why a passkey assertion was not accepted (server/mfa/passkey-failures.ts): operators only. */
+export const passkeyFailure = z
+  .enum(PASSKEY_FAILURES)
+  .describe(
+    'Why the passkey was not accepted: `no_challenge` (used already, expired or never asked for), `unknown_credential`, `other_account` (at the second step, another account’s passkey), `malformed`, `wrong_origin` (signed for another site: relayed), `wrong_challenge` (another sign-in’s assertion, replayed), `bad_signature` (signature, relying party or user verification), `counter` (the signature counter did not grow: a cloned authenticator)',
+  );
 
 /** What the risk model (server/risk/) made of a sign-in with the right password. */
 export const signInRisk = z
@@ -15,15 +23,15 @@ export const signInRisk = z
   .meta({ id: 'SignInRisk', description: 'The risk model’s view of a sign-in: score, decision and reasons.' });
 
 export const signinSucceeded = defineEvent('signin.succeeded', 1, {
-  summary: 'A person signed in: with their password, and a second factor when one was asked for (see `amr`).',
+  summary: 'A person signed in: with their password, and a second factor when one was asked for, or with a passkey (see `amr`).',
   audience: 'person',
-  source: 'login form (server/interactions/routes.ts), after users.authenticate succeeds; or the second-factor form (server/interactions/second-factor.ts) after the code; or the email check (server/interactions/email-check.ts) after the mailed code',
+  source: 'login form (server/interactions/routes.ts), after users.authenticate succeeds; or the second-factor form (server/interactions/second-factor.ts) after the code; or the email check (server/interactions/email-check.ts) after the mailed code; or a passkey, alone or after the password (server/interactions/passkey-sign-in.ts)',
   actor: actorOf('account'),
   fields: {
     account: sub.describe('The account signed in to'),
     client: clientId.describe('The client the person was signing in to'),
     sessionIdHash: sessionIdHash.optional(),
-    amr: z.array(z.string().min(1).max(32)).max(8).describe('Authentication methods used (RFC 8176): `["pwd"]`, `["pwd", "otp", "mfa"]` with an authenticator code, `["pwd", "mfa"]` with a recovery code'),
+    amr: z.array(z.string().min(1).max(32)).max(8).describe('Authentication methods used (RFC 8176): `["pwd"]`, `["pwd", "otp", "mfa"]` with an authenticator code, `["pwd", "mfa"]` with a recovery code, `["swk", "mfa"]` (`hwk`: a security key) with a passkey alone, `["pwd", "swk", "mfa"]` after the password'),
     risk: signInRisk.optional().describe('What the risk model made of it (absent with `RISK=false`)'),
     emailCheck: z.literal(true).optional().describe('The risk model asked for more than the password, the account has no second factor, and the person typed the code mailed to its address (`amr` stays `["pwd"]`: a mailed code is not a factor of the person’s own)'),
   },
@@ -32,21 +40,23 @@ export const signinSucceeded = defineEvent('signin.succeeded', 1, {
 export const signinFailed = defineEvent('signin.failed', 1, {
   summary: 'A sign-in attempt failed.',
   audience: 'person',
-  source: 'login form (server/interactions/routes.ts), when users.authenticate finds no active account with that password, or the risk model refuses the sign-in (server/interactions/risk-check.ts)',
+  source: 'login form (server/interactions/routes.ts), when users.authenticate finds no active account with that password, or the risk model refuses the sign-in (server/interactions/risk-check.ts); or a passkey sign-in without a password (server/interactions/passkey-sign-in.ts) whose assertion is not accepted or is throttled',
   actor: actorOf('anonymous'),
   fields: {
     account: sub.optional().describe('The account the attempt named, when one exists (absent for an unknown email)'),
     loginHash: idHash.describe(
-      'Hash of the normalised email typed in. Joins attempts at one login, existing or not, without storing what was typed: people type passwords into the email field.',
+      'Hash of the normalised email typed in (for a passkey: its account’s email, or `passkey:` and the credential id when no account has it). Joins attempts at one login, existing or not, without storing what was typed: people type passwords into the email field.',
     ),
     client: clientId.describe('The client the person was signing in to'),
-    reason: z.enum(SIGNIN_FAILURE_REASONS).describe('Why it failed. Operator only: telling the person would reveal which emails have accounts.'),
+    reason: z.enum(SIGNIN_FAILURE_REASONS).describe('Why it failed (`passkey_rejected`: a passkey assertion not accepted, see `passkeyFailure`). Operator only: telling the person would reveal which emails have accounts.'),
     personSees: z
       .enum(['incorrect_email_or_password', 'too_many_attempts'])
       .describe('What the page told the person, and all they may learn: the same words for an unknown email, a wrong password, a disabled account and a sign-in the risk model refused.'),
     risk: signInRisk.optional().describe('With `risk_denied`: why the risk model refused a sign-in with the right password'),
+    via: z.literal('passkey').optional().describe('The attempt was a passkey’s, without a password (absent: the login form’s password)'),
+    passkeyFailure: passkeyFailure.optional().describe('With `passkey_rejected`: why the passkey was not accepted'),
   },
-  operatorOnly: ['reason', 'loginHash', 'risk'],
+  operatorOnly: ['reason', 'loginHash', 'risk', 'passkeyFailure'],
 });
 
 export const signinFeedback = defineEvent('signin.feedback', 1, {

@@ -4,12 +4,14 @@ import type { Context } from 'koa';
 import type { AuditEvent } from '../audit/catalogue.ts';
 import type { Auditor } from '../audit/context.ts';
 import type { SignInOutcome } from '../accounts/users.ts';
+import type { PasskeyFailure } from '../mfa/passkey-failures.ts';
 import type { RiskVerdict } from './risk-check.ts';
 
 export function interactionAudit(auditor: Auditor) {
   const base = (ctx: Context) => ({ version: 1 as const, ...auditor.envelope(ctx) });
   return {
-    signIn(ctx: Context, what: { outcome: SignInOutcome | 'throttled' | 'risk_denied'; email: string; clientId: string; sub?: string; sessionUid?: string; amr?: string[]; risk?: RiskVerdict; emailCheck?: boolean }) {
+    /** `email`: the login the attempt named (a passkey's: its account's email, or `passkey:<credential id>`). */
+    signIn(ctx: Context, what: { outcome: SignInOutcome | 'throttled' | 'risk_denied' | 'passkey_rejected'; email: string; clientId: string; sub?: string; sessionUid?: string; amr?: string[]; risk?: RiskVerdict; emailCheck?: boolean; via?: 'passkey'; passkeyFailure?: PasskeyFailure }) {
       const risk = what.risk ? { risk: { score: what.risk.score, decision: what.risk.decision, reasons: what.risk.reasons.slice(0, 12) } } : {};
       if (what.outcome === 'succeeded' && what.sub) {
         auditor.record({
@@ -35,11 +37,13 @@ export function interactionAudit(auditor: Auditor) {
         reason: what.outcome === 'succeeded' ? 'wrong_password' : what.outcome,
         personSees: what.outcome === 'throttled' ? 'too_many_attempts' : 'incorrect_email_or_password',
         ...(what.outcome === 'risk_denied' ? risk : {}),
+        ...(what.via ? { via: what.via } : {}),
+        ...(what.passkeyFailure ? { passkeyFailure: what.passkeyFailure } : {}),
       } as AuditEvent);
     },
     /** A wrong (or throttled) second step: someone got past this account's password. */
-    secondFactorFailed(ctx: Context, what: { sub: string; clientId: string; factor: 'totp' | 'recovery' | 'email'; reason: 'wrong' | 'throttled' }) {
-      auditor.record({ type: 'signin.second_factor_failed', ...base(ctx), actor: { kind: 'anonymous' }, account: what.sub, client: what.clientId, factor: what.factor, reason: what.reason } as AuditEvent);
+    secondFactorFailed(ctx: Context, what: { sub: string; clientId: string; factor: 'totp' | 'recovery' | 'email' | 'passkey'; reason: 'wrong' | 'throttled'; passkeyFailure?: PasskeyFailure }) {
+      auditor.record({ type: 'signin.second_factor_failed', ...base(ctx), actor: { kind: 'anonymous' }, account: what.sub, client: what.clientId, factor: what.factor, reason: what.reason, ...(what.passkeyFailure ? { passkeyFailure: what.passkeyFailure } : {}) } as AuditEvent);
     },
     consent(ctx: Context, what: { sub: string; clientId: string; scopes: string[]; grantId?: string; resources?: string[]; denied?: 'denied' | 'cancelled' }) {
       const common = { ...base(ctx), actor: { kind: 'account' as const, sub: what.sub }, account: what.sub, client: what.clientId, scopes: what.scopes.slice(0, 64) };

@@ -71,7 +71,7 @@ export interface InteractionDeps {
 export type InteractionNotice = (
   ctx: Context,
   sub: string,
-  what: { kind: 'signin.succeeded' | 'signin.failed' | 'signin.second_factor_failed' | 'consent.granted'; clientId: string; app: string; risk?: RiskVerdict },
+  what: { kind: 'signin.succeeded' | 'signin.failed' | 'signin.second_factor_failed' | 'consent.granted'; clientId: string; app: string; risk?: RiskVerdict; via?: 'passkey' },
 ) => void;
 
 const LOGIN_FAILED = 'Incorrect email or password.';
@@ -252,17 +252,21 @@ export function interactionRoutes({ provider, users, findApi, render, issuer, co
     await risk?.admitted(deviceId).catch(quiet('could not record a sign-in in its risk history'));
   });
 
-  // A sign-in finished by its second factor is learnt by the risk model then, as one finished
-  // by the password alone is above (scored again: the features are this request's).
+  // A sign-in finished by its second factor, or by a passkey, is learnt by the risk model then,
+  // as one finished by the password alone is above (scored again: the features are this request's).
+  const scoreAgain = async (ctx: Context, accountId: string) => {
+    const risk = risks ? await risks.check(ctx, accountId, devices.read(ctx)).catch(() => undefined) : undefined;
+    return risk && { verdict: risk.verdict, admitted: (deviceId: string) => risk.admitted(deviceId).catch(quiet('could not record a sign-in in its risk history')) };
+  };
   const finishSecondStep = async (ctx: Context, result: Parameters<Provider['interactionFinished']>[2], deviceId?: string) => {
-    const risk = risks && result.login ? await risks.check(ctx, result.login.accountId, devices.read(ctx)).catch(() => undefined) : undefined;
+    const risk = result.login ? await scoreAgain(ctx, result.login.accountId) : undefined;
     await finish(ctx, result, false);
-    if (deviceId) await risk?.admitted(deviceId).catch(quiet('could not record a sign-in in its risk history'));
+    if (deviceId) await risk?.admitted(deviceId);
     return risk?.verdict;
   };
   secondFactor?.routes(router, load, clientOf, finishSecondStep, EXPIRED);
   emailCheck?.routes(router, load, clientOf, finishSecondStep, EXPIRED);
-  passkeys?.routes(router, load);
+  passkeys?.routes(router, load, scoreAgain);
 
   router.post('/:uid/consent', form, async (ctx) => {
     verifyCsrf(ctx, cookieSecrets, csrfCookie, field(ctx.request.body, '_csrf'));

@@ -15,6 +15,7 @@ import { normalizeEmail, type User, type Users } from '../accounts/users.ts';
 import { verifyCsrf } from '../http/csrf.ts';
 import { interactionPath, ROUTES } from '../http/routes.ts';
 import type { Factors } from '../mfa/factors.ts';
+import type { PasskeyFailure } from '../mfa/passkey-failures.ts';
 import { authenticationMethods, secondFactorNeeded, type SecondFactorAnswer } from '../mfa/policy.ts';
 import { looksLikeRecoveryCode } from '../mfa/recovery-codes.ts';
 import { normalizeTotpCode } from '../mfa/totp.ts';
@@ -50,7 +51,7 @@ export interface SecondFactorDeps {
 }
 
 /** A second step failed or succeeded: for the audit trail and the person's activity. */
-export type SecondStepTold = (ctx: Context, what: { outcome: 'failed' | 'throttled' | 'succeeded'; sub: string; clientId: string; factor: SecondFactorKind; amr?: string[]; sessionUid?: string; risk?: RiskVerdict }) => void;
+export type SecondStepTold = (ctx: Context, what: { outcome: 'failed' | 'throttled' | 'succeeded'; sub: string; clientId: string; factor: SecondFactorKind; amr?: string[]; sessionUid?: string; risk?: RiskVerdict; passkeyFailure?: PasskeyFailure }) => void;
 
 const PENDING_SECONDS = 600;
 const WRONG = 'That code is not right. Type the six digits your authenticator app shows now, or one of your recovery codes.';

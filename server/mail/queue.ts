@@ -5,14 +5,13 @@
 // that instance with exponential backoff (1 s, doubling, at most 5 minutes) until the job is a day
 // old, then given up; the first failure and the giving up are logged and audited (mail.failed).
 // A job held by an instance that died (or restarted) for longer than MAIL_CLAIM_AFTER_SECONDS is
-// claimed by another, or by the same one restarted: nothing queued is lost to a restart. This is
-// the audit webhook's pattern (audit/webhook.ts) over the same store mechanism.
-import { randomBytes } from 'node:crypto';
+// claimed by another, or by the same one restarted: nothing queued is lost to a restart. The
+// consumer-group loop is store/consume-stream.ts's, shared with the audit webhook.
 import type { Logger } from 'pino';
 import type { Auditor } from '../audit/context.ts';
 import type { AuditEvent } from '../audit/catalogue.ts';
-import { StoreUnavailableError } from '../errors.ts';
-import type { StreamEntry, StreamGroup, Streams } from '../store/types.ts';
+import { consumeStream } from '../store/consume-stream.ts';
+import type { Streams } from '../store/types.ts';
 import type { MailTransport, Outgoing } from './transport.ts';
 
 export const MAIL_STREAM = 'mail';
@@ -61,34 +60,27 @@ export interface MailQueue {
 // What an SMTP client error says, without addresses: enough to tell an outage from a refusal.
 const reasonOf = (err: unknown) => String((err as Error)?.message ?? err).replace(/<?[^\s<>@]+@[^\s<>@]+>?/g, '<address>').slice(0, 300) || 'unknown';
 
+/** A job as it was queued; throws on an entry that is not one (it is skipped). */
+function jobOf(value: string): MailJob {
+  const job = JSON.parse(value) as Partial<MailJob> | null;
+  if (!job || typeof job.kind !== 'string' || typeof job.queuedAt !== 'number' || typeof job.data !== 'object' || job.data === null) throw new Error('an entry of the mail stream that is not a mail job');
+  return job as MailJob;
+}
+
 export async function createMailQueue({ streams, transport, logger, auditor, claimAfterMs, pollMs = 250, firstRetryMs = 1_000, maxRetryMs = 5 * 60_000, now = Date.now }: QueueOptions): Promise<MailQueue> {
   const log = logger.child({ component: 'mail' });
-  const consumer = `latchkey-${randomBytes(6).toString('hex')}`;
   const handlers = new Map<string, MailHandler>();
-  const retries = new Map<string, { entry: StreamEntry; attempts: number; nextAt: number }>();
   const counts = { sent: 0, failed: 0 };
-  // Made before any job is queued, so that the group sees every one.
-  const group: StreamGroup = await streams.group(MAIL_STREAM, GROUP);
-  let busy = false;
   let failing = false;
-  let stopped = false;
-  let started = false;
 
   const audit = (job: MailJob, attempts: number, gaveUp: boolean, err: unknown) =>
     auditor?.record({ type: 'mail.failed', version: 1, at: now(), actor: { kind: 'system', component: 'mail' }, kind: job.kind.slice(0, 64), ...(job.account ? { account: job.account } : {}), attempts, gaveUp, reason: reasonOf(err) } as AuditEvent);
 
-  /** True when done with the entry (sent, nothing to send, or given up). */
-  async function deliver(entry: StreamEntry, attempts: number): Promise<boolean> {
-    let job: MailJob;
-    try {
-      job = JSON.parse(entry.value) as MailJob;
-    } catch {
-      log.error({ id: entry.id }, 'mail queue: an unreadable job; dropped');
-      return true;
-    }
+  /** True when done with the job (sent, nothing to send, or given up). */
+  async function deliver(job: MailJob, { attempts }: { attempts: number }): Promise<boolean> {
     const handler = handlers.get(job.kind);
     if (!handler) {
-      log.error({ kind: job.kind }, 'mail queue: no handler for this kind of mail; dropped');
+      log.error({ kind: job.kind.slice(0, 64) }, 'mail queue: no handler for this kind of mail; dropped');
       return true;
     }
     try {
@@ -108,66 +100,27 @@ export async function createMailQueue({ streams, transport, logger, auditor, cla
     }
   }
 
-  async function handleEntries(entries: StreamEntry[], fromRetry: boolean): Promise<void> {
-    const done: string[] = [];
-    for (const entry of entries) {
-      if (stopped) break;
-      if (!fromRetry && retries.has(entry.id)) continue;
-      const attempts = retries.get(entry.id)?.attempts ?? 0;
-      if (await deliver(entry, attempts)) {
-        done.push(entry.id);
-        retries.delete(entry.id);
-      } else {
-        retries.set(entry.id, { entry, attempts: attempts + 1, nextAt: now() + Math.min(firstRetryMs * 2 ** attempts, maxRetryMs) });
-      }
-    }
-    await group.ack(done);
-  }
-
-  async function poll(): Promise<void> {
-    if (busy || stopped || !started) return;
-    busy = true;
-    try {
-      const due = [...retries.values()].filter((r) => r.nextAt <= now()).map((r) => r.entry);
-      if (due.length) await handleEntries(due, true);
-      await handleEntries(await group.claim(consumer, claimAfterMs, BATCH), false);
-      for (;;) {
-        const fresh = await group.read(consumer, BATCH);
-        await handleEntries(fresh, false);
-        if (fresh.length < BATCH || stopped) break;
-      }
-    } catch (err) {
-      if (err instanceof StoreUnavailableError) log.debug({ err }, 'the mail queue is unreachable; trying again');
-      else log.warn({ err }, 'mail queue could not be read; trying again');
-    } finally {
-      busy = false;
-    }
-  }
-
-  let timer: NodeJS.Timeout | undefined;
+  // Made before any job is queued, so that the group sees every one; polled once every handler
+  // is registered (a job read before would have none).
+  const consumer = await consumeStream({ streams, stream: MAIL_STREAM, group: GROUP, batch: BATCH, claimAfterMs, pollMs, firstRetryMs, maxRetryMs, logger: log, what: 'the mail queue', now, parse: jobOf, deliver });
+  let stopped = false;
   return {
-    start() {
-      if (started || stopped) return;
-      started = true;
-      timer = setInterval(() => void poll(), pollMs);
-      timer.unref();
-      void poll();
-    },
+    start: consumer.start,
     async enqueue(job) {
       await streams.append(MAIL_STREAM, [JSON.stringify({ ...job, queuedAt: now() })], BOUNDS);
       // Sent as soon as this instance is free, not at the next tick.
-      setImmediate(() => void poll());
+      setImmediate(() => void consumer.poll());
     },
     handle(kind, handler) {
       handlers.set(kind, handler);
     },
-    poll,
+    poll: consumer.poll,
     counts,
-    backlog: () => retries.size,
+    backlog: consumer.backlog,
     async stop() {
+      if (stopped) return;
       stopped = true;
-      clearInterval(timer);
-      while (busy) await new Promise((resolve) => setTimeout(resolve, 10));
+      await consumer.stop();
       transport.close();
     },
   };

@@ -17,6 +17,7 @@ import {
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { Documents, OidcStore } from '../store/types.ts';
 import type { Factors, StoredPasskey } from './factors.ts';
+import { clientDataProblem, credentialIdOf, type PasskeyFailure } from './passkey-failures.ts';
 
 const CHALLENGES = 'WebAuthnChallenge';
 const CHALLENGE_SECONDS = 300;
@@ -39,6 +40,9 @@ export interface PasskeyUse {
   method: 'swk' | 'hwk';
   userVerified: boolean;
 }
+
+/** What checking an assertion found: the account it signs in, or why not (for operators only). */
+export type PasskeyCheck = { ok: true; use: PasskeyUse } | { ok: false; failure: PasskeyFailure };
 
 export function createPasskeys({ documents, challenges, factors, issuer }: PasskeyDeps) {
   const origin = new URL(issuer).origin;
@@ -102,15 +106,24 @@ export function createPasskeys({ documents, challenges, factors, issuer }: Passk
       return options;
     },
 
-    /** Checks an assertion for the interaction; the account it signs in, or undefined. With
-     * `sub`, only that account's passkeys count (the second step after its password). */
-    async authenticate(interaction: string, response: AuthenticationResponseJSON, sub?: string): Promise<PasskeyUse | undefined> {
+    /** The account a credential id is a passkey of, if any: who an assertion claims to be, before
+     * it is checked (the throttle's counters and the audit trail name that account). */
+    ownerOf: (credentialId: string): Promise<string | undefined> => documents.get(INDEX, credentialId),
+
+    /** Checks an assertion for the interaction: the account it signs in, or why not. With `sub`,
+     * only that account's passkeys count (the second step after its password). */
+    async authenticate(interaction: string, response: AuthenticationResponseJSON, sub?: string): Promise<PasskeyCheck> {
+      const fail = (failure: PasskeyFailure): PasskeyCheck => ({ ok: false, failure });
       const expectedChallenge = await take(`signin:${interaction}`);
-      if (!expectedChallenge || typeof response?.id !== 'string' || response.id.length > 1400) return undefined;
-      const owner = await documents.get(INDEX, response.id);
-      if (!owner || (sub && owner !== sub)) return undefined;
-      const passkey = (await factors.passkeys(owner)).find((p) => p.id === response.id);
-      if (!passkey) return undefined;
+      if (!expectedChallenge) return fail('no_challenge');
+      const id = credentialIdOf(response);
+      const owner = id && (await documents.get(INDEX, id));
+      if (!owner) return fail('unknown_credential');
+      if (sub && owner !== sub) return fail('other_account');
+      const passkey = (await factors.passkeys(owner)).find((p) => p.id === id);
+      if (!passkey) return fail('unknown_credential');
+      const problem = clientDataProblem(response, { challenge: expectedChallenge, origin });
+      if (problem) return fail(problem);
       const verified = await verifyAuthenticationResponse({
         response,
         expectedChallenge,
@@ -119,10 +132,10 @@ export function createPasskeys({ documents, challenges, factors, issuer }: Passk
         credential: { id: passkey.id, publicKey: bytes(passkey.publicKey), counter: passkey.counter, transports: passkey.transports as never },
         requireUserVerification: !sub,
       }).catch(() => undefined);
-      if (!verified?.verified) return undefined;
+      if (!verified?.verified) return fail('bad_signature');
       // A counter that does not grow (when the authenticator keeps one) is a cloned key.
-      if (!(await factors.passkeyUsed(owner, passkey.id, verified.authenticationInfo.newCounter))) return undefined;
-      return { sub: owner, method: passkey.platform ? 'swk' : 'hwk', userVerified: verified.authenticationInfo.userVerified };
+      if (!(await factors.passkeyUsed(owner, passkey.id, verified.authenticationInfo.newCounter))) return fail('counter');
+      return { ok: true, use: { sub: owner, method: passkey.platform ? 'swk' : 'hwk', userVerified: verified.authenticationInfo.userVerified } };
     },
 
     /** Every second factor of the account gone, passkeys and their index included. */

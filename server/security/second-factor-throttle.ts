@@ -10,6 +10,10 @@
 // from everywhere: a person who knows the password gets a few dozen guesses an hour in all, out of
 // a million codes (three of them good at any moment).
 //
+// A passkey given as the second step (interactions/passkey-sign-in.ts) has counters of its own
+// too, as budgeted as a code's: an assertion is no guess, but one not accepted after the right
+// password is someone at the account who has not got its passkey.
+//
 // Codes mailed at sign-in (`email`, mfa/email-code.ts) have counters of their own too, a little
 // roomier: each code is void after five tries anyway, and a person who mistyped one asks for
 // another and must be able to type it.
@@ -19,7 +23,7 @@ import type { Decision, FailureBudget } from './decisions.ts';
 import { failureBudgets } from './failure-budget.ts';
 import type { Pseudonym } from './pseudonyms.ts';
 
-export type SecondFactorKind = 'totp' | 'recovery' | 'email';
+export type SecondFactorKind = 'totp' | 'recovery' | 'email' | 'passkey';
 type Dimension = 'device' | 'account-ip' | 'account';
 
 const QUARTER = 900;
@@ -54,6 +58,7 @@ export function secondFactorThrottle(store: Store, pseudonym: Pseudonym): Second
     totp: failureBudgets(store, pseudonym, 'mfa-totp', SECOND_FACTOR_BUDGETS),
     recovery: failureBudgets(store, pseudonym, 'mfa-recovery', SECOND_FACTOR_BUDGETS),
     email: failureBudgets(store, pseudonym, 'mfa-email', EMAIL_CODE_BUDGETS),
+    passkey: failureBudgets(store, pseudonym, 'mfa-passkey', SECOND_FACTOR_BUDGETS),
   };
   const keys = (a: SecondFactorAttempt): Partial<Record<Dimension, string>> =>
     a.knownDevice ? { device: `${a.knownDevice}\0${a.sub}` } : { 'account-ip': `${a.sub}\0${clientOf(a.ip)}`, account: a.sub };

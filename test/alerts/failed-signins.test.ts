@@ -23,6 +23,13 @@ describe('alert rule: failed sign-ins per account', () => {
     expect(alert!.evidence).to.include({ failures: 10, firstAt: T0, lastReason: 'wrong_password' });
   });
 
+  it('tells the person of passkeys not accepted when the latest failures were a passkey\'s', () => {
+    const passkey = (at: number) => signinFailed('ada@example.com', at, { account: 'ada', reason: 'passkey_rejected', via: 'passkey', passkeyFailure: 'bad_signature' });
+    const [alert] = perAccount(run(series(10, T0, MINUTE, passkey)).alerts);
+    expect(alert!.personMessage).to.include('with the wrong password or a passkey that was not accepted. Nobody got in this way.');
+    expect(perAccount(run(series(10, T0, MINUTE, guess)).alerts)[0]!.personMessage).to.not.include('passkey');
+  });
+
   it('counts only failures within the window: one exactly a window old has left it', () => {
     // Ten failures, the first at T0 and the tenth exactly 15 minutes later: only nine in the window.
     const tenth = (at: number) => [guess(T0), ...series(8, T0 + MINUTE, MINUTE, guess), guess(at)];

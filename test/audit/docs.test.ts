@@ -20,7 +20,7 @@ describe('audit events docs', () => {
         expect(rendered, `${definition.type}.${field}`).to.include(`| \`${field}\` |`);
       }
     }
-    expect(rendered).to.include('Who may see it: operators, and the person whose `account` it names — without `reason`, `loginHash`, `risk`.');
+    expect(rendered).to.include('Who may see it: operators, and the person whose `account` it names — without `reason`, `loginHash`, `risk`, `passkeyFailure`.');
     for (const rule of RULES) expect(rendered).to.include(`| \`${rule.rule}\` | ${rule.severity} |`);
   });
 

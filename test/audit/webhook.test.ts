@@ -1,10 +1,14 @@
 // The audit webhook: every event POSTed, signed with a timestamp, retried with backoff while the
 // receiver fails, delivered at least once; an event held by an instance that dies is delivered by
-// another once the receiver answers.
+// another once the receiver answers; an entry that is no event is logged and skipped, never holding
+// back the events after it.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
 import { expect } from 'chai';
+import { pino } from 'pino';
+import { AUDIT_STREAM } from '../../server/audit/trail.ts';
 import { tokenRequest } from '../support/flows.ts';
 import { startLatchkey, type Running } from '../support/latchkey.ts';
 import { addClient } from '../support/oidc.ts';
@@ -111,6 +115,34 @@ describe('audit webhook', () => {
       expect(got[0]!.signatureOk).to.equal(true);
     } finally {
       await second.stop();
+      await hook.close();
+    }
+  });
+
+  it('skips an entry of the trail that is no event, logged once, and delivers the event after it in the same batch', async () => {
+    const hook = await receiver(() => 200);
+    const lines: { msg?: string; id?: string }[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(...chunk.toString().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { msg?: string }));
+        done();
+      },
+    });
+    const running = await startLatchkey({ redis, env: envFor(hook.url), logger: pino({ level: 'debug' }, sink) });
+    try {
+      const event = JSON.stringify({ type: 'token.revoked', version: 1, at: Date.now(), client: 'after-garbage' });
+      // One append: all three land in the one batch the webhook reads next.
+      const [broken, nothing, valid] = await running.latchkey.store.streams.append(AUDIT_STREAM, ['{not json', 'null', event], { maxEntries: 1000, maxAgeMs: 86_400_000 });
+      const got = await waitFor(async () => hook.got.filter((r) => r.id === valid), (g) => g.length > 0, { within: 10_000, what: 'the event after the garbage' });
+      expect(got[0]!.event.client).to.equal('after-garbage');
+      // Acknowledged: past the claim time (1 s), nobody takes them back to fail again.
+      await new Promise((resolve) => setTimeout(resolve, 1_600));
+      await running.latchkey.webhook!.poll();
+      const skipped = lines.filter((l) => l.msg === 'the audit trail: an unreadable entry; skipped');
+      expect(skipped.map((l) => l.id).sort()).to.deep.equal([broken, nothing].sort());
+      expect(hook.got.filter((r) => r.id === valid)).to.have.length(1);
+    } finally {
+      await running.stop();
       await hook.close();
     }
   });

@@ -1,12 +1,15 @@
 // The mail queue over a real SMTP server: a queued mail arrives; while the SMTP server is down
 // queuing still succeeds and the mail arrives once it is back, sent once; a failure is audited;
-// a mail taken by an instance that stopped is sent by the next one (nothing lost to a restart).
+// a mail taken by an instance that stopped is sent by the next one (nothing lost to a restart);
+// an entry that is no mail job is logged and skipped, never holding back the mail queued with it.
+import { Writable } from 'node:stream';
 import { expect } from 'chai';
 import { pino } from 'pino';
 import { loadConfig } from '../../config/index.ts';
 import type { Auditor } from '../../server/audit/context.ts';
 import type { AuditEvent } from '../../server/audit/catalogue.ts';
 import { createMail, type Mail } from '../../server/mail/index.ts';
+import { MAIL_STREAM } from '../../server/mail/queue.ts';
 import { createMemoryStore, openStore } from '../../server/store/index.ts';
 import type { Store } from '../../server/store/types.ts';
 import { testEnv } from '../support/latchkey.ts';
@@ -78,6 +81,29 @@ for (const kind of ['memory', 'redis'] as const) {
       await smtp.waitFor(to, { within: 10_000 });
       await new Promise((resolve) => setTimeout(resolve, 800));
       expect(smtp.to(to)).to.have.length(1);
+    });
+
+    it('skips an entry that is no mail job, logged once, and sends the mail queued after it in the same batch', async () => {
+      const lines: { msg?: string; id?: string }[] = [];
+      const sink = new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          lines.push(...chunk.toString().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { msg?: string }));
+          done();
+        },
+      });
+      const mail = withTestHandler(await createMail(configFor(smtp.url), store.streams, pino({ level: 'debug' }, sink)));
+      open.push(mail);
+      const to = `after-garbage-${kind}@example.com`;
+      // One append: both land in the one batch the queue reads next.
+      const [broken, nothing] = await store.streams.append(MAIL_STREAM, ['{not json', 'null', JSON.stringify({ kind: 'test', data: { to }, queuedAt: Date.now() })], { maxEntries: 1000, maxAgeMs: 86_400_000 });
+      await smtp.waitFor(to, { within: 10_000 });
+      // Acknowledged: past the claim time (1 s), nobody takes them back to fail again.
+      await new Promise((resolve) => setTimeout(resolve, 1_600));
+      await mail.queue.poll();
+      const skipped = lines.filter((l) => l.msg === 'the mail queue: an unreadable entry; skipped');
+      expect(skipped.map((l) => l.id).sort()).to.deep.equal([broken, nothing].sort());
+      expect(smtp.to(to)).to.have.length(1);
+      expect(mail.queue.backlog()).to.equal(0);
     });
 
     if (kind === 'redis') {

@@ -85,6 +85,26 @@ export class Browser {
     return response;
   }
 
+  /** A page script's fetch: JSON in and out, with this browser's cookies (and keeping those set). */
+  async json(method: string, target: string, body?: unknown): Promise<{ status: number; headers: Headers; body: Record<string, unknown> }> {
+    const url = new URL(target);
+    const response = await fetch(url, {
+      method,
+      redirect: 'manual',
+      headers: { ...this.headers, accept: 'application/json', cookie: this.#cookieHeader(url), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      body: body !== undefined ? JSON.stringify(body) : undefined,
+    });
+    this.#store(url, response);
+    const text = await response.text();
+    let parsed: Record<string, unknown>;
+    try {
+      parsed = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      parsed = { raw: text };
+    }
+    return { status: response.status, headers: response.headers, body: parsed };
+  }
+
   /** Follows redirects (303/302 become GET) until a page, or a redirect to a stopAt origin. */
   async navigate(method: string, target: string, body?: URLSearchParams): Promise<Page> {
     let response = await this.request(method, target, body);

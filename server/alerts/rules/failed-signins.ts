@@ -38,7 +38,7 @@ export const failedSignInsPerAccount = defineRule({
         ip: event.ip,
         summary: `${count} or more failed sign-ins for ${who} within ${window} (threshold ${count}); latest reason: ${event.reason}.`,
         personMessage: event.account
-          ? `Someone tried to sign in to your account ${count} times in ${window} with the wrong password. Nobody got in this way. If it was not you, choose a new password, and change it anywhere else you use the same one.`
+          ? `Someone tried to sign in to your account ${count} times in ${window} with the wrong password${event.via === 'passkey' ? ' or a passkey that was not accepted' : ''}. Nobody got in this way. If it was not you, choose a new password, and change it anywhere else you use the same one.`
           : undefined,
         evidence: { failures: count, windowMs, firstAt: failures[0]!, lastReason: event.reason, loginHash: event.loginHash },
       },
