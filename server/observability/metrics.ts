@@ -55,7 +55,7 @@ export function createMetrics(sources: MetricsSources) {
   });
   const tokens = new Counter({ name: 'latchkey_tokens_issued_total', help: 'Access and refresh tokens issued, by grant type, kind and client', labelNames: ['grant_type', 'kind', 'client'], ...on });
   const refreshes = new Counter({ name: 'latchkey_tokens_refreshed_total', help: 'Refresh tokens rotated', labelNames: ['client'], ...on });
-  const signins = new Counter({ name: 'latchkey_signins_total', help: 'Password sign-ins, by outcome (succeeded, or why they failed)', labelNames: ['outcome'], ...on });
+  const signins = new Counter({ name: 'latchkey_signins_total', help: 'Sign-ins with a password or a passkey, by outcome (succeeded, or why they failed)', labelNames: ['outcome'], ...on });
   const reuse = new Counter({ name: 'latchkey_refresh_reuse_detected_total', help: 'Refresh tokens presented again after use (the grant is revoked)', labelNames: ['client'], ...on });
   const revocations = new Counter({ name: 'latchkey_revocations_total', help: 'Tokens and grants revoked, by what and why', labelNames: ['what', 'cause'], ...on });
   const sessions = new Counter({ name: 'latchkey_sessions_total', help: 'Browser sessions started and ended', labelNames: ['event'], ...on });
