@@ -2,14 +2,6 @@
 // (server/alerts/runner.ts), everything else as configured by the runner. With --variant,
 // latchkey ÷ alerts-off is what following the stream costs the token paths.
 //   npm run bench -- --scenario cc-opaque --variant bench/experiments/alerts-off.ts
-import { registerHooks } from 'node:module';
+import { swapModule } from './swap.ts';
 
-const STUB = new URL('./alerts-off-module.ts', import.meta.url).href;
-
-registerHooks({
-  resolve(specifier, context, nextResolve) {
-    const resolved = nextResolve(specifier, context);
-    if (resolved.url.endsWith('/server/alerts/runner.ts') && context.parentURL !== STUB) return { ...resolved, url: STUB, shortCircuit: true };
-    return resolved;
-  },
-});
+swapModule('/server/alerts/runner.ts', new URL('./alerts-off-module.ts', import.meta.url));

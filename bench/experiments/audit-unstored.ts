@@ -3,14 +3,6 @@
 // Against audit-off.ts in the same run, it splits auditing's cost into building the events and
 // writing them to Redis.
 //   npm run bench -- --scenario cc-opaque --variant bench/experiments/audit-off.ts --variant bench/experiments/audit-unstored.ts
-import { registerHooks } from 'node:module';
+import { swapModule } from './swap.ts';
 
-const WRAPPER = new URL('./audit-unstored-module.ts', import.meta.url).href;
-
-registerHooks({
-  resolve(specifier, context, nextResolve) {
-    const resolved = nextResolve(specifier, context);
-    if (resolved.url.endsWith('/server/audit/trail.ts') && context.parentURL !== WRAPPER) return { ...resolved, url: WRAPPER, shortCircuit: true };
-    return resolved;
-  },
-});
+swapModule('/server/audit/trail.ts', new URL('./audit-unstored-module.ts', import.meta.url));
