@@ -65,6 +65,11 @@ export async function consumeStream<T>(options: ConsumeStreamOptions<T>): Promis
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
 
+  // Nothing to acknowledge sends nothing: an empty ack answers without Redis, and a guarded
+  // operation that answers counts as Redis being there (availability.ts), which during an
+  // outage would log it back and gone again at every poll.
+  const acknowledge = (ids: string[]) => (ids.length ? group.ack(ids) : Promise.resolve());
+
   /** Delivers one; true when it is to be acknowledged. */
   async function attempt(id: string, item: T, attempts: number): Promise<boolean> {
     let done: boolean;
@@ -95,7 +100,7 @@ export async function consumeStream<T>(options: ConsumeStreamOptions<T>): Promis
       }
       if (await attempt(entry.id, item, 0)) done.push(entry.id);
     }
-    await group.ack(done);
+    await acknowledge(done);
   }
 
   async function retry(): Promise<void> {
@@ -104,7 +109,7 @@ export async function consumeStream<T>(options: ConsumeStreamOptions<T>): Promis
       if (stopped) break;
       if (await attempt(due.id, due.item, due.attempts)) done.push(due.id);
     }
-    await group.ack(done);
+    await acknowledge(done);
   }
 
   async function poll(): Promise<void> {
