@@ -46,12 +46,6 @@ function reasonOf(error: unknown): string {
 }
 
 const PROBE_EVERY_MS = 100;
-const SWEEP_MS = 50;
-
-interface Pending {
-  deadline: number;
-  fail(error: unknown): void;
-}
 const isTimeout = (error: unknown) => error instanceof Error && error.message === 'Command timed out';
 
 export interface Availability {
@@ -112,28 +106,6 @@ export function availability(onChange: (change: AvailabilityChange) => void, { p
     onChange({ up: true, downForMs });
   }
 
-  // Operations in flight, oldest first, each with its deadline. One sweep every SWEEP_MS fails
-  // those past it: a timer and a Promise.race per operation cost a token request more than the
-  // deadline's precision is worth (an operation fails at most SWEEP_MS after its timeout).
-  const pending = new Set<Pending>();
-  let sweeper: NodeJS.Timeout | undefined;
-  function sweep() {
-    const now = performance.now();
-    // Deadlines grow in insertion order (one timeout for all): stop at the first still running.
-    for (const entry of pending) {
-      if (entry.deadline > now) break;
-      entry.fail(new Error('Command timed out'));
-    }
-  }
-
-  function unavailable(error: unknown): never {
-    if (!isUnavailable(error)) throw error;
-    markDown(error);
-    if (isTimeout(error)) startProbing();
-    if (error instanceof ReplyError && REDIRECTED.test((error as Error).message)) onRedirect?.();
-    throw new StoreUnavailableError(error);
-  }
-
   function run<T>(operation: () => Promise<T>): Promise<T> {
     if (hung) return Promise.reject(new StoreUnavailableError(new Error('Redis does not answer (a command timed out); waiting for a PING to answer')));
     let started: Promise<T>;
@@ -145,29 +117,23 @@ export function availability(onChange: (change: AvailabilityChange) => void, { p
     // ioredis times each command from when it is written, and auto-pipelining holds a batch back
     // until the one before it has answered: on a hung server a command would wait one timeout
     // queued and another sent. The operation's own deadline bounds it to one.
-    if (!sweeper) {
-      sweeper = setInterval(sweep, Math.min(SWEEP_MS, timeoutMs));
-      sweeper.unref();
-    }
-    return new Promise<T>((resolve, reject) => {
-      const entry: Pending = {
-        deadline: performance.now() + timeoutMs,
-        fail(error) {
-          if (!pending.delete(entry)) return;
-          try {
-            unavailable(error);
-          } catch (mapped) {
-            reject(mapped);
-          }
-        },
-      };
-      pending.add(entry);
-      started.then((value) => {
-        if (!pending.delete(entry)) return;
-        markUp();
-        resolve(value);
-      }, entry.fail);
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('Command timed out')), timeoutMs);
     });
+    return Promise.race([started, deadline]).finally(() => clearTimeout(timer)).then(
+      (value) => {
+        markUp();
+        return value;
+      },
+      (error: unknown) => {
+        if (!isUnavailable(error)) throw error;
+        markDown(error);
+        if (isTimeout(error)) startProbing();
+        if (error instanceof ReplyError && REDIRECTED.test((error as Error).message)) onRedirect?.();
+        throw new StoreUnavailableError(error);
+      },
+    );
   }
 
   return {
@@ -193,8 +159,6 @@ export function availability(onChange: (change: AvailabilityChange) => void, { p
     stop() {
       clearInterval(hung);
       hung = undefined;
-      clearInterval(sweeper);
-      sweeper = undefined;
     },
   };
 }
